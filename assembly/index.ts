@@ -1,0 +1,24 @@
+// The module's ABI: every kernel, re-exported from its family's file.
+export { sgemm, sgemm_scalar } from "./gemm";
+export { bias_forward, bias_forward_scalar, bias_backward, bias_backward_scalar } from "./bias";
+export { relu_forward, relu_forward_scalar, relu_backward, relu_backward_scalar } from "./activations";
+export {
+  softmax_forward, softmax_forward_scalar, crossentropy_loss,
+  softmax_crossentropy_backward, softmax_crossentropy_backward_scalar,
+} from "./softmax";
+export { argmax_rows, count_correct } from "./metrics";
+export {
+  sgd_update, sgd_update_scalar, momentum_update, momentum_update_scalar,
+  adam_update, adam_update_scalar,
+} from "./optim";
+export { gather_images, gather_images_scalar, gather_labels } from "./data";
+
+// First byte the host may use for its arena: past the module's static data, 64-byte aligned.
+export function arena_base(): usize {
+  return (__heap_base + 63) & ~<usize>63;
+}
+
+// 1 in the SIMD build, 0 in the scalar one: the host reports the variant it really runs.
+export function simd_build(): i32 {
+  return ASC_FEATURE_SIMD ? 1 : 0;
+}

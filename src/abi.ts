@@ -1,0 +1,52 @@
+// The raw exports of a simdnet WASM module (assembly/index.ts). Pointers are byte offsets into
+// the module's linear memory; sizes are in elements. Nothing here validates: see kernels.ts.
+export interface KernelExports {
+  sgemm(transA: number, transB: number, M: number, N: number, K: number,
+    A: number, B: number, C: number, accumulate: number): void;
+  sgemm_scalar(transA: number, transB: number, M: number, N: number, K: number,
+    A: number, B: number, C: number, accumulate: number): void;
+  bias_forward(out: number, inp: number, bias: number, rows: number, cols: number): void;
+  bias_forward_scalar(out: number, inp: number, bias: number, rows: number, cols: number): void;
+  bias_backward(dbias: number, dout: number, rows: number, cols: number, accumulate: number): void;
+  bias_backward_scalar(dbias: number, dout: number, rows: number, cols: number, accumulate: number): void;
+  relu_forward(out: number, inp: number, n: number): void;
+  relu_forward_scalar(out: number, inp: number, n: number): void;
+  relu_backward(dinp: number, dout: number, z: number, n: number): void;
+  relu_backward_scalar(dinp: number, dout: number, z: number, n: number): void;
+  softmax_forward(probs: number, logits: number, rows: number, cols: number): void;
+  softmax_forward_scalar(probs: number, logits: number, rows: number, cols: number): void;
+  crossentropy_loss(probs: number, labels: number, rows: number, cols: number): number;
+  softmax_crossentropy_backward(dlogits: number, probs: number, labels: number,
+    rows: number, cols: number, scale: number): void;
+  softmax_crossentropy_backward_scalar(dlogits: number, probs: number, labels: number,
+    rows: number, cols: number, scale: number): void;
+  argmax_rows(out: number, x: number, rows: number, cols: number): void;
+  count_correct(x: number, labels: number, rows: number, cols: number): number;
+  sgd_update(params: number, grads: number, n: number, lr: number): void;
+  sgd_update_scalar(params: number, grads: number, n: number, lr: number): void;
+  momentum_update(params: number, grads: number, velocity: number, n: number, lr: number, momentum: number): void;
+  momentum_update_scalar(params: number, grads: number, velocity: number, n: number, lr: number, momentum: number): void;
+  adam_update(params: number, grads: number, m: number, v: number, n: number,
+    lr: number, beta1: number, beta2: number, epsilon: number, step: number): void;
+  adam_update_scalar(params: number, grads: number, m: number, v: number, n: number,
+    lr: number, beta1: number, beta2: number, epsilon: number, step: number): void;
+  gather_images(out: number, pixels: number, indices: number, count: number, rowLength: number, scale: number): void;
+  gather_images_scalar(out: number, pixels: number, indices: number, count: number, rowLength: number, scale: number): void;
+  gather_labels(out: number, labels: number, indices: number, count: number): void;
+  arena_base(): number;
+  simd_build(): number;
+}
+
+/** Every export a simdnet build must provide, checked when a module is instantiated. */
+export const KERNEL_EXPORT_NAMES: ReadonlyArray<keyof KernelExports> = [
+  'sgemm', 'sgemm_scalar', 'bias_forward', 'bias_forward_scalar', 'bias_backward', 'bias_backward_scalar',
+  'relu_forward', 'relu_forward_scalar', 'relu_backward', 'relu_backward_scalar',
+  'softmax_forward', 'softmax_forward_scalar', 'crossentropy_loss',
+  'softmax_crossentropy_backward', 'softmax_crossentropy_backward_scalar', 'argmax_rows', 'count_correct',
+  'sgd_update', 'sgd_update_scalar', 'momentum_update', 'momentum_update_scalar', 'adam_update', 'adam_update_scalar',
+  'gather_images', 'gather_images_scalar', 'gather_labels', 'arena_base', 'simd_build',
+];
+
+/** Which build of the module runs: `simd` (128-bit WASM SIMD) or `scalar` (no SIMD feature). */
+export type Variant = 'simd' | 'scalar';
+export const VARIANTS: readonly Variant[] = ['simd', 'scalar'];

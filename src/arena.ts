@@ -1,0 +1,178 @@
+// One arena per network (or per test): every buffer is planned up front and addressed by byte
+// offset in a WebAssembly.Memory sized exactly for the plan. The memory never grows, so no view
+// can go stale; views are still derived from the current buffer on every use.
+import type { KernelExports } from './abi.js';
+import type { Runtime } from './runtime.js';
+import { Kernels } from './kernels.js';
+
+export type DType = 'f32' | 'i32' | 'u8';
+export interface TensorSpec { dtype?: DType; shape: readonly number[] }
+/** Named buffers; a bare shape means f32. */
+export type ArenaPlan = Record<string, TensorSpec | readonly number[]>;
+export interface ArenaOptions {
+  /** Write every page once at creation, so the first training step does not pay the first touch. Default true. */
+  touch?: boolean;
+}
+
+export const WASM_PAGE_BYTES = 65536;
+/** WASM32 addresses at most 65536 pages of 64 KiB. */
+export const WASM32_MAX_BYTES = 65536 * WASM_PAGE_BYTES;
+/** Every buffer starts on a cache line. */
+export const BUFFER_ALIGNMENT = 64;
+
+const BYTES_PER_ELEMENT: Record<DType, number> = { f32: 4, i32: 4, u8: 1 };
+type ViewOf<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint8Array;
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+function elementCount(shape: readonly number[], where: string): number {
+  if (!Array.isArray(shape) || shape.length === 0) {
+    throw new TypeError(`${where}: shape must be a non-empty array of integers, got ${JSON.stringify(shape)}`);
+  }
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 1) {
+      throw new RangeError(`${where}: every dimension must be an integer ≥ 1, got shape ${formatShape(shape)}`);
+    }
+    n *= d;
+  }
+  return n;
+}
+
+/** A typed region of an arena. Create tensors through an Arena; kernels check every tensor they get. */
+export class Tensor<D extends DType = DType> {
+  readonly length: number;
+  constructor(
+    readonly arena: Arena,
+    readonly dtype: D,
+    readonly shape: readonly number[],
+    /** Byte offset in the arena's memory. */
+    readonly offset: number,
+    readonly name = 'tensor',
+  ) {
+    this.length = elementCount(shape, name);
+  }
+
+  get byteLength(): number { return this.length * BYTES_PER_ELEMENT[this.dtype]; }
+
+  /** A fresh typed view of this tensor's elements (valid until the arena is disposed). */
+  view(): ViewOf<D> {
+    const buffer = this.arena.buffer;
+    switch (this.dtype) {
+      case 'f32': return new Float32Array(buffer, this.offset, this.length) as ViewOf<D>;
+      case 'i32': return new Int32Array(buffer, this.offset, this.length) as ViewOf<D>;
+      default: return new Uint8Array(buffer, this.offset, this.length) as ViewOf<D>;
+    }
+  }
+
+  /** A copy of the elements, independent of the arena. */
+  read(): ViewOf<D> { return this.view().slice() as ViewOf<D>; }
+
+  /** Copies `data` into this tensor starting at element `at`. */
+  write(data: ArrayLike<number>, at = 0): this {
+    if (!Number.isSafeInteger(at) || at < 0 || at + data.length > this.length) {
+      throw new RangeError(`${this.name}: cannot write ${data.length} elements at ${at} into shape ${formatShape(this.shape)} (${this.length} elements)`);
+    }
+    this.view().set(data, at);
+    return this;
+  }
+
+  fill(value: number): this { this.view().fill(value); return this; }
+
+  /** The same elements under another shape with the same element count. */
+  reshape(shape: readonly number[]): Tensor<D> {
+    const n = elementCount(shape, `${this.name}.reshape`);
+    if (n !== this.length) {
+      throw new RangeError(`${this.name}.reshape: ${formatShape(shape)} has ${n} elements but ${formatShape(this.shape)} has ${this.length}`);
+    }
+    return new Tensor(this.arena, this.dtype, shape, this.offset, this.name);
+  }
+
+  /** Elements [start, start + size of shape) of this tensor, viewed with `shape`. */
+  slice(start: number, shape: readonly number[], name = `${this.name}[${start}:]`): Tensor<D> {
+    const n = elementCount(shape, name);
+    if (!Number.isSafeInteger(start) || start < 0 || start + n > this.length) {
+      throw new RangeError(`${name}: elements [${start}, ${start + n}) fall outside ${this.name} of shape ${formatShape(this.shape)}`);
+    }
+    return new Tensor(this.arena, this.dtype, shape, this.offset + start * BYTES_PER_ELEMENT[this.dtype], name);
+  }
+
+  /** The first `count` rows (along the first dimension). */
+  rows(count: number): Tensor<D> {
+    const rowLength = this.length / this.shape[0]!;
+    if (!Number.isSafeInteger(count) || count < 1 || count > this.shape[0]!) {
+      throw new RangeError(`${this.name}.rows: count must be an integer in [1, ${this.shape[0]}], got ${count}`);
+    }
+    return this.slice(0, [count, ...this.shape.slice(1)], this.name);
+  }
+}
+
+/** Buffers planned once, in one WebAssembly.Memory, with the module instantiated over it. */
+export class Arena {
+  readonly memory: WebAssembly.Memory;
+  readonly kernels: Kernels;
+  readonly tensors: Record<string, Tensor>;
+  /** Byte range the planned buffers occupy. */
+  readonly start: number;
+  readonly end: number;
+  private exportsOrNull: KernelExports | null;
+
+  constructor(readonly runtime: Runtime, plan: ArenaPlan, options: ArenaOptions = {}) {
+    if (plan === null || typeof plan !== 'object') throw new TypeError('createArena: the plan must be an object of named shapes');
+    this.start = runtime.arenaBase;
+    const layout: Array<[string, DType, readonly number[], number]> = [];
+    let cursor = this.start;
+    for (const [name, entry] of Object.entries(plan)) {
+      const spec: TensorSpec = Array.isArray(entry) ? { shape: entry as readonly number[] } : entry as TensorSpec;
+      const dtype = spec.dtype ?? 'f32';
+      if (!(dtype in BYTES_PER_ELEMENT)) throw new TypeError(`createArena: ${name} has unknown dtype ${JSON.stringify(dtype)} (f32, i32 or u8)`);
+      const bytes = elementCount(spec.shape, `createArena: ${name}`) * BYTES_PER_ELEMENT[dtype];
+      layout.push([name, dtype, spec.shape, cursor]);
+      cursor = Math.ceil((cursor + bytes) / BUFFER_ALIGNMENT) * BUFFER_ALIGNMENT;
+    }
+    this.end = cursor;
+    if (this.end > WASM32_MAX_BYTES) {
+      throw new RangeError(`createArena: the plan needs ${this.end} bytes (${(this.end / 2 ** 30).toFixed(2)} GiB), beyond WASM32's 4 GiB address space; nothing was allocated`);
+    }
+    const pages = Math.max(1, Math.ceil(this.end / WASM_PAGE_BYTES));
+    try {
+      this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    } catch (err) {
+      throw new RangeError(`createArena: this engine refused ${pages} pages (${this.end} bytes) of WebAssembly memory: ${(err as Error).message}`);
+    }
+    if (options.touch ?? true) new Uint8Array(this.memory.buffer).fill(0);
+    this.exportsOrNull = runtime.instantiate(this.memory);
+    const tensors: Record<string, Tensor> = {};
+    for (const [name, dtype, shape, offset] of layout) tensors[name] = new Tensor(this, dtype, shape, offset, name);
+    this.tensors = tensors;
+    this.kernels = new Kernels(this);
+  }
+
+  get disposed(): boolean { return this.exportsOrNull === null; }
+
+  /** The raw kernel exports; throws once the arena is disposed. */
+  get exports(): KernelExports {
+    if (this.exportsOrNull === null) throw new Error('this arena was used after dispose()');
+    return this.exportsOrNull;
+  }
+
+  get buffer(): ArrayBuffer {
+    this.exports; // throws after dispose
+    return this.memory.buffer;
+  }
+
+  get byteLength(): number { return this.memory.buffer.byteLength; }
+
+  /** Typed access to a planned buffer, checking its dtype. */
+  tensor<D extends DType>(name: string, dtype: D): Tensor<D> {
+    const t = this.tensors[name];
+    if (t === undefined) throw new RangeError(`arena has no buffer named ${JSON.stringify(name)}`);
+    if (t.dtype !== dtype) throw new TypeError(`arena buffer ${name} is ${t.dtype}, not ${dtype}`);
+    return t as Tensor<D>;
+  }
+
+  /** Releases the instance; any later use of this arena or its tensors throws. */
+  dispose(): void { this.exportsOrNull = null; }
+}

@@ -1,0 +1,7 @@
+// Everything that is the same in Node and in browsers; index.node.ts and index.browser.ts add
+// the platform's loadSimdnet.
+export type { KernelExports, Variant } from './abi.js';
+export { VARIANTS } from './abi.js';
+export { Runtime, simdSupported, resolveVariant, compileBytes, type LoadOptions, type ModuleSource } from './runtime.js';
+export { Arena, Tensor, formatShape, WASM32_MAX_BYTES, type ArenaPlan, type ArenaOptions, type DType, type TensorSpec } from './arena.js';
+export { Kernels, ADAM_DEFAULTS, type GemmOptions, type AdamOptions, type ScalarOption } from './kernels.js';

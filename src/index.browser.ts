@@ -1,0 +1,2 @@
+export * from './core.js';
+export { loadSimdnet, packagedWasmUrl } from './loader.browser.js';

@@ -1,0 +1,290 @@
+// Typed, validated wrappers over the raw kernels of one arena. The kernels trust their inputs;
+// everything that could make them read or write out of place is checked here first: that each
+// argument is a Tensor of this arena, its dtype, its rank and shape against the others, its
+// bounds, forbidden overlaps, and index values (labels, row indices). Errors are TypeError (wrong
+// kind of argument) or RangeError (wrong size or value) and name the argument and both shapes.
+import type { KernelExports } from './abi.js';
+import { Tensor, formatShape, type Arena, type DType } from './arena.js';
+
+export interface ScalarOption {
+  /** Run the scalar twin instead of the variant's kernel (the in-module oracle). */
+  scalar?: boolean;
+}
+export interface GemmOptions extends ScalarOption {
+  /** op(A) = Aᵀ: A is stored K×M. */
+  transA?: boolean;
+  /** op(B) = Bᵀ: B is stored N×K. */
+  transB?: boolean;
+  /** Add the product to C instead of overwriting it. */
+  accumulate?: boolean;
+}
+export interface AdamOptions extends ScalarOption {
+  lr: number;
+  /** Number of updates so far including this one (≥ 1): the bias correction uses it. */
+  step: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+/** The tfjs defaults, which Keras shares except for epsilon (Keras 1e-7 as well since TF2). */
+export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+
+function describe(t: Tensor): string {
+  return `${t.name} ${formatShape(t.shape)}`;
+}
+
+function overlaps(a: Tensor, b: Tensor): boolean {
+  return a.offset < b.offset + b.byteLength && b.offset < a.offset + a.byteLength;
+}
+
+function sameRegion(a: Tensor, b: Tensor): boolean {
+  return a.offset === b.offset && a.byteLength === b.byteLength;
+}
+
+export class Kernels {
+  constructor(private readonly arena: Arena) {}
+
+  private get raw(): KernelExports { return this.arena.exports; }
+
+  /** Checks that `t` is a live tensor of this arena with the given dtype and rank, inside the arena. */
+  private tensor(fn: string, arg: string, t: unknown, dtype: DType, rank?: number): Tensor {
+    if (!(t instanceof Tensor)) throw new TypeError(`${fn}: ${arg} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
+    if (t.arena !== this.arena) throw new TypeError(`${fn}: ${arg} (${describe(t)}) belongs to another arena`);
+    this.arena.exports; // throws after dispose()
+    if (t.dtype !== dtype) throw new TypeError(`${fn}: ${arg} must be ${dtype}, got ${t.dtype} (${describe(t)})`);
+    if (rank !== undefined && t.shape.length !== rank) {
+      throw new RangeError(`${fn}: ${arg} must have rank ${rank}, got ${describe(t)}`);
+    }
+    const align = dtype === 'u8' ? 1 : 4;
+    if (!Number.isSafeInteger(t.offset) || t.offset < this.arena.start || t.offset + t.byteLength > this.arena.end || t.offset % align !== 0) {
+      throw new RangeError(`${fn}: ${arg} (${describe(t)}) spans bytes [${t.offset}, ${t.offset + t.byteLength}), outside the arena [${this.arena.start}, ${this.arena.end}) or misaligned`);
+    }
+    return t;
+  }
+
+  private sameShape(fn: string, a: Tensor, aName: string, b: Tensor, bName: string): void {
+    if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
+      throw new RangeError(`${fn}: ${aName} ${formatShape(a.shape)} and ${bName} ${formatShape(b.shape)} must have the same shape`);
+    }
+  }
+
+  /** Output may be the very same region as the input, or disjoint from it; never partly overlapping. */
+  private aliasOrDisjoint(fn: string, out: Tensor, outName: string, inp: Tensor, inpName: string): void {
+    if (overlaps(out, inp) && !sameRegion(out, inp)) {
+      throw new RangeError(`${fn}: ${outName} ${formatShape(out.shape)} partly overlaps ${inpName} ${formatShape(inp.shape)}; use the same buffer or disjoint ones`);
+    }
+  }
+
+  private disjoint(fn: string, a: Tensor, aName: string, b: Tensor, bName: string): void {
+    if (overlaps(a, b)) throw new RangeError(`${fn}: ${aName} ${formatShape(a.shape)} must not overlap ${bName} ${formatShape(b.shape)}`);
+  }
+
+  private indicesInRange(fn: string, arg: string, t: Tensor, limit: number, what: string): void {
+    const values = t.view() as Int32Array | Uint8Array;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v < 0 || v >= limit) throw new RangeError(`${fn}: ${arg}[${i}] = ${v} is not a valid ${what} (0 ≤ value < ${limit})`);
+    }
+  }
+
+  private finite(fn: string, name: string, value: unknown, min = -Infinity): number {
+    if (typeof value !== 'number') throw new TypeError(`${fn}: ${name} must be a number, got ${typeof value}`);
+    if (!Number.isFinite(value) || value < min) throw new RangeError(`${fn}: ${name} must be a finite number ≥ ${min}, got ${value}`);
+    return value;
+  }
+
+  /** C = op(A)·op(B) (or C += … with accumulate). C must not overlap A or B. */
+  sgemm(C: Tensor<'f32'>, A: Tensor<'f32'>, B: Tensor<'f32'>, options: GemmOptions = {}): Tensor<'f32'> {
+    const fn = 'sgemm';
+    this.tensor(fn, 'C', C, 'f32', 2); this.tensor(fn, 'A', A, 'f32', 2); this.tensor(fn, 'B', B, 'f32', 2);
+    const transA = options.transA ?? false, transB = options.transB ?? false;
+    const [M, K] = transA ? [A.shape[1]!, A.shape[0]!] : [A.shape[0]!, A.shape[1]!];
+    const [KB, N] = transB ? [B.shape[1]!, B.shape[0]!] : [B.shape[0]!, B.shape[1]!];
+    if (K !== KB) {
+      throw new RangeError(`${fn}: inner dimensions differ: op(A) is ${M}×${K} (A ${formatShape(A.shape)}${transA ? ', transposed' : ''}) but op(B) is ${KB}×${N} (B ${formatShape(B.shape)}${transB ? ', transposed' : ''})`);
+    }
+    if (C.shape[0] !== M || C.shape[1] !== N) {
+      throw new RangeError(`${fn}: C ${formatShape(C.shape)} must be ${formatShape([M, N])} for op(A) ${M}×${K} and op(B) ${K}×${N}`);
+    }
+    this.disjoint(fn, C, 'C', A, 'A'); this.disjoint(fn, C, 'C', B, 'B');
+    const kernel = options.scalar ? this.raw.sgemm_scalar : this.raw.sgemm;
+    kernel(+transA, +transB, M, N, K, A.offset, B.offset, C.offset, +(options.accumulate ?? false));
+    return C;
+  }
+
+  /** out = inp + bias, bias broadcast over the rows. out may be inp itself. */
+  biasForward(out: Tensor<'f32'>, inp: Tensor<'f32'>, bias: Tensor<'f32'>, options: ScalarOption = {}): Tensor<'f32'> {
+    const fn = 'biasForward';
+    this.tensor(fn, 'out', out, 'f32', 2); this.tensor(fn, 'inp', inp, 'f32', 2); this.tensor(fn, 'bias', bias, 'f32', 1);
+    this.sameShape(fn, out, 'out', inp, 'inp');
+    const [rows, cols] = [inp.shape[0]!, inp.shape[1]!];
+    if (bias.length !== cols) throw new RangeError(`${fn}: bias ${formatShape(bias.shape)} must have ${cols} elements for inp ${formatShape(inp.shape)}`);
+    this.aliasOrDisjoint(fn, out, 'out', inp, 'inp'); this.disjoint(fn, out, 'out', bias, 'bias');
+    (options.scalar ? this.raw.bias_forward_scalar : this.raw.bias_forward)(out.offset, inp.offset, bias.offset, rows, cols);
+    return out;
+  }
+
+  /** dbias = Σ over rows of dout (or += with accumulate). */
+  biasBackward(dbias: Tensor<'f32'>, dout: Tensor<'f32'>, options: ScalarOption & { accumulate?: boolean } = {}): Tensor<'f32'> {
+    const fn = 'biasBackward';
+    this.tensor(fn, 'dbias', dbias, 'f32', 1); this.tensor(fn, 'dout', dout, 'f32', 2);
+    const [rows, cols] = [dout.shape[0]!, dout.shape[1]!];
+    if (dbias.length !== cols) throw new RangeError(`${fn}: dbias ${formatShape(dbias.shape)} must have ${cols} elements for dout ${formatShape(dout.shape)}`);
+    this.disjoint(fn, dbias, 'dbias', dout, 'dout');
+    (options.scalar ? this.raw.bias_backward_scalar : this.raw.bias_backward)(dbias.offset, dout.offset, rows, cols, +(options.accumulate ?? false));
+    return dbias;
+  }
+
+  /** out = max(inp, 0). out may be inp itself. */
+  reluForward(out: Tensor<'f32'>, inp: Tensor<'f32'>, options: ScalarOption = {}): Tensor<'f32'> {
+    const fn = 'reluForward';
+    this.tensor(fn, 'out', out, 'f32'); this.tensor(fn, 'inp', inp, 'f32');
+    this.sameShape(fn, out, 'out', inp, 'inp');
+    this.aliasOrDisjoint(fn, out, 'out', inp, 'inp');
+    (options.scalar ? this.raw.relu_forward_scalar : this.raw.relu_forward)(out.offset, inp.offset, out.length);
+    return out;
+  }
+
+  /** dinp = dout ⊙ [z > 0]. dinp may be dout itself; z must not overlap dinp. */
+  reluBackward(dinp: Tensor<'f32'>, dout: Tensor<'f32'>, z: Tensor<'f32'>, options: ScalarOption = {}): Tensor<'f32'> {
+    const fn = 'reluBackward';
+    this.tensor(fn, 'dinp', dinp, 'f32'); this.tensor(fn, 'dout', dout, 'f32'); this.tensor(fn, 'z', z, 'f32');
+    this.sameShape(fn, dinp, 'dinp', dout, 'dout'); this.sameShape(fn, dinp, 'dinp', z, 'z');
+    this.aliasOrDisjoint(fn, dinp, 'dinp', dout, 'dout'); this.disjoint(fn, dinp, 'dinp', z, 'z');
+    (options.scalar ? this.raw.relu_backward_scalar : this.raw.relu_backward)(dinp.offset, dout.offset, z.offset, dinp.length);
+    return dinp;
+  }
+
+  /** probs = softmax of each row of logits. probs may be logits itself. */
+  softmaxForward(probs: Tensor<'f32'>, logits: Tensor<'f32'>, options: ScalarOption = {}): Tensor<'f32'> {
+    const fn = 'softmaxForward';
+    this.tensor(fn, 'probs', probs, 'f32', 2); this.tensor(fn, 'logits', logits, 'f32', 2);
+    this.sameShape(fn, probs, 'probs', logits, 'logits');
+    this.aliasOrDisjoint(fn, probs, 'probs', logits, 'logits');
+    (options.scalar ? this.raw.softmax_forward_scalar : this.raw.softmax_forward)(probs.offset, logits.offset, probs.shape[0]!, probs.shape[1]!);
+    return probs;
+  }
+
+  private labelsFor(fn: string, scores: Tensor, scoresName: string, labels: unknown): Tensor {
+    this.tensor(fn, 'labels', labels, 'i32', 1);
+    const l = labels as Tensor;
+    if (l.length !== scores.shape[0]) {
+      throw new RangeError(`${fn}: labels ${formatShape(l.shape)} must have one entry per row of ${scoresName} ${formatShape(scores.shape)}`);
+    }
+    this.indicesInRange(fn, 'labels', l, scores.shape[1]!, 'class index');
+    return l;
+  }
+
+  /** Mean cross-entropy −ln(max(p[label], 1e-7)) over the rows. */
+  crossentropyLoss(probs: Tensor<'f32'>, labels: Tensor<'i32'>): number {
+    const fn = 'crossentropyLoss';
+    this.tensor(fn, 'probs', probs, 'f32', 2);
+    this.labelsFor(fn, probs, 'probs', labels);
+    return this.raw.crossentropy_loss(probs.offset, labels.offset, probs.shape[0]!, probs.shape[1]!);
+  }
+
+  /** dlogits = (probs − onehot(labels)) · scale; scale defaults to 1/rows (the mean's gradient). dlogits may be probs itself. */
+  softmaxCrossentropyBackward(dlogits: Tensor<'f32'>, probs: Tensor<'f32'>, labels: Tensor<'i32'>,
+    options: ScalarOption & { scale?: number } = {}): Tensor<'f32'> {
+    const fn = 'softmaxCrossentropyBackward';
+    this.tensor(fn, 'dlogits', dlogits, 'f32', 2); this.tensor(fn, 'probs', probs, 'f32', 2);
+    this.sameShape(fn, dlogits, 'dlogits', probs, 'probs');
+    this.aliasOrDisjoint(fn, dlogits, 'dlogits', probs, 'probs');
+    this.labelsFor(fn, probs, 'probs', labels);
+    this.disjoint(fn, dlogits, 'dlogits', labels, 'labels');
+    const rows = probs.shape[0]!, cols = probs.shape[1]!;
+    const scale = this.finite(fn, 'scale', options.scale ?? 1 / rows);
+    (options.scalar ? this.raw.softmax_crossentropy_backward_scalar : this.raw.softmax_crossentropy_backward)(
+      dlogits.offset, probs.offset, labels.offset, rows, cols, scale);
+    return dlogits;
+  }
+
+  /** out[r] = index of the largest value in row r (ties: the lowest index). */
+  argmaxRows(out: Tensor<'i32'>, x: Tensor<'f32'>): Tensor<'i32'> {
+    const fn = 'argmaxRows';
+    this.tensor(fn, 'out', out, 'i32', 1); this.tensor(fn, 'x', x, 'f32', 2);
+    if (out.length !== x.shape[0]) throw new RangeError(`${fn}: out ${formatShape(out.shape)} must have one entry per row of x ${formatShape(x.shape)}`);
+    this.disjoint(fn, out, 'out', x, 'x');
+    this.raw.argmax_rows(out.offset, x.offset, x.shape[0]!, x.shape[1]!);
+    return out;
+  }
+
+  /** Number of rows whose argmax equals the label. */
+  countCorrect(x: Tensor<'f32'>, labels: Tensor<'i32'>): number {
+    const fn = 'countCorrect';
+    this.tensor(fn, 'x', x, 'f32', 2);
+    this.labelsFor(fn, x, 'x', labels);
+    return this.raw.count_correct(x.offset, labels.offset, x.shape[0]!, x.shape[1]!);
+  }
+
+  private updateRegions(fn: string, named: Array<[string, unknown]>): number {
+    const tensors = named.map(([name, t]) => [name, this.tensor(fn, name, t, 'f32')] as const);
+    const [firstName, first] = tensors[0]!;
+    for (const [name, t] of tensors.slice(1)) {
+      if (t.length !== first.length) throw new RangeError(`${fn}: ${name} ${formatShape(t.shape)} must have as many elements as ${firstName} ${formatShape(first.shape)}`);
+    }
+    for (let i = 0; i < tensors.length; i++) {
+      for (let j = i + 1; j < tensors.length; j++) this.disjoint(fn, tensors[i]![1], tensors[i]![0], tensors[j]![1], tensors[j]![0]);
+    }
+    return first.length;
+  }
+
+  /** params −= lr · grads. */
+  sgdUpdate(params: Tensor<'f32'>, grads: Tensor<'f32'>, lr: number, options: ScalarOption = {}): void {
+    const fn = 'sgdUpdate';
+    const n = this.updateRegions(fn, [['params', params], ['grads', grads]]);
+    this.finite(fn, 'lr', lr);
+    (options.scalar ? this.raw.sgd_update_scalar : this.raw.sgd_update)(params.offset, grads.offset, n, lr);
+  }
+
+  /** velocity = momentum · velocity + grads; params −= lr · velocity. */
+  momentumUpdate(params: Tensor<'f32'>, grads: Tensor<'f32'>, velocity: Tensor<'f32'>, lr: number, momentum: number,
+    options: ScalarOption = {}): void {
+    const fn = 'momentumUpdate';
+    const n = this.updateRegions(fn, [['params', params], ['grads', grads], ['velocity', velocity]]);
+    this.finite(fn, 'lr', lr); this.finite(fn, 'momentum', momentum);
+    (options.scalar ? this.raw.momentum_update_scalar : this.raw.momentum_update)(params.offset, grads.offset, velocity.offset, n, lr, momentum);
+  }
+
+  /** One Adam step as tfjs's AdamOptimizer. */
+  adamUpdate(params: Tensor<'f32'>, grads: Tensor<'f32'>, m: Tensor<'f32'>, v: Tensor<'f32'>, options: AdamOptions): void {
+    const fn = 'adamUpdate';
+    const n = this.updateRegions(fn, [['params', params], ['grads', grads], ['m', m], ['v', v]]);
+    if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options { lr, step } are required`);
+    const lr = this.finite(fn, 'lr', options.lr);
+    const beta1 = this.finite(fn, 'beta1', options.beta1 ?? ADAM_DEFAULTS.beta1, 0);
+    const beta2 = this.finite(fn, 'beta2', options.beta2 ?? ADAM_DEFAULTS.beta2, 0);
+    const epsilon = this.finite(fn, 'epsilon', options.epsilon ?? ADAM_DEFAULTS.epsilon, 0);
+    const step = this.finite(fn, 'step', options.step, 1);
+    if (beta1 >= 1 || beta2 >= 1) throw new RangeError(`${fn}: beta1 and beta2 must be < 1, got ${beta1} and ${beta2}`);
+    if (!Number.isInteger(step) || step > 0x7fffffff) throw new RangeError(`${fn}: step must be an integer in [1, 2³¹), got ${step}`);
+    (options.scalar ? this.raw.adam_update_scalar : this.raw.adam_update)(
+      params.offset, grads.offset, m.offset, v.offset, n, lr, beta1, beta2, epsilon, step);
+  }
+
+  /** out[r, :] = pixels[indices[r], :] · scale (u8 → f32); scale defaults to 1/255. */
+  gatherImages(out: Tensor<'f32'>, pixels: Tensor<'u8'>, indices: Tensor<'i32'>, options: ScalarOption & { scale?: number } = {}): Tensor<'f32'> {
+    const fn = 'gatherImages';
+    this.tensor(fn, 'out', out, 'f32', 2); this.tensor(fn, 'pixels', pixels, 'u8', 2); this.tensor(fn, 'indices', indices, 'i32', 1);
+    const [count, rowLength] = [out.shape[0]!, out.shape[1]!];
+    if (pixels.shape[1] !== rowLength) throw new RangeError(`${fn}: out ${formatShape(out.shape)} and pixels ${formatShape(pixels.shape)} must have rows of the same length`);
+    if (indices.length !== count) throw new RangeError(`${fn}: indices ${formatShape(indices.shape)} must have one entry per row of out ${formatShape(out.shape)}`);
+    this.indicesInRange(fn, 'indices', indices, pixels.shape[0]!, 'row of pixels');
+    this.disjoint(fn, out, 'out', pixels, 'pixels'); this.disjoint(fn, out, 'out', indices, 'indices');
+    const scale = this.finite(fn, 'scale', options.scale ?? 1 / 255);
+    (options.scalar ? this.raw.gather_images_scalar : this.raw.gather_images)(out.offset, pixels.offset, indices.offset, count, rowLength, scale);
+    return out;
+  }
+
+  /** out[r] = labels[indices[r]] (u8 → i32). */
+  gatherLabels(out: Tensor<'i32'>, labels: Tensor<'u8'>, indices: Tensor<'i32'>): Tensor<'i32'> {
+    const fn = 'gatherLabels';
+    this.tensor(fn, 'out', out, 'i32', 1); this.tensor(fn, 'labels', labels, 'u8', 1); this.tensor(fn, 'indices', indices, 'i32', 1);
+    if (indices.length !== out.length) throw new RangeError(`${fn}: indices ${formatShape(indices.shape)} and out ${formatShape(out.shape)} must have the same length`);
+    this.indicesInRange(fn, 'indices', indices, labels.length, 'index into labels');
+    this.disjoint(fn, out, 'out', labels, 'labels'); this.disjoint(fn, out, 'out', indices, 'indices');
+    this.raw.gather_labels(out.offset, labels.offset, indices.offset, out.length);
+    return out;
+  }
+}
