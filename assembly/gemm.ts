@@ -63,26 +63,48 @@ export function sgemm_scalar(
   v128.store(pc, accumulate ? f32x4.add(v128.load(pc), acc) : acc);
 }
 
-// Scalar dot product of row i of op(A) with column j of B (B stored K×N), for column tails.
+// The first `count` (1 to 3) floats at p in lanes 0..count−1, zeros above: a column tail of B
+// loaded without reading past the end of its row.
 // @ts-ignore: decorator
-@inline function dotColumn(
-  i: i32, j: i32, N: i32, K: i32, A: usize, rowStride: i32, depthStride: i32, B: usize,
-): f32 {
-  let acc: f32 = 0;
-  let pa = A + ((<usize>i * rowStride) << 2);
-  let pb = B + (<usize>j << 2);
-  for (let p = 0; p < K; p++) {
-    acc += load<f32>(pa) * load<f32>(pb);
-    pa += <usize>depthStride << 2;
-    pb += <usize>N << 2;
-  }
-  return acc;
+@inline function loadPartial(p: usize, count: i32): v128 {
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (count > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (count > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
 }
 
-// C (M×N) = op(A)·B with B stored K×N. Tiles of 4 rows × 8 columns keep eight f32x4
-// accumulators in registers for the whole K loop; then 4×4 tiles, then scalar column tails;
-// leftover rows (M mod 4) go one at a time through 1×4 tiles.
+// Stores lanes 0..count−1 (count 1 to 3) of acc at p, adding to C when accumulating.
+// @ts-ignore: decorator
+@inline function storePartial(p: usize, acc: v128, count: i32, accumulate: i32): void {
+  const v = accumulate ? f32x4.add(loadPartial(p, count), acc) : acc;
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (count > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (count > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+// Depth of one K panel: the slice of op(A) and B a pass over all tiles reads stays in L2
+// (128 rows of a 784-wide A are 392 KiB), instead of streaming all of K once per tile.
+const DEPTH_PANEL = 128;
+
+// C (M×N) = op(A)·B with B stored K×N, one K panel at a time; panels after the first accumulate.
 function gemmTiledB(
+  M: i32, N: i32, K: i32, A: usize, rowStride: i32, depthStride: i32,
+  B: usize, C: usize, accumulate: i32,
+): void {
+  for (let p0 = 0; p0 < K; p0 += DEPTH_PANEL) {
+    const depth = min(DEPTH_PANEL, K - p0);
+    gemmPanel(
+      M, N, depth, A + ((<usize>p0 * depthStride) << 2), rowStride, depthStride,
+      B + ((<usize>p0 * N) << 2), C, p0 == 0 ? accumulate : 1,
+    );
+  }
+}
+
+// One K panel of gemmTiledB. Tiles of 4 rows × 8 columns keep eight f32x4 accumulators in
+// registers for the whole panel; then 4×4 tiles, then a 4×(1..3) tile for the column tail;
+// leftover rows (M mod 4) go one at a time through 1×4 and 1×(1..3) tiles.
+function gemmPanel(
   M: i32, N: i32, K: i32, A: usize, rowStride: i32, depthStride: i32,
   B: usize, C: usize, accumulate: i32,
 ): void {
@@ -122,12 +144,13 @@ function gemmTiledB(
       storeTile(pc + 2 * bStep, c20, accumulate); storeTile(pc + 2 * bStep + 16, c21, accumulate);
       storeTile(pc + 3 * bStep, c30, accumulate); storeTile(pc + 3 * bStep + 16, c31, accumulate);
     }
-    for (; j + 4 <= N; j += 4) {
+    for (; j < N; j += 4) {
+      const width = min(4, N - j);
       let c0v = f32x4.splat(0), c1v = f32x4.splat(0), c2v = f32x4.splat(0), c3v = f32x4.splat(0);
       let pb = B + (<usize>j << 2);
       let off: usize = 0;
       for (let p = 0; p < K; p++) {
-        const b = v128.load(pb);
+        const b = width == 4 ? v128.load(pb) : loadPartial(pb, width);
         c0v = f32x4.add(c0v, f32x4.mul(f32x4.splat(load<f32>(a0 + off)), b));
         c1v = f32x4.add(c1v, f32x4.mul(f32x4.splat(load<f32>(a1 + off)), b));
         c2v = f32x4.add(c2v, f32x4.mul(f32x4.splat(load<f32>(a2 + off)), b));
@@ -136,38 +159,36 @@ function gemmTiledB(
         off += aStep;
       }
       const pc = c0 + (<usize>j << 2);
-      storeTile(pc, c0v, accumulate);
-      storeTile(pc + bStep, c1v, accumulate);
-      storeTile(pc + 2 * bStep, c2v, accumulate);
-      storeTile(pc + 3 * bStep, c3v, accumulate);
-    }
-    for (; j < N; j++) {
-      for (let r = 0; r < 4; r++) {
-        const acc = dotColumn(i + r, j, N, K, A, rowStride, depthStride, B);
-        const pc = C + ((<usize>(i + r) * N + j) << 2);
-        store<f32>(pc, accumulate ? load<f32>(pc) + acc : acc);
+      if (width == 4) {
+        storeTile(pc, c0v, accumulate);
+        storeTile(pc + bStep, c1v, accumulate);
+        storeTile(pc + 2 * bStep, c2v, accumulate);
+        storeTile(pc + 3 * bStep, c3v, accumulate);
+      } else {
+        storePartial(pc, c0v, width, accumulate);
+        storePartial(pc + bStep, c1v, width, accumulate);
+        storePartial(pc + 2 * bStep, c2v, width, accumulate);
+        storePartial(pc + 3 * bStep, c3v, width, accumulate);
       }
     }
   }
   for (; i < M; i++) {
     const a0 = A + ((<usize>i * rowStride) << 2);
     const c0 = C + ((<usize>i * N) << 2);
-    let j = 0;
-    for (; j + 4 <= N; j += 4) {
+    for (let j = 0; j < N; j += 4) {
+      const width = min(4, N - j);
       let acc = f32x4.splat(0);
       let pb = B + (<usize>j << 2);
       let off: usize = 0;
       for (let p = 0; p < K; p++) {
-        acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(a0 + off)), v128.load(pb)));
+        const b = width == 4 ? v128.load(pb) : loadPartial(pb, width);
+        acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(a0 + off)), b));
         pb += bStep;
         off += aStep;
       }
-      storeTile(c0 + (<usize>j << 2), acc, accumulate);
-    }
-    for (; j < N; j++) {
-      const acc = dotColumn(i, j, N, K, A, rowStride, depthStride, B);
       const pc = c0 + (<usize>j << 2);
-      store<f32>(pc, accumulate ? load<f32>(pc) + acc : acc);
+      if (width == 4) storeTile(pc, acc, accumulate);
+      else storePartial(pc, acc, width, accumulate);
     }
   }
 }

@@ -1,0 +1,97 @@
+// The checkpoint format: one file, little-endian, checksummed.
+//   bytes 0..3   magic "SNET"
+//   u32          format version (CHECKPOINT_VERSION)
+//   u32          L, the number of layer widths (input included), then L × u32 widths
+//   u32          P, the parameter count, which must equal Σ (in·out + out) over the layers
+//   P × f32      parameters: for each layer its weights (in×out, row-major) then its bias (out)
+//   u32          CRC-32 (IEEE) of every byte before it
+// Optimizer state is not saved: a checkpoint is a trained model, not a paused run.
+import { SimdnetError } from './errors.js';
+
+export const CHECKPOINT_MAGIC = 'SNET';
+export const CHECKPOINT_VERSION = 1;
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+export function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** Parameters a stack of dense layers of these widths holds. */
+export function parameterCount(layers: readonly number[]): number {
+  let total = 0;
+  for (let l = 1; l < layers.length; l++) total += layers[l - 1]! * layers[l]! + layers[l]!;
+  return total;
+}
+
+export interface Checkpoint {
+  layers: number[];
+  params: Float32Array;
+}
+
+export function encodeCheckpoint(layers: readonly number[], params: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(4 + 4 + 4 + 4 * layers.length + 4 + 4 * params.length + 4);
+  const view = new DataView(bytes.buffer);
+  let at = 0;
+  for (const ch of CHECKPOINT_MAGIC) bytes[at++] = ch.charCodeAt(0);
+  view.setUint32(at, CHECKPOINT_VERSION, true); at += 4;
+  view.setUint32(at, layers.length, true); at += 4;
+  for (const width of layers) { view.setUint32(at, width, true); at += 4; }
+  view.setUint32(at, params.length, true); at += 4;
+  for (let i = 0; i < params.length; i++) { view.setFloat32(at, params[i]!, true); at += 4; }
+  view.setUint32(at, crc32(bytes.subarray(0, at)), true);
+  return bytes;
+}
+
+function corrupt(name: string, what: string): SimdnetError {
+  return new SimdnetError('CHECKPOINT_CORRUPT', `${name} is not a valid simdnet checkpoint: ${what}`);
+}
+
+/** Parses and checks a checkpoint; every defect is a SimdnetError, never a crash or garbage. */
+export function decodeCheckpoint(bytes: Uint8Array, name = 'checkpoint'): Checkpoint {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name}: expected a Uint8Array, got ${typeof bytes}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const need = (at: number, count: number, what: string): void => {
+    if (at + count > bytes.length) throw corrupt(name, `truncated in ${what} (needs ${at + count} bytes, has ${bytes.length})`);
+  };
+  need(0, 12, 'the header');
+  const magic = String.fromCharCode(...bytes.subarray(0, 4));
+  if (magic !== CHECKPOINT_MAGIC) throw corrupt(name, `magic is ${JSON.stringify(magic)}, expected "${CHECKPOINT_MAGIC}"`);
+  const version = view.getUint32(4, true);
+  if (version !== CHECKPOINT_VERSION) {
+    throw new SimdnetError('CHECKPOINT_VERSION', `${name} has format version ${version}; this simdnet reads version ${CHECKPOINT_VERSION}`);
+  }
+  const layerCount = view.getUint32(8, true);
+  if (layerCount < 2 || layerCount > 1024) throw corrupt(name, `it declares ${layerCount} layer widths (2 to 1024 expected)`);
+  need(12, 4 * layerCount + 4, 'the layer widths');
+  const layers: number[] = [];
+  for (let l = 0; l < layerCount; l++) {
+    const width = view.getUint32(12 + 4 * l, true);
+    if (width < 1) throw corrupt(name, `layer ${l} has width 0`);
+    layers.push(width);
+  }
+  let at = 12 + 4 * layerCount;
+  const count = view.getUint32(at, true); at += 4;
+  const expected = parameterCount(layers);
+  if (count !== expected) throw corrupt(name, `it holds ${count} parameters but layers [${layers.join(',')}] need ${expected}`);
+  need(at, 4 * count + 4, 'the parameters');
+  if (at + 4 * count + 4 !== bytes.length) throw corrupt(name, `${bytes.length - (at + 4 * count + 4)} bytes follow the checksum`);
+  const stored = view.getUint32(at + 4 * count, true);
+  const actual = crc32(bytes.subarray(0, at + 4 * count));
+  if (stored !== actual) {
+    throw new SimdnetError('CHECKPOINT_CHECKSUM', `${name} fails its checksum (stored ${stored.toString(16)}, computed ${actual.toString(16)}): the file is damaged`);
+  }
+  const params = new Float32Array(count);
+  for (let i = 0; i < count; i++) params[i] = view.getFloat32(at + 4 * i, true);
+  return { layers, params };
+}

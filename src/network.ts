@@ -1,0 +1,543 @@
+// A stack of dense layers (ReLU hidden, softmax output) trained on the kernels. All parameters
+// live in one flat region of the arena, gradients and optimizer state in regions of the same
+// layout, so an update is one kernel call. Row-major, batch-major: a batch is rows×features.
+//
+// Per layer l with input a (rows×in), weights W (in×out, the tfjs Dense layout) and bias b:
+//   forward   z = a·W + b;  a' = ReLU(z) (hidden) or softmax(z) (output), in place
+//   backward  δ_L = (P − onehot(Y)) / rows;  dW = aᵀ·δ;  db = Σ_rows δ;  δ_prev = (δ·Wᵀ) ⊙ [a > 0]
+// which is the seed's algorithm transposed (the seed keeps samples in columns).
+import type { KernelExports } from './abi.js';
+import type { Arena, ArenaPlan, Tensor } from './arena.js';
+import { decodeCheckpoint, encodeCheckpoint, parameterCount } from './checkpoint.js';
+import type { Dataset } from './data/dataset.js';
+import { SimdnetError } from './errors.js';
+import { ADAM_DEFAULTS } from './kernels.js';
+import { Rng } from './rng.js';
+import type { Runtime } from './runtime.js';
+
+export type Initializer = 'uniform' | 'he';
+export type OptimizerName = 'sgd' | 'momentum' | 'adam';
+export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
+export const INITIALIZERS: readonly Initializer[] = ['uniform', 'he'];
+
+export interface NetworkOptions {
+  /** Widths from input to output, e.g. [784, 128, 10]: at least two, each an integer ≥ 1. */
+  layers: readonly number[];
+  /** `uniform`: the seed's U(−0.5, 0.5) for weights and biases; `he`: N(0, 2/fan_in) weights, zero biases. Default `he`. */
+  init?: Initializer;
+  /** Seed for the initial weights (and the default shuffle seed). Default 0. */
+  seed?: number;
+}
+
+export interface OptimizerConfig {
+  name: OptimizerName;
+  lr: number;
+  /** Momentum coefficient (momentum only). Default 0.9. */
+  momentum?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+export interface StepInfo {
+  /** Steps taken in this fit, counting this one (1-based). */
+  step: number;
+  /** 1-based epoch this step belongs to. */
+  epoch: number;
+  /** Mean cross-entropy of the batch, before this step's update. */
+  loss: number;
+  /** Fraction of the batch classified correctly, before this step's update. */
+  accuracy: number;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  steps: number;
+  /** Mean of the batch losses over the epoch. */
+  loss: number;
+  /** Fraction of training examples classified correctly as seen during the epoch. */
+  accuracy: number;
+  milliseconds: number;
+}
+
+export interface FitOptions {
+  /** Default `sgd` with lr 0.1. */
+  optimizer?: OptimizerName | OptimizerConfig;
+  /** Learning rate when `optimizer` is a name. Default 0.1 for sgd/momentum, 0.001 for adam. */
+  lr?: number;
+  /** Rows per step, or `full` for full-batch gradient descent. Default 32. */
+  batchSize?: number | 'full';
+  /** Passes over the data (default 1). Mutually exclusive with `iterations`. */
+  epochs?: number;
+  /** Number of steps instead of epochs. */
+  iterations?: number;
+  /** Reshuffle the order every epoch. Default true for mini-batches, false for `full`. */
+  shuffle?: boolean;
+  /** Shuffle seed; defaults to the network's seed. */
+  seed?: number;
+  onStep?: (info: StepInfo) => void;
+  onEpoch?: (info: EpochInfo) => void;
+}
+
+export interface FitResult {
+  steps: number;
+  epochs: EpochInfo[];
+  /** Wall-clock training time (data residency and planning excluded, every step included). */
+  seconds: number;
+  msPerStep: number;
+  msPerEpoch: number;
+  finalLoss: number;
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  count: number;
+}
+
+export interface Prediction {
+  /** count × classes, row-major. */
+  probabilities: Float32Array;
+  classes: Int32Array;
+}
+
+/** Rows evaluated or predicted per kernel call when not training. */
+const INFERENCE_ROWS = 512;
+
+interface Layer {
+  inputs: number;
+  outputs: number;
+  /** Element offsets into the flat parameter region. */
+  weights: number;
+  bias: number;
+}
+
+function describeLayers(layers: readonly number[]): string {
+  return `[${layers.join(',')}]`;
+}
+
+function checkLayers(layers: unknown): number[] {
+  if (!Array.isArray(layers)) throw new TypeError(`layers must be an array of widths such as [784, 128, 10], got ${typeof layers}`);
+  if (layers.length < 2) throw new RangeError(`layers needs at least an input and an output width, got ${JSON.stringify(layers)}`);
+  layers.forEach((w, i) => {
+    if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > 1 << 24) {
+      throw new RangeError(`layers[${i}] must be an integer width in [1, 2²⁴], got ${JSON.stringify(w)}`);
+    }
+  });
+  return [...layers] as number[];
+}
+
+function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new RangeError(`${name} must be an integer in [1, ${max}], got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function positiveFinite(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name} must be a finite number > 0, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function resolveOptimizer(options: FitOptions): Required<OptimizerConfig> {
+  const given = options.optimizer ?? 'sgd';
+  const config: OptimizerConfig = typeof given === 'string' ? { name: given, lr: options.lr ?? NaN } : { ...given };
+  if (!OPTIMIZERS.includes(config.name)) {
+    throw new RangeError(`unknown optimizer ${JSON.stringify(config.name)}; use one of ${OPTIMIZERS.join(', ')}`);
+  }
+  if (Number.isNaN(config.lr) && options.lr === undefined && typeof given === 'string') config.lr = given === 'adam' ? 0.001 : 0.1;
+  const lr = positiveFinite('lr', config.lr);
+  const momentum = config.momentum ?? 0.9;
+  const beta1 = config.beta1 ?? ADAM_DEFAULTS.beta1, beta2 = config.beta2 ?? ADAM_DEFAULTS.beta2;
+  for (const [name, v] of [['momentum', momentum], ['beta1', beta1], ['beta2', beta2]] as const) {
+    if (!(v >= 0 && v < 1)) throw new RangeError(`${name} must be in [0, 1), got ${v}`);
+  }
+  const epsilon = positiveFinite('epsilon', config.epsilon ?? ADAM_DEFAULTS.epsilon);
+  return { name: config.name, lr, momentum, beta1, beta2, epsilon };
+}
+
+export class Network {
+  readonly layers: readonly number[];
+  readonly seed: number;
+  private readonly plan: Layer[];
+  readonly parameterCount: number;
+  private arena: Arena;
+  /** Rows the activation buffers hold. */
+  private capacity: number;
+  /** The training set whose pixels are resident in the arena, if any. */
+  private resident: Dataset | null = null;
+  /** x holds the resident set in its stored order (full-batch training gathers it once). */
+  private xHoldsResidentInOrder = false;
+  /** Optimizer whose state the state regions hold, and its step count. */
+  private optimizerState: { name: OptimizerName; step: number } | null = null;
+
+  private constructor(readonly runtime: Runtime, layers: number[], seed: number, params: Float32Array) {
+    this.layers = Object.freeze(layers);
+    this.seed = seed;
+    this.plan = [];
+    let offset = 0;
+    for (let l = 1; l < layers.length; l++) {
+      const inputs = layers[l - 1]!, outputs = layers[l]!;
+      this.plan.push({ inputs, outputs, weights: offset, bias: offset + inputs * outputs });
+      offset += inputs * outputs + outputs;
+    }
+    this.parameterCount = offset;
+    this.capacity = INFERENCE_ROWS;
+    this.arena = this.buildArena(INFERENCE_ROWS, null);
+    this.tensor('params').write(params);
+  }
+
+  /** A new network with freshly initialised parameters. */
+  static create(runtime: Runtime, options: NetworkOptions): Network {
+    if (options === null || typeof options !== 'object') throw new TypeError('network options must be an object with layers');
+    const layers = checkLayers(options.layers);
+    const init = options.init ?? 'he';
+    if (!INITIALIZERS.includes(init)) throw new RangeError(`unknown init ${JSON.stringify(init)}; use one of ${INITIALIZERS.join(', ')}`);
+    const seed = options.seed ?? 0;
+    const rng = new Rng(seed);
+    const params = new Float32Array(parameterCount(layers));
+    let at = 0;
+    for (let l = 1; l < layers.length; l++) {
+      const fanIn = layers[l - 1]!, fanOut = layers[l]!;
+      const std = Math.sqrt(2 / fanIn);
+      for (let i = 0; i < fanIn * fanOut; i++) params[at++] = init === 'uniform' ? rng.next() - 0.5 : rng.normal() * std;
+      for (let i = 0; i < fanOut; i++) params[at++] = init === 'uniform' ? rng.next() - 0.5 : 0;
+    }
+    return new Network(runtime, layers, seed, params);
+  }
+
+  /** A network from checkpoint bytes (see checkpoint.ts). */
+  static fromBytes(runtime: Runtime, bytes: Uint8Array, name?: string): Network {
+    const { layers, params } = decodeCheckpoint(bytes, name);
+    return new Network(runtime, layers, 0, params);
+  }
+
+  toBytes(): Uint8Array {
+    return encodeCheckpoint(this.layers, this.getParameters());
+  }
+
+  get variant(): string { return this.runtime.variant; }
+  get inputSize(): number { return this.layers[0]!; }
+  get classes(): number { return this.layers[this.layers.length - 1]!; }
+  /** Bytes of WebAssembly memory this network's arena holds. */
+  get memoryBytes(): number { return this.arena.byteLength; }
+
+  /** A copy of every parameter, layer by layer: weights (in×out) then bias. */
+  getParameters(): Float32Array { return this.tensor('params').read() as Float32Array; }
+
+  setParameters(values: ArrayLike<number>): void {
+    if (values.length !== this.parameterCount) {
+      throw new RangeError(`setParameters: got ${values.length} values but layers ${describeLayers(this.layers)} hold ${this.parameterCount}`);
+    }
+    this.tensor('params').write(values);
+    this.optimizerState = null;
+  }
+
+  /** Copies of each layer's weights (in×out, row-major) and bias. */
+  getLayerParameters(): Array<{ weights: Float32Array; bias: Float32Array; shape: [number, number] }> {
+    const params = this.getParameters();
+    return this.plan.map((p) => ({
+      weights: params.slice(p.weights, p.weights + p.inputs * p.outputs),
+      bias: params.slice(p.bias, p.bias + p.outputs),
+      shape: [p.inputs, p.outputs],
+    }));
+  }
+
+  /** The gradients the last training step computed, in the parameter layout. */
+  getGradients(): Float32Array { return this.tensor('grads').read() as Float32Array; }
+
+  dispose(): void { this.arena.dispose(); this.resident = null; }
+
+  // ---- memory plan -------------------------------------------------------------------------
+
+  private buildArena(rows: number, train: Dataset | null): Arena {
+    const P = this.parameterCount;
+    const plan: ArenaPlan = {
+      params: [P], grads: [P], state1: [P], state2: [P], backup: [P],
+      x: [rows, this.inputSize],
+      labels: { dtype: 'i32', shape: [rows] },
+      classes: { dtype: 'i32', shape: [rows] },
+      stagingPixels: { dtype: 'u8', shape: [rows, this.inputSize] },
+      stagingLabels: { dtype: 'u8', shape: [rows] },
+      stagingOrder: { dtype: 'i32', shape: [rows] },
+    };
+    this.plan.forEach((p, l) => {
+      plan[`act${l}`] = [rows, p.outputs];
+      plan[`delta${l}`] = [rows, p.outputs];
+    });
+    if (train) {
+      plan.trainPixels = { dtype: 'u8', shape: [train.count, this.inputSize] };
+      plan.trainLabels = { dtype: 'u8', shape: [train.count] };
+      plan.order = { dtype: 'i32', shape: [train.count] };
+    }
+    const arena = this.runtime.createArena(plan);
+    const identity = arena.tensor('stagingOrder', 'i32').view();
+    for (let i = 0; i < rows; i++) identity[i] = i;
+    if (train) {
+      arena.tensor('trainPixels', 'u8').write(train.pixels);
+      arena.tensor('trainLabels', 'u8').write(train.labels);
+    }
+    return arena;
+  }
+
+  /** Re-plans the arena when it lacks rows or the training set; parameters and optimizer state move over. */
+  private ensureCapacity(rows: number, train: Dataset | null): void {
+    const keepTrain = train ?? this.resident;
+    if (rows <= this.capacity && keepTrain === this.resident) return;
+    const carried = ['params', 'state1', 'state2'].map((name) => [name, this.tensor(name).read()] as const);
+    const capacity = Math.max(rows, this.capacity);
+    const arena = this.buildArena(capacity, keepTrain);
+    for (const [name, values] of carried) arena.tensor(name, 'f32').write(values);
+    this.arena.dispose();
+    this.arena = arena;
+    this.capacity = capacity;
+    this.resident = keepTrain;
+    this.xHoldsResidentInOrder = false;
+  }
+
+  private tensor(name: string): Tensor {
+    const t = this.arena.tensors[name];
+    if (t === undefined) throw new Error(`internal: arena has no ${name}`);
+    this.arena.exports; // throws after dispose()
+    return t;
+  }
+
+  private checkDataset(data: Dataset, what: string): void {
+    if (data === null || typeof data !== 'object' || !(data.pixels instanceof Uint8Array) || !(data.labels instanceof Uint8Array)) {
+      throw new TypeError(`${what} must be a dataset { count, rows, cols, pixels: Uint8Array, labels: Uint8Array }`);
+    }
+    positiveInteger(`${what}.count`, data.count);
+    if (data.rows * data.cols !== this.inputSize) {
+      throw new RangeError(`${what} has ${data.rows}×${data.cols} = ${data.rows * data.cols} pixels per image but the network ${describeLayers(this.layers)} takes ${this.inputSize} inputs`);
+    }
+    if (data.pixels.length !== data.count * this.inputSize) {
+      throw new RangeError(`${what}.pixels holds ${data.pixels.length} bytes but ${data.count} images of ${this.inputSize} need ${data.count * this.inputSize}`);
+    }
+    if (data.labels.length !== data.count) {
+      throw new RangeError(`${what}.labels holds ${data.labels.length} labels for ${data.count} images`);
+    }
+    for (let i = 0; i < data.count; i++) {
+      if (data.labels[i]! >= this.classes) {
+        throw new RangeError(`${what}.labels[${i}] = ${data.labels[i]} but the network has ${this.classes} classes`);
+      }
+    }
+  }
+
+  // ---- the step ----------------------------------------------------------------------------
+
+  private get raw(): KernelExports { return this.arena.exports; }
+  private ptr(name: string): number { return this.tensor(name).offset; }
+  private paramPtr(element: number): number { return this.ptr('params') + 4 * element; }
+  private gradPtr(element: number): number { return this.ptr('grads') + 4 * element; }
+
+  /** Forward pass over the first `rows` rows of x; leaves probabilities in the last act buffer. */
+  private forward(rows: number): void {
+    const k = this.raw;
+    let input = this.ptr('x');
+    this.plan.forEach((p, l) => {
+      const out = this.ptr(`act${l}`);
+      k.sgemm(0, 0, rows, p.outputs, p.inputs, input, this.paramPtr(p.weights), out, 0);
+      k.bias_forward(out, out, this.paramPtr(p.bias), rows, p.outputs);
+      if (l < this.plan.length - 1) k.relu_forward(out, out, rows * p.outputs);
+      else k.softmax_forward(out, out, rows, p.outputs);
+      input = out;
+    });
+  }
+
+  /** Gradients of the mean cross-entropy of the first `rows` rows into grads. */
+  private backward(rows: number): void {
+    const k = this.raw;
+    const last = this.plan.length - 1;
+    k.softmax_crossentropy_backward(this.ptr(`delta${last}`), this.ptr(`act${last}`), this.ptr('labels'), rows, this.classes, 1 / rows);
+    for (let l = last; l >= 0; l--) {
+      const p = this.plan[l]!;
+      const delta = this.ptr(`delta${l}`);
+      const input = l === 0 ? this.ptr('x') : this.ptr(`act${l - 1}`);
+      k.sgemm(1, 0, p.inputs, p.outputs, rows, input, delta, this.gradPtr(p.weights), 0);
+      k.bias_backward(this.gradPtr(p.bias), delta, rows, p.outputs, 0);
+      if (l > 0) {
+        const previous = this.ptr(`delta${l - 1}`);
+        k.sgemm(0, 1, rows, p.inputs, p.outputs, delta, this.paramPtr(p.weights), previous, 0);
+        k.relu_backward(previous, previous, input, rows * p.inputs);
+      }
+    }
+  }
+
+  private update(opt: Required<OptimizerConfig>): void {
+    const k = this.raw;
+    const P = this.parameterCount;
+    if (this.optimizerState?.name !== opt.name) {
+      this.tensor('state1').fill(0);
+      this.tensor('state2').fill(0);
+      this.optimizerState = { name: opt.name, step: 0 };
+    }
+    const step = ++this.optimizerState.step;
+    const params = this.ptr('params'), grads = this.ptr('grads');
+    if (opt.name === 'sgd') k.sgd_update(params, grads, P, opt.lr);
+    else if (opt.name === 'momentum') k.momentum_update(params, grads, this.ptr('state1'), P, opt.lr, opt.momentum);
+    else k.adam_update(params, grads, this.ptr('state1'), this.ptr('state2'), P, opt.lr, opt.beta1, opt.beta2, opt.epsilon, step);
+  }
+
+  /**
+   * Loss and gradients for one batch, without updating: the hook for gradient checks and for
+   * comparisons with other implementations. `inputs` is rows×inputSize f32, `labels` class indices.
+   */
+  computeGradients(inputs: Float32Array, labels: ArrayLike<number>): { loss: number; gradients: Float32Array } {
+    const rows = this.stageFloatInputs(inputs, 'computeGradients');
+    if (labels.length !== rows) throw new RangeError(`computeGradients: ${labels.length} labels for ${rows} rows of inputs`);
+    for (let i = 0; i < rows; i++) {
+      const y = labels[i]!;
+      if (!Number.isInteger(y) || y < 0 || y >= this.classes) throw new RangeError(`computeGradients: labels[${i}] = ${y} is not a class in [0, ${this.classes})`);
+    }
+    this.tensor('labels').write(labels);
+    this.forward(rows);
+    const last = this.plan.length - 1;
+    const loss = this.raw.crossentropy_loss(this.ptr(`act${last}`), this.ptr('labels'), rows, this.classes);
+    this.backward(rows);
+    return { loss, gradients: this.getGradients() };
+  }
+
+  private stageFloatInputs(inputs: Float32Array, fn: string): number {
+    if (!(inputs instanceof Float32Array)) throw new TypeError(`${fn}: inputs must be a Float32Array of rows×${this.inputSize}`);
+    const rows = inputs.length / this.inputSize;
+    if (!Number.isInteger(rows) || rows < 1) {
+      throw new RangeError(`${fn}: inputs hold ${inputs.length} values, not a whole number ≥ 1 of rows of ${this.inputSize}`);
+    }
+    this.ensureCapacity(rows, null);
+    this.writeX(inputs);
+    return rows;
+  }
+
+  private writeX(values: Float32Array): void {
+    this.tensor('x').write(values);
+    this.xHoldsResidentInOrder = false;
+  }
+
+  // ---- training ----------------------------------------------------------------------------
+
+  fit(train: Dataset, options: FitOptions = {}): FitResult {
+    this.checkDataset(train, 'train');
+    const opt = resolveOptimizer(options);
+    const batch = options.batchSize === 'full' ? train.count : positiveInteger('batchSize', options.batchSize ?? 32, train.count);
+    if (options.epochs !== undefined && options.iterations !== undefined) throw new RangeError('give epochs or iterations, not both');
+    const stepsPerEpoch = Math.ceil(train.count / batch);
+    const totalSteps = options.iterations !== undefined
+      ? positiveInteger('iterations', options.iterations)
+      : positiveInteger('epochs', options.epochs ?? 1) * stepsPerEpoch;
+    const shuffle = options.shuffle ?? batch < train.count;
+    const rng = new Rng(options.seed ?? this.seed);
+
+    this.ensureCapacity(batch, train);
+    const k = this.raw;
+    const order = this.tensor('order').view() as Int32Array;
+    for (let i = 0; i < train.count; i++) order[i] = i;
+    const last = this.plan.length - 1;
+    const P = this.parameterCount;
+    const memory = () => new Float32Array(this.arena.buffer);
+    const epochs: EpochInfo[] = [];
+    let epochLoss = 0, epochCorrect = 0, epochSeen = 0, epochSteps = 0, epochStart = performance.now();
+    let finalLoss = NaN;
+    const started = performance.now();
+
+    for (let step = 0; step < totalSteps; step++) {
+      const positionInEpoch = step % stepsPerEpoch;
+      const epoch = Math.floor(step / stepsPerEpoch) + 1;
+      if (positionInEpoch === 0) {
+        if (shuffle) { rng.shuffle(this.tensor('order').view() as Int32Array); this.xHoldsResidentInOrder = false; }
+        // The last good weights: restored if the loss turns non-finite during this epoch.
+        const f32 = memory();
+        f32.copyWithin(this.ptr('backup') / 4, this.ptr('params') / 4, this.ptr('params') / 4 + P);
+      }
+      const start = positionInEpoch * batch;
+      const rows = Math.min(batch, train.count - start);
+      const indices = this.ptr('order') + 4 * start;
+      if (!(rows === train.count && this.xHoldsResidentInOrder)) {
+        k.gather_images(this.ptr('x'), this.ptr('trainPixels'), indices, rows, this.inputSize, 1 / 255);
+        k.gather_labels(this.ptr('labels'), this.ptr('trainLabels'), indices, rows);
+        this.xHoldsResidentInOrder = rows === train.count && !shuffle;
+      }
+      this.forward(rows);
+      const probs = this.ptr(`act${last}`);
+      const loss = k.crossentropy_loss(probs, this.ptr('labels'), rows, this.classes);
+      if (!Number.isFinite(loss)) {
+        memory().copyWithin(this.ptr('params') / 4, this.ptr('backup') / 4, this.ptr('backup') / 4 + P);
+        this.optimizerState = null;
+        throw new SimdnetError('DIVERGED', `training diverged at step ${step + 1} (epoch ${epoch}): the loss is ${loss}; the weights were restored to their state at the start of epoch ${epoch}. Try a smaller learning rate.`);
+      }
+      const correct = k.count_correct(probs, this.ptr('labels'), rows, this.classes);
+      this.backward(rows);
+      this.update(opt);
+      finalLoss = loss;
+      epochLoss += loss; epochCorrect += correct; epochSeen += rows; epochSteps++;
+      options.onStep?.({ step: step + 1, epoch, loss, accuracy: correct / rows });
+      if (positionInEpoch === stepsPerEpoch - 1 || step === totalSteps - 1) {
+        const now = performance.now();
+        const info: EpochInfo = { epoch, steps: epochSteps, loss: epochLoss / epochSteps, accuracy: epochCorrect / epochSeen, milliseconds: now - epochStart };
+        epochs.push(info);
+        options.onEpoch?.(info);
+        epochLoss = 0; epochCorrect = 0; epochSeen = 0; epochSteps = 0; epochStart = now;
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return { steps: totalSteps, epochs, seconds, msPerStep: (seconds * 1000) / totalSteps, msPerEpoch: (seconds * 1000) / (totalSteps / stepsPerEpoch), finalLoss };
+  }
+
+  // ---- inference ---------------------------------------------------------------------------
+
+  /** Runs `rows` staged pixel rows through gather (u8 → f32) and forward. */
+  private forwardStagedPixels(pixels: Uint8Array, rows: number): void {
+    this.tensor('stagingPixels').write(pixels);
+    this.raw.gather_images(this.ptr('x'), this.ptr('stagingPixels'), this.ptr('stagingOrder'), rows, this.inputSize, 1 / 255);
+    this.xHoldsResidentInOrder = false;
+    this.forward(rows);
+  }
+
+  /** Mean cross-entropy and accuracy over a dataset. */
+  evaluate(data: Dataset): Evaluation {
+    this.checkDataset(data, 'data');
+    const k = this.raw;
+    const last = this.plan.length - 1;
+    const chunk = this.capacity;
+    let lossSum = 0, correct = 0;
+    for (let start = 0; start < data.count; start += chunk) {
+      const rows = Math.min(chunk, data.count - start);
+      this.forwardStagedPixels(data.pixels.subarray(start * this.inputSize, (start + rows) * this.inputSize), rows);
+      this.tensor('stagingLabels').write(data.labels.subarray(start, start + rows));
+      k.gather_labels(this.ptr('labels'), this.ptr('stagingLabels'), this.ptr('stagingOrder'), rows);
+      const probs = this.ptr(`act${last}`);
+      lossSum += k.crossentropy_loss(probs, this.ptr('labels'), rows, this.classes) * rows;
+      correct += k.count_correct(probs, this.ptr('labels'), rows, this.classes);
+    }
+    return { loss: lossSum / data.count, accuracy: correct / data.count, count: data.count };
+  }
+
+  /**
+   * Class probabilities and predicted classes. `inputs` is rows×inputSize: u8 pixels (scaled by
+   * 1/255 inside the kernel, as in training) or f32 features already scaled.
+   */
+  predict(inputs: Uint8Array | Float32Array): Prediction {
+    if (!(inputs instanceof Uint8Array) && !(inputs instanceof Float32Array)) {
+      throw new TypeError(`predict: inputs must be a Uint8Array of pixels or a Float32Array, got ${Object.prototype.toString.call(inputs)}`);
+    }
+    const count = inputs.length / this.inputSize;
+    if (!Number.isInteger(count) || count < 1) {
+      throw new RangeError(`predict: inputs hold ${inputs.length} values, not a whole number ≥ 1 of rows of ${this.inputSize} (network ${describeLayers(this.layers)})`);
+    }
+    const last = this.plan.length - 1;
+    const probabilities = new Float32Array(count * this.classes);
+    const classes = new Int32Array(count);
+    const chunk = this.capacity;
+    for (let start = 0; start < count; start += chunk) {
+      const rows = Math.min(chunk, count - start);
+      const slice = inputs.subarray(start * this.inputSize, (start + rows) * this.inputSize);
+      if (slice instanceof Uint8Array) this.forwardStagedPixels(slice, rows);
+      else { this.writeX(slice); this.forward(rows); }
+      this.raw.argmax_rows(this.ptr('classes'), this.ptr(`act${last}`), rows, this.classes);
+      probabilities.set(new Float32Array(this.arena.buffer, this.ptr(`act${last}`), rows * this.classes), start * this.classes);
+      classes.set(new Int32Array(this.arena.buffer, this.ptr('classes'), rows), start);
+    }
+    return { probabilities, classes };
+  }
+}
