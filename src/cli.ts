@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// The simdnet command line: one module per command in commands/.
+import { SimdnetError } from './errors.js';
+import { TRAIN_USAGE, trainCommand } from './commands/train.js';
+import { UsageError } from './commands/usage.js';
+
+const USAGE = `usage: simdnet <command> [options]
+commands:
+  train     train a network on MNIST (simdnet train --help)
+  compare   train the same models with simdnet and TensorFlow.js and compare them
+  profile   break one training step down per kernel
+
+${TRAIN_USAGE}`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  train: async () => trainCommand,
+  compare: async () => (await import('./commands/compare.js')).compareCommand,
+  profile: async () => (await import('./commands/profile.js')).profileCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const load = COMMANDS[name];
+  if (load === undefined) {
+    process.stderr.write(`simdnet: unknown command ${JSON.stringify(name)}\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await (await load())(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`simdnet ${name}: ${err.message}\n(simdnet ${name} --help lists the options)\n`);
+      return 2;
+    }
+    if (err instanceof SimdnetError || err instanceof RangeError || err instanceof TypeError) {
+      process.stderr.write(`simdnet ${name}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,155 @@
+// `simdnet train`: trains a network on MNIST (the embedded copy or --data DIR) and reports test
+// accuracy and timings; `--preset seed` is the seed's from-scratch run.
+import type { Variant } from '../abi.js';
+import { loadMnist } from '../data/mnist.js';
+import { saveNetwork } from '../io.node.js';
+import { loadSimdnet } from '../loader.node.js';
+import { INITIALIZERS, Network, OPTIMIZERS, type FitOptions, type Initializer, type OptimizerName } from '../network.js';
+import { choiceFlag, integerFlag, layersFlag, numberFlag, parseFlags, UsageError } from './usage.js';
+
+export const TRAIN_USAGE = `usage: simdnet train [options]
+  --preset seed          the seed's run: 784-10-10, uniform init, full batch, lr 0.1, 500 iterations
+  --layers 784,128,10    layer widths, input to output
+  --optimizer NAME       sgd | momentum | adam            (default sgd)
+  --lr X                 learning rate                    (default 0.1; adam 0.001)
+  --batch N|full         rows per step                    (default 32)
+  --epochs N             passes over the training set     (default 1)
+  --iterations N         steps instead of epochs
+  --init NAME            uniform | he                     (default he)
+  --seed N               initial weights and shuffling    (default 0)
+  --data DIR             IDX files (raw or .gz) instead of the embedded MNIST
+  --save FILE            write the trained network as a checkpoint
+  --variant NAME         auto | simd | scalar             (default auto)
+  --json                 print one JSON object last`;
+
+export interface TrainSettings {
+  layers: number[];
+  optimizer: OptimizerName;
+  lr: number;
+  batch: number | 'full';
+  epochs?: number;
+  iterations?: number;
+  init: Initializer;
+  seed: number;
+}
+
+/** The seed's from-scratch model and algorithm. */
+export const SEED_PRESET: TrainSettings = {
+  layers: [784, 10, 10], optimizer: 'sgd', lr: 0.1, batch: 'full', iterations: 500, init: 'uniform', seed: 0,
+};
+
+export function parseTrainArgs(argv: string[]) {
+  const v = parseFlags(argv, {
+    preset: { type: 'string' }, layers: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
+    batch: { type: 'string' }, epochs: { type: 'string' }, iterations: { type: 'string' }, init: { type: 'string' },
+    seed: { type: 'string' }, data: { type: 'string' }, save: { type: 'string' }, variant: { type: 'string' },
+    json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  });
+  const preset = choiceFlag('preset', v.preset, ['seed']);
+  const base: Partial<TrainSettings> = preset === 'seed' ? { ...SEED_PRESET } : {};
+  const optimizer = choiceFlag('optimizer', v.optimizer, OPTIMIZERS) ?? base.optimizer ?? 'sgd';
+  const batch = v.batch === 'full' ? 'full' : integerFlag('batch', v.batch) ?? base.batch ?? 32;
+  const epochs = integerFlag('epochs', v.epochs);
+  const iterations = integerFlag('iterations', v.iterations);
+  if (epochs !== undefined && iterations !== undefined) throw new UsageError('give --epochs or --iterations, not both');
+  const settings: TrainSettings = {
+    layers: layersFlag(v.layers) ?? base.layers ?? [784, 128, 10],
+    optimizer,
+    lr: numberFlag('lr', v.lr) ?? (base.optimizer === optimizer ? base.lr : undefined) ?? (optimizer === 'adam' ? 0.001 : 0.1),
+    batch,
+    init: choiceFlag('init', v.init, INITIALIZERS) ?? base.init ?? 'he',
+    seed: integerFlag('seed', v.seed, 0) ?? base.seed ?? 0,
+  };
+  if (iterations !== undefined) settings.iterations = iterations;
+  else if (epochs !== undefined) settings.epochs = epochs;
+  else if (base.iterations !== undefined) settings.iterations = base.iterations;
+  else settings.epochs = 1;
+  return {
+    settings, help: v.help ?? false, json: v.json ?? false, data: v.data, save: v.save,
+    variant: choiceFlag('variant', v.variant, ['auto', 'simd', 'scalar'] as const) ?? 'auto',
+  };
+}
+
+/** Redraws one status line on a terminal at most every 100 ms; prints plain lines elsewhere. */
+class Progress {
+  private lastDraw = 0;
+  constructor(private readonly interactive: boolean, private readonly totalSteps: number, private readonly quiet: boolean) {}
+
+  step(step: number, epoch: number, loss: number, accuracy: number): void {
+    if (!this.interactive || this.quiet) return;
+    const now = performance.now();
+    if (now - this.lastDraw < 100 && step !== this.totalSteps) return;
+    this.lastDraw = now;
+    const width = 30, filled = Math.round((width * step) / this.totalSteps);
+    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] step ${step}/${this.totalSteps} epoch ${epoch} loss ${loss.toFixed(4)} acc ${(100 * accuracy).toFixed(1)}%  `);
+  }
+
+  line(text: string): void {
+    if (this.quiet) return;
+    if (this.interactive) process.stderr.write(`\r${' '.repeat(100)}\r`);
+    process.stderr.write(`${text}\n`);
+  }
+}
+
+export interface TrainReport {
+  testAccuracy: number;
+  testLoss: number;
+  trainSeconds: number;
+  msPerEpoch: number;
+  msPerIteration: number;
+  steps: number;
+  layers: number[];
+  optimizer: OptimizerName;
+  lr: number;
+  batch: number | 'full';
+  epochs: number;
+  init: Initializer;
+  seed: number;
+  variant: Variant;
+  memoryBytes: number;
+  saved?: string;
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const args = parseTrainArgs(argv);
+  if (args.help) { process.stdout.write(`${TRAIN_USAGE}\n`); return 0; }
+  const { settings } = args;
+  const runtime = await loadSimdnet({ variant: args.variant });
+  const { train, test } = await loadMnist(args.data === undefined ? {} : { dir: args.data });
+  const net = Network.create(runtime, { layers: settings.layers, init: settings.init, seed: settings.seed });
+  const batchRows = settings.batch === 'full' ? train.count : settings.batch;
+  const stepsPerEpoch = Math.ceil(train.count / batchRows);
+  const totalSteps = settings.iterations ?? (settings.epochs ?? 1) * stepsPerEpoch;
+  const progress = new Progress(Boolean(process.stderr.isTTY), totalSteps, args.json);
+  const fit: FitOptions = {
+    optimizer: settings.optimizer, lr: settings.lr, batchSize: settings.batch, seed: settings.seed,
+    onStep: ({ step, epoch, loss, accuracy }) => progress.step(step, epoch, loss, accuracy),
+  };
+  if (settings.iterations !== undefined) fit.iterations = settings.iterations;
+  else fit.epochs = settings.epochs ?? 1;
+  const everyIteration = stepsPerEpoch === 1;
+  fit.onEpoch = (e) => {
+    if (!everyIteration || e.epoch % 50 === 0 || e.epoch === totalSteps) {
+      progress.line(`${everyIteration ? 'iteration' : 'epoch'} ${e.epoch}: loss ${e.loss.toFixed(4)}, train accuracy ${(100 * e.accuracy).toFixed(2)}%, ${e.milliseconds.toFixed(1)} ms`);
+    }
+  };
+  const result = net.fit(train, fit);
+  const evaluation = net.evaluate(test);
+  const report: TrainReport = {
+    testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, trainSeconds: result.seconds,
+    msPerEpoch: result.msPerEpoch, msPerIteration: result.msPerStep, steps: result.steps,
+    layers: settings.layers, optimizer: settings.optimizer, lr: settings.lr, batch: settings.batch,
+    epochs: result.steps / stepsPerEpoch, init: settings.init, seed: settings.seed, variant: runtime.variant,
+    memoryBytes: net.memoryBytes,
+  };
+  if (args.save !== undefined) { await saveNetwork(net, args.save); report.saved = args.save; }
+  net.dispose();
+  if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else {
+    process.stdout.write(`${settings.layers.join('-')} ${settings.optimizer} lr ${settings.lr} batch ${settings.batch} (${runtime.variant}): `
+      + `test accuracy ${(100 * report.testAccuracy).toFixed(2)}%, loss ${report.testLoss.toFixed(4)}; `
+      + `trained in ${report.trainSeconds.toFixed(2)} s (${report.msPerIteration.toFixed(3)} ms/step, ${report.msPerEpoch.toFixed(1)} ms/epoch)`
+      + `${report.saved ? `; saved to ${report.saved}` : ''}\n`);
+  }
+  return 0;
+}
