@@ -31,12 +31,18 @@ export interface Platform {
   compileFrom(location: URL | string): Promise<WebAssembly.Module>;
 }
 
-export function resolveVariant(requested: Variant | 'auto' | undefined): Variant {
+/** The `variant` option, checked: 'auto' (the default), 'simd' or 'scalar'. */
+function variantOption(requested: Variant | 'auto' | undefined): Variant | 'auto' {
   const variant = requested ?? 'auto';
-  if (variant === 'auto') return simdSupported() ? 'simd' : 'scalar';
-  if (variant !== 'simd' && variant !== 'scalar') {
+  if (variant !== 'auto' && variant !== 'simd' && variant !== 'scalar') {
     throw new TypeError(`variant must be 'auto', 'simd' or 'scalar', got ${JSON.stringify(requested)}`);
   }
+  return variant;
+}
+
+export function resolveVariant(requested: Variant | 'auto' | undefined): Variant {
+  const variant = variantOption(requested);
+  if (variant === 'auto') return simdSupported() ? 'simd' : 'scalar';
   if (variant === 'simd' && !simdSupported()) {
     throw new RangeError("variant 'simd' was requested but this engine does not support WebAssembly SIMD; use 'scalar' or 'auto'");
   }
@@ -60,7 +66,8 @@ export async function compileBytes(bytes: ArrayBuffer | ArrayBufferView, label: 
 }
 
 export async function loadRuntime(platform: Platform, options: LoadOptions = {}): Promise<Runtime> {
-  const requested = options.variant ?? 'auto';
+  // Checked even when a source decides the build, so a mistyped variant is named as the option at fault.
+  const requested = variantOption(options.variant);
   const variant = options.source === undefined ? resolveVariant(requested) : undefined;
   let module: WebAssembly.Module;
   const source = options.source ?? platform.defaultLocation(variant!);

@@ -1,0 +1,88 @@
+// The builds contain what their names promise: the simd build's kernels really use 128-bit SIMD
+// (the GEMM tiles multiply and add f32x4 vectors loaded with v128.load), and the scalar build and
+// the simd build's scalar twins contain no SIMD instruction at all. Reads the .wat text that
+// `npm run build:wasm` writes next to each .wasm.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { KERNEL_EXPORT_NAMES } from '../../src/abi.js';
+
+const SIMD_INSTRUCTION = /\b(v128|f32x4|f64x2|i8x16|i16x8|i32x4|i64x2)\.[a-z_0-9]+/;
+
+/** Function bodies of a .wat file by name ('$assembly/gemm/gemmTiledB' → its text). */
+function functions(wat: string): Map<string, string> {
+  const bodies = new Map<string, string>();
+  // Binaryen prints each function at one space of indentation: ` (func $name (param …) …`.
+  const starts = [...wat.matchAll(/^ \(func (\$\S+)/gm)];
+  starts.forEach((m, k) => bodies.set(m[1]!, wat.slice(m.index!, k + 1 < starts.length ? starts[k + 1]!.index! : wat.length)));
+  return bodies;
+}
+
+/** Export name → internal function name. */
+function exportsOf(wat: string): Map<string, string> {
+  return new Map([...wat.matchAll(/^ \(export "([^"]+)" \(func (\$\S+)\)\)/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+function load(variant: 'simd' | 'scalar'): Promise<string> {
+  return readFile(new URL(`../../build/simdnet.${variant}.wat`, import.meta.url), 'utf8');
+}
+
+describe('build/simdnet.simd.wat', () => {
+  let bodies: Map<string, string>;
+  let exported: Map<string, string>;
+  before(async () => {
+    const wat = await load('simd');
+    bodies = functions(wat);
+    exported = exportsOf(wat);
+  });
+
+  // The GEMM's SIMD bodies are whatever sgemm calls (binaryen inlines some helpers, e.g. the
+  // K-panel loop, and keeps others, e.g. the 4×8 tile kernel gemmPanel and gemmDotNT): each of them
+  // but the scalar twin must multiply and add f32x4 vectors loaded with v128.load.
+  it('the GEMM functions sgemm reaches (bar its scalar twin) multiply and add f32x4 vectors from v128.load', () => {
+    const root = exported.get('sgemm')!, twin = exported.get('sgemm_scalar')!;
+    const reached = new Set<string>([root]);
+    for (const name of reached) {
+      for (const m of bodies.get(name)!.matchAll(/\bcall (\$\S+)/g)) if (m[1] !== twin && bodies.has(m[1]!)) reached.add(m[1]!);
+    }
+    const gemm = [...reached].filter((n) => n.startsWith('$assembly/gemm/') && n !== root);
+    assert.ok(gemm.length >= 2, `sgemm reaches only ${[...reached].join(', ')}: expected the tiled NN/TN kernel and the NT kernel`);
+    for (const name of gemm) {
+      for (const op of ['f32x4.mul', 'f32x4.add', 'v128.load']) assert.ok(bodies.get(name)!.includes(op), `${name} has no ${op}`);
+    }
+    assert.ok(gemm.includes('$assembly/gemm/gemmDotNT'), `no NT kernel among ${gemm.join(', ')}`);
+  });
+
+  it('sgemm calls its scalar twin from one place only (the TT fallback)', () => {
+    const body = bodies.get(exported.get('sgemm')!)!;
+    assert.equal([...body.matchAll(/\bcall \$assembly\/gemm\/sgemm_scalar\b/g)].length, 1);
+  });
+
+  it('every SIMD kernel (each export with a _scalar twin) uses SIMD instructions', () => {
+    const kernels = KERNEL_EXPORT_NAMES.filter((n) => KERNEL_EXPORT_NAMES.includes(`${n}_scalar` as never) && n !== 'sgemm');
+    assert.ok(kernels.length >= 10, `only ${kernels.length} kernels with twins`);
+    for (const name of kernels) {
+      const body = bodies.get(exported.get(name)!);
+      assert.ok(body, `${name} is not exported`);
+      assert.match(body, SIMD_INSTRUCTION, `${name} has no SIMD instruction in the simd build`);
+    }
+  });
+
+  it('the scalar twins stay scalar (they are the in-module oracle)', () => {
+    const twins = KERNEL_EXPORT_NAMES.filter((n) => n.endsWith('_scalar'));
+    for (const name of twins) {
+      const body = bodies.get(exported.get(name)!);
+      assert.ok(body, `${name} is not exported`);
+      assert.doesNotMatch(body, SIMD_INSTRUCTION, `${name} uses SIMD in the simd build`);
+    }
+  });
+});
+
+describe('build/simdnet.scalar.wat', () => {
+  it('contains no SIMD instruction or v128 value anywhere', async () => {
+    const wat = await load('scalar');
+    assert.ok(exportsOf(wat).has('sgemm'), 'not a simdnet build');
+    const line = wat.split('\n').findIndex((l) => SIMD_INSTRUCTION.test(l) || /\bv128\b/.test(l));
+    assert.equal(line, -1, `line ${line + 1}: ${wat.split('\n')[line]}`);
+  });
+});
