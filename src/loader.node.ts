@@ -12,7 +12,12 @@ export function packagedWasmUrl(variant: Variant): URL {
 async function compileFrom(location: URL | string): Promise<WebAssembly.Module> {
   const url = location instanceof URL ? location : /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? new URL(location) : null;
   if (url && (url.protocol === 'http:' || url.protocol === 'https:')) {
-    const response = await fetch(url);
+    let response: Response;
+    try {
+      response = await fetch(url);
+    } catch (err) {
+      throw new TypeError(`fetching ${url} failed: ${(err as Error).message}`, { cause: err });
+    }
     if (!response.ok) throw new TypeError(`fetching ${url} failed: HTTP ${response.status} ${response.statusText}`);
     return compileBytes(await response.arrayBuffer(), String(url));
   }
