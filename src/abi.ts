@@ -33,6 +33,12 @@ export interface KernelExports {
   gather_images(out: number, pixels: number, indices: number, count: number, rowLength: number, scale: number): void;
   gather_images_scalar(out: number, pixels: number, indices: number, count: number, rowLength: number, scale: number): void;
   gather_labels(out: number, labels: number, indices: number, count: number): void;
+  /** Machine limits (assembly/limits.ts): iterations × 96 f32 FLOPs from registers; returns a checksum. */
+  peak_flops(iterations: number): number;
+  /** dst[i] = src[i] for n f32 elements: 8 bytes of traffic per element. */
+  stream_copy(dst: number, src: number, n: number): void;
+  /** Σ ptr[i] over n f32 elements: 4 bytes of traffic per element. */
+  stream_sum(ptr: number, n: number): number;
   arena_base(): number;
   simd_build(): number;
 }
@@ -45,6 +51,7 @@ export const KERNEL_EXPORT_NAMES: ReadonlyArray<keyof KernelExports> = [
   'softmax_crossentropy_backward', 'softmax_crossentropy_backward_scalar', 'argmax_rows', 'count_correct',
   'sgd_update', 'sgd_update_scalar', 'momentum_update', 'momentum_update_scalar', 'adam_update', 'adam_update_scalar',
   'gather_images', 'gather_images_scalar', 'gather_labels', 'arena_base', 'simd_build',
+  'peak_flops', 'stream_copy', 'stream_sum',
 ];
 
 /** Which build of the module runs: `simd` (128-bit WASM SIMD) or `scalar` (no SIMD feature). */

@@ -1,0 +1,269 @@
+// softmax_forward, crossentropy_loss and softmax_crossentropy_backward (with their scalar twins)
+// against float64 references.
+//
+// Tolerance: max(1e-5, 1e-6·|ref|) everywhere. Probabilities are ≤ 1 and their f32 error is a few
+// ulps of exp and of a cols-term sum (< 1e-6 for these widths); the loss takes f64 logs of the same
+// f32 probabilities as its reference; the gradient rounds once per element.
+import {
+  crossentropy_loss, softmax_crossentropy_backward, softmax_crossentropy_backward_scalar,
+  softmax_forward, softmax_forward_scalar,
+} from "../../assembly/softmax";
+import { below, Buffer, close, fail, fillFrom, fillNaN, fillUniform, mismatch, seed, shape2, SIZES } from "./helpers";
+
+const ROWS: i32[] = [1, 2, 3, 5, 32];
+const COLS: i32[] = SIZES.concat([10]);
+const FLOOR: f64 = <f64>(<f32>1e-7); // the kernel clamps in f32
+
+function at(name: string, rows: i32, cols: i32, i: i32): string {
+  return name + " rows×cols = " + shape2(rows, cols) + (i < 0 ? "" : ": [" + i.toString() + "]");
+}
+
+// Float64 softmax of each row of an f32 rows×cols matrix.
+function referenceSoftmax(logits: Buffer<f32>, rows: i32, cols: i32): StaticArray<f64> {
+  const out = new StaticArray<f64>(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    let rowMax = -Infinity;
+    for (let c = 0; c < cols; c++) rowMax = Math.max(rowMax, <f64>logits[r * cols + c]);
+    let sum: f64 = 0;
+    for (let c = 0; c < cols; c++) {
+      const e = Math.exp(<f64>logits[r * cols + c] - rowMax);
+      out[r * cols + c] = e;
+      sum += e;
+    }
+    for (let c = 0; c < cols; c++) out[r * cols + c] /= sum;
+  }
+  return out;
+}
+
+// Random labels in [0, cols) as i32.
+function randomLabels(rows: i32, cols: i32): Buffer<i32> {
+  const labels = new Buffer<i32>(rows);
+  for (let r = 0; r < rows; r++) labels[r] = below(cols);
+  return labels;
+}
+
+// Runs softmax_forward and its twin (out of place or in place) on `logits` and checks both.
+function checkSoftmax(logits: Buffer<f32>, rows: i32, cols: i32, inPlace: bool, name: string): void {
+  const n = rows * cols;
+  const ref = referenceSoftmax(logits, rows, cols);
+  const logits0 = logits.copy();
+  const probs = inPlace ? logits.copy() : fillNaN(new Buffer<f32>(n));
+  const twin = inPlace ? logits.copy() : fillNaN(new Buffer<f32>(n));
+  softmax_forward(probs.ptr, inPlace ? probs.ptr : logits.ptr, rows, cols);
+  softmax_forward_scalar(twin.ptr, inPlace ? twin.ptr : logits.ptr, rows, cols);
+  for (let i = 0; i < n; i++) {
+    if (!close(probs[i], ref[i])) mismatch(probs[i], ref[i], at(name, rows, cols, i));
+    if (!close(twin[i], ref[i])) mismatch(twin[i], ref[i], at(name + " (scalar twin)", rows, cols, i));
+  }
+  if (!probs.guardsIntact() || !twin.guardsIntact()) fail(at(name + " wrote outside probs", rows, cols, -1));
+  if (!logits.sameAs(logits0)) fail(at(name + " modified logits", rows, cols, -1));
+  logits0.free(); probs.free(); twin.free();
+}
+
+describe("softmax_forward", () => {
+  test("known values", () => {
+    const x = fillFrom(new Buffer<f32>(2), [0, 0]);
+    const y = fillNaN(new Buffer<f32>(4));
+    softmax_forward(y.ptr, x.ptr, 1, 2);
+    expect<f32>(y[0]).toBe(0.5, "softmax([0, 0])[0]");
+    expect<f32>(y[1]).toBe(0.5, "softmax([0, 0])[1]");
+    // Four equal logits: exp(0) = 1 and 1/4 are exact, also through the SIMD path.
+    const x4 = fillFrom(new Buffer<f32>(4), [3, 3, 3, 3]);
+    softmax_forward(y.ptr, x4.ptr, 1, 4);
+    for (let c = 0; c < 4; c++) expect<f32>(y[c]).toBe(0.25, "softmax([3, 3, 3, 3])");
+    // A single column is certain.
+    softmax_forward(y.ptr, x4.ptr, 4, 1);
+    for (let r = 0; r < 4; r++) expect<f32>(y[r]).toBe(1, "softmax over 1 column");
+    // [0, ln 3] → [1/4, 3/4].
+    const x2 = fillFrom(new Buffer<f32>(2), [0, <f32>Math.log(3)]);
+    softmax_forward(y.ptr, x2.ptr, 1, 2);
+    expect<bool>(close(y[0], 0.25)).toBe(true, "softmax([0, ln 3])[0] ≈ 0.25");
+    expect<bool>(close(y[1], 0.75)).toBe(true, "softmax([0, ln 3])[1] ≈ 0.75");
+    x.free(); y.free(); x4.free(); x2.free();
+  });
+
+  test("rows × cols around the vector width, equal to softmax_forward_scalar", () => {
+    seed(31);
+    for (let a = 0; a < ROWS.length; a++) {
+      for (let b = 0; b < COLS.length; b++) {
+        const logits = fillUniform(new Buffer<f32>(ROWS[a] * COLS[b]), -8, 8);
+        checkSoftmax(logits, ROWS[a], COLS[b], false, "softmax_forward");
+        logits.free();
+      }
+    }
+  });
+
+  test("in place (probs == logits)", () => {
+    seed(32);
+    for (let a = 0; a < ROWS.length; a++) {
+      for (let b = 0; b < COLS.length; b++) {
+        const logits = fillUniform(new Buffer<f32>(ROWS[a] * COLS[b]), -8, 8);
+        checkSoftmax(logits, ROWS[a], COLS[b], true, "in-place softmax_forward");
+        logits.free();
+      }
+    }
+  });
+
+  test("subtracts the row maximum wherever it sits: one logit of 100 at every column", () => {
+    // exp(100) overflows f32, so a maximum that misses any column (a lane, the tail) gives NaN.
+    seed(33);
+    for (let b = 0; b < COLS.length; b++) {
+      const cols = COLS[b];
+      const logits = fillUniform(new Buffer<f32>(cols * cols), -1, 1);
+      for (let r = 0; r < cols; r++) logits[r * cols + r] = 100;
+      checkSoftmax(logits, cols, cols, false, "softmax_forward, 100 on the diagonal");
+      logits.free();
+    }
+  });
+
+  test("large logits of one sign: [1000, 1001] and rows near −1000", () => {
+    // Without the maximum subtracted these give inf/inf or 0/0.
+    const big = fillFrom(new Buffer<f32>(2), [1000, 1001]);
+    checkSoftmax(big, 1, 2, false, "softmax_forward([1000, 1001])");
+    seed(34);
+    for (let b = 0; b < COLS.length; b++) {
+      const cols = COLS[b];
+      const logits = fillUniform(new Buffer<f32>(3 * cols), -1001, -999);
+      checkSoftmax(logits, 3, cols, false, "softmax_forward near −1000");
+      logits.free();
+    }
+    big.free();
+  });
+});
+
+describe("crossentropy_loss", () => {
+  test("known values, and the 1e-7 floor", () => {
+    // Row 0: p = 0.5 at the label → ln 2. Row 1: p = 1 → 0. Row 2: p = 0 → −ln(1e-7).
+    // Row 3: p = 1e-9 is clamped too. Row 4: p = 2e-7 is above the floor and taken as is.
+    const probs = fillFrom(new Buffer<f32>(10), [0.5, 0.5, 0, 1, 1, 0, 1e-9, 1, 2e-7, 1]);
+    const labels = new Buffer<i32>(5);
+    labels[0] = 1; labels[1] = 1; labels[2] = 1; labels[3] = 0; labels[4] = 0;
+    const lnFloor = -Math.log(FLOOR);
+    expect<bool>(close(crossentropy_loss(probs.ptr, labels.ptr, 1, 2), Math.LN2)).toBe(true, "−ln 0.5");
+    expect<f64>(crossentropy_loss(probs.ptr + 8, labels.ptr + 4, 1, 2)).toBe(0, "−ln 1");
+    expect<bool>(close(crossentropy_loss(probs.ptr + 16, labels.ptr + 8, 1, 2), lnFloor)).toBe(true, "p = 0 clamps at 1e-7");
+    expect<bool>(close(lnFloor, 16.11809565)).toBe(true, "−ln(1e-7) ≈ 16.118");
+    expect<bool>(close(crossentropy_loss(probs.ptr + 24, labels.ptr + 12, 1, 2), lnFloor)).toBe(true, "p = 1e-9 clamps at 1e-7");
+    expect<bool>(close(crossentropy_loss(probs.ptr + 32, labels.ptr + 16, 1, 2), -Math.log(<f64>(<f32>2e-7))))
+      .toBe(true, "p = 2e-7 is not clamped");
+    const mean = (Math.LN2 + 0 + lnFloor + lnFloor - Math.log(<f64>(<f32>2e-7))) / 5;
+    const got = crossentropy_loss(probs.ptr, labels.ptr, 5, 2);
+    if (!close(got, mean)) mismatch(got, mean, "mean over 5 rows");
+    probs.free(); labels.free();
+  });
+
+  test("mean −ln p[label] of softmax rows, for rows × cols", () => {
+    seed(35);
+    for (let a = 0; a < ROWS.length; a++) {
+      for (let b = 0; b < COLS.length; b++) {
+        const rows = ROWS[a], cols = COLS[b];
+        const probs = fillUniform(new Buffer<f32>(rows * cols), -4, 4);
+        softmax_forward_scalar(probs.ptr, probs.ptr, rows, cols);
+        const labels = randomLabels(rows, cols);
+        const probs0 = probs.copy(), labels0 = labels.copy();
+        let ref: f64 = 0;
+        for (let r = 0; r < rows; r++) ref -= Math.log(Math.max(<f64>probs[r * cols + labels[r]], FLOOR));
+        ref /= rows;
+        const got = crossentropy_loss(probs.ptr, labels.ptr, rows, cols);
+        if (!close(got, ref)) mismatch(got, ref, at("crossentropy_loss", rows, cols, -1));
+        if (!probs.sameAs(probs0) || !labels.sameAs(labels0)) fail(at("crossentropy_loss modified an input", rows, cols, -1));
+        probs.free(); labels.free(); probs0.free(); labels0.free();
+      }
+    }
+  });
+});
+
+// Runs softmax_crossentropy_backward and its twin and checks them against (probs − onehot)·scale.
+function checkBackward(rows: i32, cols: i32, scale: f32, inPlace: bool): void {
+  const n = rows * cols;
+  const probs = fillUniform(new Buffer<f32>(n), -4, 4);
+  softmax_forward_scalar(probs.ptr, probs.ptr, rows, cols);
+  const labels = randomLabels(rows, cols);
+  const probs0 = probs.copy(), labels0 = labels.copy();
+  const dlogits = inPlace ? probs.copy() : fillNaN(new Buffer<f32>(n));
+  const twin = inPlace ? probs.copy() : fillNaN(new Buffer<f32>(n));
+  softmax_crossentropy_backward(dlogits.ptr, inPlace ? dlogits.ptr : probs.ptr, labels.ptr, rows, cols, scale);
+  softmax_crossentropy_backward_scalar(twin.ptr, inPlace ? twin.ptr : probs.ptr, labels.ptr, rows, cols, scale);
+  const name = inPlace ? "in-place softmax_crossentropy_backward" : "softmax_crossentropy_backward";
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      const ref = (<f64>probs0[i] - (c == labels[r] ? 1.0 : 0.0)) * <f64>scale;
+      if (!close(dlogits[i], ref)) mismatch(dlogits[i], ref, at(name, rows, cols, i));
+      if (!close(twin[i], ref)) mismatch(twin[i], ref, at(name + " (scalar twin)", rows, cols, i));
+    }
+  }
+  if (!dlogits.guardsIntact() || !twin.guardsIntact()) fail(at(name + " wrote outside dlogits", rows, cols, -1));
+  if (!probs.sameAs(probs0) || !labels.sameAs(labels0)) fail(at(name + " modified probs or labels", rows, cols, -1));
+  probs.free(); labels.free(); probs0.free(); labels0.free(); dlogits.free(); twin.free();
+}
+
+describe("softmax_crossentropy_backward", () => {
+  test("known values", () => {
+    const probs = fillFrom(new Buffer<f32>(4), [0.25, 0.75, 0.5, 0.5]);
+    const labels = new Buffer<i32>(2);
+    labels[0] = 0; labels[1] = 1;
+    const d = fillNaN(new Buffer<f32>(4));
+    softmax_crossentropy_backward(d.ptr, probs.ptr, labels.ptr, 2, 2, 0.5);
+    const expected: f32[] = [-0.375, 0.375, 0.25, -0.25];
+    for (let i = 0; i < 4; i++) expect<f32>(d[i]).toBe(expected[i], "(probs − onehot)/2 [" + i.toString() + "]");
+    probs.free(); labels.free(); d.free();
+  });
+
+  test("(probs − onehot(labels))·scale for rows × cols, scale = 1/rows and 1", () => {
+    seed(36);
+    for (let a = 0; a < ROWS.length; a++) {
+      for (let b = 0; b < COLS.length; b++) {
+        checkBackward(ROWS[a], COLS[b], <f32>1 / <f32>ROWS[a], false);
+        checkBackward(ROWS[a], COLS[b], 1, false);
+      }
+    }
+  });
+
+  test("in place (dlogits == probs)", () => {
+    seed(37);
+    for (let a = 0; a < ROWS.length; a++) {
+      for (let b = 0; b < COLS.length; b++) checkBackward(ROWS[a], COLS[b], <f32>1 / <f32>ROWS[a], true);
+    }
+  });
+
+  test("is the gradient of the mean cross-entropy: central differences of the float64 loss", () => {
+    // The loss of softmax(logits) is smooth; central differences with h = 1e-4 in f64 are exact to
+    // ~1e-8, far inside the 1e-5 tolerance, so this checks the contract's formula, not rounding.
+    seed(38);
+    const rows = 3, cols = 7;
+    const h: f64 = 1e-4;
+    const logits = fillUniform(new Buffer<f32>(rows * cols), -2, 2);
+    const labels = randomLabels(rows, cols);
+    const probs = fillNaN(new Buffer<f32>(rows * cols));
+    softmax_forward(probs.ptr, logits.ptr, rows, cols);
+    const dlogits = fillNaN(new Buffer<f32>(rows * cols));
+    softmax_crossentropy_backward(dlogits.ptr, probs.ptr, labels.ptr, rows, cols, <f32>1 / <f32>rows);
+    const x = new StaticArray<f64>(rows * cols);
+    for (let i = 0; i < rows * cols; i++) x[i] = logits[i];
+    for (let i = 0; i < rows * cols; i++) {
+      const xi = x[i];
+      x[i] = xi + h;
+      const up = meanCrossEntropy(x, labels, rows, cols);
+      x[i] = xi - h;
+      const down = meanCrossEntropy(x, labels, rows, cols);
+      x[i] = xi;
+      const ref = (up - down) / (2 * h);
+      if (!close(dlogits[i], ref)) mismatch(dlogits[i], ref, at("∂loss/∂logits by central differences", rows, cols, i));
+    }
+    logits.free(); labels.free(); probs.free(); dlogits.free();
+  });
+});
+
+// Float64 mean cross-entropy of softmax(x) (no floor: these probabilities are far above it).
+function meanCrossEntropy(x: StaticArray<f64>, labels: Buffer<i32>, rows: i32, cols: i32): f64 {
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    let rowMax = -Infinity;
+    for (let c = 0; c < cols; c++) rowMax = Math.max(rowMax, x[r * cols + c]);
+    let sum: f64 = 0;
+    for (let c = 0; c < cols; c++) sum += Math.exp(x[r * cols + c] - rowMax);
+    total += Math.log(sum) + rowMax - x[r * cols + labels[r]];
+  }
+  return total / rows;
+}
