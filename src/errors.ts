@@ -19,6 +19,8 @@ export type SimdnetErrorCode =
   | 'CHECKPOINT_CORRUPT'    // not a checkpoint, truncated, or inconsistent sizes
   | 'CHECKPOINT_VERSION'    // a checkpoint format this version does not read
   | 'CHECKPOINT_CHECKSUM'   // the bytes do not match their CRC-32
+  | 'MODEL_INVALID'         // a tfjs model.json / weights file that is malformed or inconsistent
+  | 'MODEL_UNSUPPORTED'     // a well-formed tfjs model simdnet cannot run (layer type, activation, dtype)
   | 'DIVERGED';             // training produced a non-finite loss
 
 export class SimdnetError extends Error {

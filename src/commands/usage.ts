@@ -7,10 +7,13 @@ export class UsageError extends Error {
 
 export type Flags = NonNullable<ParseArgsConfig['options']>;
 
+/** What parseFlags returns: each declared flag as a string or boolean, absent when not given. */
+export type FlagValues<T extends Flags> = { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string };
+
 /** parseArgs in strict mode, its errors turned into UsageError. */
-export function parseFlags<T extends Flags>(argv: string[], options: T) {
+export function parseFlags<T extends Flags>(argv: string[], options: T): FlagValues<T> {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as FlagValues<T>;
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
