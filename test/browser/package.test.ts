@@ -1,0 +1,59 @@
+// What a bundler gets from the published package (no browser needed): the exports map's `default`
+// condition names the browser entry, the tarball ships it and both .wasm builds, and the browser
+// loader references each build with a static new URL('<literal>', import.meta.url) that points at
+// a file in the tarball, the only form bundlers rewrite and emit.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+
+import { REPO_ROOT } from './harness.js';
+
+interface PackageJson {
+  exports: Record<string, string | Record<string, string>>;
+}
+
+let packed: Promise<Set<string>> | undefined;
+function packedFiles(): Promise<Set<string>> {
+  packed ??= listPackedFiles();
+  return packed;
+}
+
+async function listPackedFiles(): Promise<Set<string>> {
+  // --ignore-scripts: list what would be packed without running `prepare` (the build).
+  const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT, maxBuffer: 16 << 20 });
+  const [report] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>;
+  return new Set(report!.files.map((f) => f.path));
+}
+
+describe('the package, as a bundler sees it', () => {
+  it("exports['.'].default is the browser entry, and the tarball ships it, the browser loader and both .wasm builds", async () => {
+    const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as PackageJson;
+    const root = pkg.exports['.'];
+    assert.ok(typeof root === 'object', 'exports["."] must be a map of conditions');
+    assert.equal(root.default, './dist/index.browser.js');
+    assert.equal(root.node, './dist/index.node.js');
+    assert.deepEqual(Object.keys(root).at(-1), 'default', '`default` must come last: conditions are tried in order');
+    const files = await packedFiles();
+    for (const file of ['dist/index.browser.js', 'dist/loader.browser.js', 'dist/core.js', 'dist/network.js', 'build/simdnet.simd.wasm', 'build/simdnet.scalar.wasm']) {
+      assert.ok(files.has(file), `npm pack would not ship ${file}`);
+    }
+  });
+
+  it('the browser loader names each build with a static new URL literal that resolves to a shipped file', async () => {
+    const files = await packedFiles();
+    // The source, and the compiled file bundlers actually read: both one level below the root.
+    for (const file of ['src/loader.browser.ts', 'dist/loader.browser.js']) {
+      const code = await readFile(path.join(REPO_ROOT, file), 'utf8');
+      const literals = [...code.matchAll(/new URL\(\s*['"]([^'"]+\.wasm)['"]\s*,\s*import\.meta\.url\s*\)/g)].map((m) => m[1]!);
+      assert.deepEqual(literals.sort(), ['../build/simdnet.scalar.wasm', '../build/simdnet.simd.wasm'], `${file}: new URL literals`);
+      assert.ok(!/new URL\(\s*`/.test(code), `${file}: a template literal in new URL(…) is not rewritten by bundlers`);
+      for (const literal of literals) {
+        const target = path.posix.join(path.posix.dirname(file), literal);
+        assert.ok(files.has(target), `${file} points at ${target}, which npm pack would not ship`);
+      }
+    }
+  });
+});

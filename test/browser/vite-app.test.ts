@@ -1,0 +1,254 @@
+// The package as a user's bundler sees it: test/browser/vite-app imports 'simdnet' by name (the
+// exports map's `default` condition → dist/index.browser.js), Vite's production build must emit
+// both .wasm builds and rewrite their new URL(…, import.meta.url), and the app, served under CSP
+// script-src 'self' 'wasm-unsafe-eval', must predict exactly as Node does for the same checkpoint.
+// Also here: the loader's errors for a 404, an HTML fallback page and non-WASM bytes, caller bytes
+// and modules, what a CSP without 'wasm-unsafe-eval' does, and Vite's dev server on an installed copy.
+import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { build, createServer, type InlineConfig } from 'vite';
+
+import { DEMO_CSP, startStaticServer, type StaticServer } from '../../demo/serve.js';
+import type { LoadOutcome } from './vite-app/main.js';
+import { loadMnist } from '../../src/data/mnist.js';
+import { subset } from '../../src/data/dataset.js';
+import { REPO_ROOT, cspViolations, describeInChromium, launchChromium, recordCspViolations, watchPage, type PageProblems } from './harness.js';
+
+const APP_DIR = fileURLToPath(new URL('./vite-app/', import.meta.url));
+const OUT_DIR = path.join(APP_DIR, 'dist');
+const VARIANTS = ['simd', 'scalar'] as const;
+/** Test images compared between Node and the browser. */
+const IMAGES = 16;
+const TOLERANCE = 1e-6;
+/** A CSP that allows scripts from the page's origin but not WebAssembly compilation. */
+const CSP_WITHOUT_WASM = "default-src 'self'; script-src 'self'";
+
+/**
+ * The bundle's simdnet modules must come from dist/ (the exports map's browser entry, not src/) and
+ * each must be at least as new as its source, or this test would check a stale build.
+ */
+function checkBundledDist(modules: readonly string[]): void {
+  const dist = path.join(REPO_ROOT, 'dist') + path.sep;
+  const bundled = modules.filter((id) => id.startsWith(REPO_ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.startsWith(APP_DIR));
+  assert.ok(bundled.includes(path.join(dist, 'index.browser.js')), `'simdnet' did not resolve to dist/index.browser.js; bundled: ${bundled.join(', ')}`);
+  for (const id of bundled) {
+    assert.ok(id.startsWith(dist), `the bundle took ${id} from outside dist/`);
+    assert.ok(!id.endsWith('.node.js'), `the bundle holds the Node entry ${id}`);
+    const source = path.join(REPO_ROOT, 'src', path.relative(dist, id).replace(/\.js$/, '.ts'));
+    if (existsSync(source) && statSync(source).mtimeMs > statSync(id).mtimeMs) {
+      throw new Error(`${path.relative(REPO_ROOT, id)} is older than ${path.relative(REPO_ROOT, source)}: run \`npm run build:ts\` so this test bundles the current source`);
+    }
+  }
+}
+
+describeInChromium('a Vite app that imports simdnet by name, in Chromium', { timeout: 300_000 }, () => {
+  let server: StaticServer;
+  let strictServer: StaticServer;
+  let browser: Browser;
+  let page: Page;
+  let problems: PageProblems;
+  let checkpoint: Uint8Array;
+  let pixels: Uint8Array;
+  let labels: Uint8Array;
+  const nodeProbabilities = new Map<string, Float32Array>();
+
+  before(async () => {
+    const entry = path.join(REPO_ROOT, 'dist', 'index.browser.js');
+    if (!existsSync(entry)) throw new Error(`${entry} does not exist: run \`npm run build:ts\` (the package's browser entry is built TypeScript)`);
+    const started = performance.now();
+    // Only the name needs mapping, to this repository: resolution inside it (the exports map, the
+    // browser condition) and the .wasm handling are Vite's defaults, as in an installed package.
+    const modules: string[] = [];
+    await build({
+      root: APP_DIR,
+      configFile: false,
+      logLevel: 'warn',
+      resolve: { alias: [{ find: /^simdnet$/, replacement: REPO_ROOT }] },
+      build: { outDir: OUT_DIR, emptyOutDir: true },
+      // Records the module graph, to check what 'simdnet' resolved to.
+      plugins: [{ name: 'record-module-graph', buildEnd() { modules.push(...this.getModuleIds()); } }],
+    });
+    checkBundledDist(modules);
+    process.stdout.write(`# vite build of the app in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    // Bytes that are not WebAssembly behind a .wasm name (served as application/wasm).
+    await writeFile(path.join(OUT_DIR, 'not-wasm.wasm'), '<!doctype html><title>fallback</title>');
+
+    // The reference: the same package in Node, by name too (a package may import itself through its exports).
+    const simdnet = await import('simdnet');
+    const mnist = await loadMnist();
+    const net = simdnet.Network.create(await simdnet.loadSimdnet(), { layers: [784, 32, 10], seed: 11 });
+    net.fit(subset(mnist.train, 0, 3000), { optimizer: 'sgd', lr: 0.1, batchSize: 32, epochs: 1 });
+    checkpoint = net.toBytes();
+    const test = subset(mnist.test, 0, IMAGES);
+    pixels = test.pixels;
+    labels = test.labels;
+    for (const variant of VARIANTS) {
+      const reference = simdnet.Network.fromBytes(await simdnet.loadSimdnet({ variant }), checkpoint);
+      nodeProbabilities.set(variant, reference.predict(pixels).probabilities);
+    }
+
+    server = await startStaticServer({ root: OUT_DIR });
+    strictServer = await startStaticServer({ root: OUT_DIR, csp: CSP_WITHOUT_WASM });
+    browser = await launchChromium();
+    page = await browser.newPage();
+    problems = watchPage(page);
+    await recordCspViolations(page);
+    await page.goto(server.url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await strictServer?.close();
+  });
+
+  it('the production build emits both .wasm builds, byte for byte, and rewrites their URLs', async () => {
+    const assets = await readdir(path.join(OUT_DIR, 'assets'));
+    const js = assets.filter((f) => f.endsWith('.js'));
+    assert.equal(js.length, 1, `expected one JS chunk, got ${js.join(', ')}`);
+    const bundle = await readFile(path.join(OUT_DIR, 'assets', js[0]!), 'utf8');
+    for (const variant of VARIANTS) {
+      const emitted = assets.find((f) => new RegExp(`^simdnet\\.${variant}-[\\w-]+\\.wasm$`).test(f));
+      assert.ok(emitted, `no simdnet.${variant}-<hash>.wasm in ${assets.join(', ')}`);
+      assert.deepEqual(await readFile(path.join(OUT_DIR, 'assets', emitted)), await readFile(path.join(REPO_ROOT, 'build', `simdnet.${variant}.wasm`)));
+      assert.ok(bundle.includes(`/assets/${emitted}`), `the bundle does not reference /assets/${emitted}`);
+    }
+    assert.ok(!bundle.includes('../build/'), 'the bundle still holds the unbundled ../build/ path');
+    assert.ok(!/\bnode:fs\b|readFile/.test(bundle), 'the bundle holds the Node loader: the exports map resolved the wrong entry');
+  });
+
+  it('loads the simd build by default under the CSP, from the emitted asset', async () => {
+    assert.equal(await page.evaluate(() => window.simdnetAppReady), 'simd');
+    assert.equal(await page.textContent('#status'), 'simdnet loaded: simd build, 1 thread');
+    const urls = await page.evaluate(() => window.simdnetApp.wasmUrls);
+    for (const variant of VARIANTS) assert.match(urls[variant], new RegExp(`^${server.url}assets/simdnet\\.${variant}-[\\w-]+\\.wasm$`));
+    const fetched = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
+    assert.ok(fetched.includes(urls.simd), `the page fetched ${fetched.join(', ')}`);
+  });
+
+  for (const variant of VARIANTS) {
+    it(`predicts as Node does for the same checkpoint (${variant} build, ${IMAGES} test images, max |Δp| ≤ ${TOLERANCE})`, async () => {
+      const result = await page.evaluate(({ variant, checkpoint, pixels }) => window.simdnetApp.predict(variant, checkpoint, pixels),
+        { variant, checkpoint: [...checkpoint], pixels: [...pixels] });
+      assert.equal(result.variant, variant);
+      const reference = nodeProbabilities.get(variant)!;
+      assert.equal(result.probabilities.length, reference.length);
+      let maxDiff = 0, worst = 0;
+      result.probabilities.forEach((p, i) => {
+        const d = Math.abs(p - reference[i]!);
+        if (d > maxDiff) { maxDiff = d; worst = i; }
+      });
+      const correct = result.classes.filter((c, i) => c === labels[i]).length;
+      process.stdout.write(`# ${variant}: OK, maxdiff = ${maxDiff.toExponential(2)} over ${IMAGES}×10 probabilities; ${correct}/${IMAGES} correct\n`);
+      assert.ok(maxDiff <= TOLERANCE, `image ${Math.floor(worst / 10)}, class ${worst % 10}: browser ${result.probabilities[worst]} vs Node ${reference[worst]}`);
+      for (let i = 0; i < IMAGES; i++) {
+        const row = reference.subarray(i * 10, (i + 1) * 10);
+        assert.equal(result.classes[i], row.indexOf(Math.max(...row)), `image ${i}: browser class ${result.classes[i]}`);
+      }
+    });
+  }
+
+  const tryLoad = (source: Parameters<Window['simdnetApp']['tryLoad']>[0]): Promise<LoadOutcome> =>
+    page.evaluate((s) => window.simdnetApp.tryLoad(s), source);
+
+  it('a 404 → TypeError naming the URL and the status', async () => {
+    const outcome = await tryLoad({ url: '/missing.wasm' });
+    assert.equal(outcome.ok, false);
+    assert.equal(outcome.error?.name, 'TypeError');
+    assert.equal(outcome.error?.message, `fetching ${server.url}missing.wasm failed: HTTP 404 Not Found`);
+  });
+
+  it("an HTML page (a server's fallback) → TypeError naming the URL, its Content-Type and its first bytes", async () => {
+    const outcome = await tryLoad({ url: '/index.html' });
+    assert.equal(outcome.error?.name, 'TypeError');
+    assert.match(outcome.error!.message, new RegExp(
+      `^${server.url}index\\.html \\(served as text/html; charset=utf-8: an HTML page, often a server's fallback for a missing file\\) ` +
+      'is not a WebAssembly module \\(\\d+ bytes, starting 3c 21 64 6f 63 74 79 70; expected 00 61 73 6d\\)$'));
+  });
+
+  it('non-WASM bytes served as application/wasm → TypeError naming the URL and the bytes', async () => {
+    const outcome = await tryLoad({ url: '/not-wasm.wasm' });
+    assert.equal(outcome.error?.name, 'TypeError');
+    assert.match(outcome.error!.message, new RegExp(`^${server.url}not-wasm\\.wasm is not a WebAssembly module \\(38 bytes, starting 3c 21 64 6f`));
+  });
+
+  it('caller bytes and a compiled WebAssembly.Module load, and report the build they hold', async () => {
+    for (const variant of VARIANTS) {
+      for (const packaged of ['bytes', 'module'] as const) {
+        assert.deepEqual(await tryLoad({ packaged, variant }), { ok: true, variant }, `${packaged} of the ${variant} build`);
+      }
+    }
+  });
+
+  it('had no console error, page error, CSP violation or failed request but the 404 asked for', async () => {
+    assert.deepEqual(await cspViolations(page), []);
+    assert.deepEqual(problems.requests, [`${server.url}missing.wasm: HTTP 404`]);
+    assert.deepEqual(problems.errors, ['console.error: Failed to load resource: the server responded with a status of 404 (Not Found)']);
+  });
+
+  it(`under "${CSP_WITHOUT_WASM}" (no 'wasm-unsafe-eval') loading fails with an error that says so`, async () => {
+    const strict = await browser.newPage();
+    try {
+      await recordCspViolations(strict);
+      await strict.goto(strictServer.url);
+      const error = await strict.evaluate(() => window.simdnetAppReady.then(() => null, (e: Error) => `${e.constructor.name}: ${e.message}`));
+      assert.ok(error !== null, 'simdnet loaded although the CSP forbids compiling WebAssembly');
+      assert.match(error, /^TypeError: .*simdnet\.simd-[\w-]+\.wasm failed to compile: .*Content.Security.Polic.* add 'wasm-unsafe-eval' to script-src \('unsafe-eval' is not needed\)\.$/);
+      process.stdout.write(`# without 'wasm-unsafe-eval': ${error}\n`);
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+// Vite's dev server pre-bundles dependencies with esbuild into node_modules/.vite/deps/, which moves
+// the loader away from ../build/: a known Vite limitation for new URL(…, import.meta.url) in
+// dependencies. The loader must say what to do, and the documented fix must work.
+describeInChromium("Vite's dev server with simdnet installed in node_modules", { timeout: 300_000 }, () => {
+  let root: string;
+  let browser: Browser;
+
+  before(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'simdnet-vite-dev-'));
+    // What npm install puts there (the parts a browser needs): package.json, dist/, build/*.wasm.
+    const installed = path.join(root, 'node_modules', 'simdnet');
+    await mkdir(path.join(installed, 'build'), { recursive: true });
+    await cp(path.join(REPO_ROOT, 'package.json'), path.join(installed, 'package.json'));
+    await cp(path.join(REPO_ROOT, 'dist'), path.join(installed, 'dist'), { recursive: true });
+    for (const variant of VARIANTS) await cp(path.join(REPO_ROOT, 'build', `simdnet.${variant}.wasm`), path.join(installed, 'build', `simdnet.${variant}.wasm`));
+    for (const file of ['index.html', 'main.ts']) await cp(path.join(APP_DIR, file), path.join(root, file));
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  async function loadInDevServer(config: InlineConfig): Promise<string> {
+    const server = await createServer({ root, configFile: false, logLevel: 'silent', server: { host: '127.0.0.1', port: 0 }, ...config });
+    try {
+      await server.listen();
+      const page = await browser.newPage();
+      await page.goto(server.resolvedUrls!.local[0]!);
+      return await page.evaluate(() => window.simdnetAppReady.then((variant) => `loaded ${variant}`, (e: Error) => `${e.constructor.name}: ${e.message}`));
+    } finally {
+      await server.close();
+    }
+  }
+
+  it('with default settings, loading fails with an error that names the fix', async () => {
+    const outcome = await loadInDevServer({});
+    assert.match(outcome, /^TypeError: .*\/\.vite\/.*simdnet\.simd\.wasm .*add optimizeDeps: \{ exclude: \['simdnet'\] \} to the Vite config/);
+  });
+
+  it("with optimizeDeps: { exclude: ['simdnet'] } it loads the simd build", async () => {
+    assert.equal(await loadInDevServer({ optimizeDeps: { exclude: ['simdnet'] } }), 'loaded simd');
+  });
+});

@@ -1,0 +1,59 @@
+// A tiny app as a user would write it: simdnet imported by its package name, bundled by Vite with
+// no configuration for the .wasm files. window.simdnetApp is what test/browser/vite-app.test.ts drives.
+import { loadSimdnet, Network, packagedWasmUrl, type LoadOptions, type Variant } from 'simdnet';
+
+export interface LoadOutcome {
+  ok: boolean;
+  variant?: string;
+  error?: { name: string; message: string };
+}
+
+export interface AppApi {
+  /** The packaged build's URL after bundling, per variant. */
+  wasmUrls: Record<Variant, string>;
+  /** Probabilities and classes of a checkpoint's network on n concatenated 28×28 u8 images. */
+  predict(variant: Variant, checkpoint: number[], pixels: number[]): Promise<{ variant: string; probabilities: number[]; classes: number[] }>;
+  /** loadSimdnet with a URL source, or the packaged build's bytes / compiled module. */
+  tryLoad(source: { url: string } | { packaged: 'bytes' | 'module'; variant: Variant }): Promise<LoadOutcome>;
+}
+
+declare global {
+  interface Window { simdnetApp: AppApi; simdnetAppReady: Promise<string> }
+}
+
+async function outcome(options: LoadOptions): Promise<LoadOutcome> {
+  try {
+    const runtime = await loadSimdnet(options);
+    return { ok: true, variant: runtime.variant };
+  } catch (err) {
+    return { ok: false, error: { name: (err as Error).constructor.name, message: (err as Error).message } };
+  }
+}
+
+window.simdnetApp = {
+  wasmUrls: { simd: packagedWasmUrl('simd').href, scalar: packagedWasmUrl('scalar').href },
+  async predict(variant, checkpoint, pixels) {
+    const runtime = await loadSimdnet({ variant });
+    const net = Network.fromBytes(runtime, Uint8Array.from(checkpoint), 'checkpoint from Node');
+    try {
+      const { probabilities, classes } = net.predict(Uint8Array.from(pixels));
+      return { variant: runtime.variant, probabilities: [...probabilities], classes: [...classes] };
+    } finally {
+      net.dispose();
+    }
+  },
+  async tryLoad(source) {
+    if ('url' in source) return outcome({ source: source.url });
+    const bytes = await (await fetch(packagedWasmUrl(source.variant))).arrayBuffer();
+    return outcome({ source: source.packaged === 'bytes' ? bytes : await WebAssembly.compile(bytes) });
+  },
+};
+
+const status = document.getElementById('status')!;
+window.simdnetAppReady = loadSimdnet().then((runtime) => {
+  status.textContent = `simdnet loaded: ${runtime.variant} build, 1 thread`;
+  return runtime.variant;
+}, (err: Error) => {
+  status.textContent = `simdnet failed to load: ${err.message}`;
+  throw err;
+});
