@@ -1,0 +1,43 @@
+// Where one training step's time goes: `simdnet profile` (src/commands/profile.ts) for the two
+// end-to-end networks, each kernel call of the step timed alone and set against its roofline.
+// Validation: the replayed step (src/perf/step.ts) computes exactly — bit for bit — the gradients
+// Network.computeGradients computes for the same parameters and batch, so the profile times the
+// network's real calls and not an approximation of them.
+import { Network, type Runtime } from '../src/index.node.js';
+import { profileStep, type ProfileReport } from '../src/commands/profile.js';
+import { replayTrainingStep } from '../src/perf/step.js';
+import { ValidationError } from './harness.js';
+
+export const PROFILED = [
+  { layers: [784, 128, 10], batch: 32, optimizer: 'adam' as const },
+  { layers: [784, 10, 10], batch: 32, optimizer: 'sgd' as const },
+];
+
+export async function runProfiles(options: { quick: boolean; log?: (line: string) => void }): Promise<ProfileReport[]> {
+  const out: ProfileReport[] = [];
+  for (const p of PROFILED) out.push(await profileStep({ ...p, steps: options.quick ? 50 : 500, variant: 'simd' }, options.log));
+  return out;
+}
+
+/** The replayed step's gradients equal Network.computeGradients's on the same parameters and batch. */
+export function validateProfiles(runtime: Runtime): string[] {
+  return PROFILED.map((p) => {
+    const step = replayTrainingStep(runtime, { ...p, poolImages: 4 * p.batch, seed: 3 });
+    const net = Network.create(runtime, { layers: p.layers, seed: 5 });
+    try {
+      step.arena.tensor('params', 'f32').write(net.getParameters());
+      step.runStep();
+      const x = step.arena.tensor('x', 'f32').read() as Float32Array;
+      const labels = step.arena.tensor('labels', 'i32').read();
+      const replayed = step.arena.tensor('grads', 'f32').read();
+      const { gradients } = net.computeGradients(x, labels);
+      const differ = gradients.findIndex((g, i) => !Object.is(g, replayed[i]));
+      if (differ >= 0) {
+        throw new ValidationError(`profile ${p.layers.join('-')} batch ${p.batch}: the replayed step's gradient ${differ} is ${replayed[differ]}, Network.computeGradients gives ${gradients[differ]}: perf/step.ts no longer replays network.ts`);
+      }
+      return `${p.layers.join('-')} batch ${p.batch} ${p.optimizer}: the replayed step's ${gradients.length} gradients equal Network.computeGradients bit for bit`;
+    } finally {
+      step.dispose(); net.dispose();
+    }
+  });
+}

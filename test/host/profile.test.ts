@@ -1,0 +1,56 @@
+// `simdnet profile` (src/commands/profile.ts): flags, exit codes, and that the replayed step is
+// the network's (src/perf/step.ts): the calls of network.ts's fit → forward → loss → backward →
+// update, in order, with the shapes of the layers. No timing is asserted.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseProfileArgs, profileCommand, profileStep } from '../../src/commands/profile.js';
+import { UsageError } from '../../src/commands/usage.js';
+
+describe('profile flags', () => {
+  it('defaults to 784-128-10, batch 32, adam', () => {
+    assert.deepEqual(parseProfileArgs([]), { layers: [784, 128, 10], batch: 32, optimizer: 'adam', steps: 500, variant: 'auto', json: false });
+  });
+  it('parses every flag', () => {
+    const s = parseProfileArgs(['--layers', '784,10,10', '--batch', '64', '--optimizer', 'sgd', '--steps', '7', '--variant', 'scalar', '--json']);
+    assert.deepEqual(s, { layers: [784, 10, 10], batch: 64, optimizer: 'sgd', steps: 7, variant: 'scalar', json: true });
+  });
+  for (const bad of [['--batch', '0'], ['--batch', 'x'], ['--layers', '784'], ['--optimizer', 'rmsprop'], ['--steps', '-1'], ['--bogus'], ['stray']]) {
+    it(`rejects ${bad.join(' ')} with a UsageError`, () => assert.throws(() => parseProfileArgs(bad), UsageError));
+  }
+  it('returns 2 and prints the usage on stderr for a bad flag', async () => {
+    const write = process.stderr.write.bind(process.stderr);
+    let err = '';
+    process.stderr.write = ((chunk: string) => { err += chunk; return true; }) as typeof process.stderr.write;
+    try {
+      assert.equal(await profileCommand(['--batch', 'nope']), 2);
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.match(err, /--batch must be an integer/);
+    assert.match(err, /usage: simdnet profile/);
+  });
+});
+
+describe('profileStep', () => {
+  it('replays network.ts\'s kernel sequence for 784-16-10 with momentum', async () => {
+    const r = await profileStep({ layers: [784, 16, 10], batch: 8, optimizer: 'momentum', steps: 5, variant: 'simd' });
+    assert.deepEqual(r.calls.map((c) => `${c.phase}:${c.kernel}`), [
+      'data:gather_images', 'data:gather_labels',
+      'forward:sgemm', 'forward:bias_forward', 'forward:relu_forward',
+      'forward:sgemm', 'forward:bias_forward', 'forward:softmax_forward',
+      'loss:crossentropy_loss', 'loss:count_correct',
+      'backward:softmax_crossentropy_backward',
+      'backward:sgemm', 'backward:bias_backward', 'backward:sgemm', 'backward:relu_backward',
+      'backward:sgemm', 'backward:bias_backward',
+      'update:momentum_update',
+    ]);
+    const gemms = r.calls.filter((c) => c.kernel === 'sgemm').map((c) => c.label.split('  ')[1]);
+    assert.deepEqual(gemms, ['NN 8×16×784', 'NN 8×10×16', 'TN 16×10×8', 'NT 8×16×10', 'TN 784×16×8']);
+    assert.equal(r.parameters, 784 * 16 + 16 + 16 * 10 + 10);
+    for (const c of r.calls) {
+      assert.ok(c.seconds > 0 && c.calls >= 5, `${c.label}: ${c.calls} calls`);
+      assert.ok(c.ofLimit > 0 && Number.isFinite(c.ofLimit), `${c.label}: of limit ${c.ofLimit}`);
+    }
+    assert.ok(Math.abs(r.calls.reduce((a, c) => a + c.share, 0) - 1) < 1e-9);
+  });
+});
