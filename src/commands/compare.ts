@@ -1,0 +1,77 @@
+// `simdnet compare`: trains the comparison models with simdnet and with TensorFlow.js (src/compare.ts)
+// and prints a table, or one JSON object with --json. Progress goes to stderr, results to stdout.
+import { VARIANTS, type Variant } from '../abi.js';
+import { formatComparisonTable, machineInfo, MEMORY_NOTE, runComparison } from '../compare.js';
+import { TFJS_BACKENDS, type TfjsBackendName } from '../tfjs/backend.js';
+import { choiceFlag, integerFlag, parseFlags, UsageError } from './usage.js';
+
+export const COMPARE_USAGE = `usage: simdnet compare [options]
+  --epochs N             epochs of the mini-batch runs, on both engines   (default 1)
+  --backend NAME         tfjs backend: wasm | cpu                          (default wasm;
+                         cpu is ~10× slower than wasm: pair it with --quick)
+  --variant NAME         simdnet build: auto | simd | scalar               (default auto)
+  --quick                a short run: 2 000 training / 1 000 test images, 5 full-batch iterations
+  --json                 print one JSON object: rows, machine, variant, tfjs backend
+  -h, --help             this message`;
+
+export interface CompareIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processIo: CompareIo = {
+  stdout: (text) => { process.stdout.write(text); },
+  stderr: (text) => { process.stderr.write(text); },
+};
+
+export function parseCompareArgs(argv: string[]) {
+  const v = parseFlags(argv, {
+    epochs: { type: 'string' }, backend: { type: 'string' }, variant: { type: 'string' },
+    quick: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  });
+  return {
+    help: v.help ?? false,
+    json: v.json ?? false,
+    quick: v.quick ?? false,
+    epochs: integerFlag('epochs', v.epochs),
+    backend: choiceFlag('backend', v.backend, TFJS_BACKENDS) ?? ('wasm' as TfjsBackendName),
+    variant: choiceFlag('variant', v.variant, ['auto', ...VARIANTS] as const) ?? ('auto' as Variant | 'auto'),
+  };
+}
+
+/** Exit codes: 0 done, 2 bad flags (usage on stderr), 1 the run failed (message on stderr). */
+export async function compareCommand(argv: string[], io: CompareIo = processIo): Promise<number> {
+  let args: ReturnType<typeof parseCompareArgs>;
+  try {
+    args = parseCompareArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr(`simdnet compare: ${err.message}\n${COMPARE_USAGE}\n`);
+    return 2;
+  }
+  if (args.help) { io.stdout(`${COMPARE_USAGE}\n`); return 0; }
+  try {
+    const report = await runComparison({
+      epochs: args.epochs, quick: args.quick, backends: [args.backend], variant: args.variant,
+      onProgress: (message) => io.stderr(`${message}\n`),
+    });
+    if (args.json) {
+      io.stdout(`${JSON.stringify({
+        machine: machineInfo(), variant: report.variant, tfjs: report.tfjs, trainCount: report.trainCount,
+        testCount: report.testCount, epochs: report.epochs, mode: report.mode, memory: MEMORY_NOTE, rows: report.rows,
+      })}\n`);
+    } else {
+      const m = machineInfo();
+      const wasm = report.tfjs.find((t) => t.binary);
+      io.stdout(`simdnet ${report.variant} vs TensorFlow.js ${report.tfjs.map((t) => t.name).join(', ')} `
+        + `(${wasm ? `${wasm.binary}, ${wasm.threads} thread(s), ` : ''}twin mode '${report.mode}') — `
+        + `${report.trainCount} training / ${report.testCount} test images\n`
+        + `${m.cpu} (${m.cpus} cores), Node ${m.node}, ${m.platform}-${m.arch}, ${m.date}\n\n`
+        + `${formatComparisonTable(report.rows)}\n`);
+    }
+    return 0;
+  } catch (err) {
+    io.stderr(`simdnet compare: ${(err as Error)?.message ?? String(err)}\n`);
+    return 1;
+  }
+}

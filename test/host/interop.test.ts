@@ -1,0 +1,246 @@
+// simdnet ⇄ TensorFlow.js LayersModel files (src/tfjs/interop.ts): a simdnet network exported as
+// model.json + weights.bin loads in tfjs and predicts the same probabilities; a tfjs model trained a
+// few steps and saved the way tfjs-node's file handler saves imports into simdnet and predicts the
+// same; malformed or unsupported files give a SimdnetError naming the layer, shapes or bytes.
+//
+// Tolerance: max |Δp| ≤ 1e-5 over the 100×10 probabilities. Both engines evaluate the same f32
+// weights on the same f32 inputs, so they differ only in summation order: per logit a few u·Σ|terms|
+// with Σ|terms| = Σ|x·w| ≲ 20 here, i.e. ≲ 1e-6, and softmax does not amplify absolute logit
+// differences into larger probability differences (its Jacobian has ∞-norm ≤ 1/2). Measured maxdiff
+// is printed per test (2–3e-7).
+import { after, before, describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { subset, type Dataset } from '../../src/data/dataset.js';
+import { loadMnist } from '../../src/data/mnist.js';
+import { SimdnetError, type SimdnetErrorCode } from '../../src/errors.js';
+import { loadSimdnet } from '../../src/loader.node.js';
+import { Network } from '../../src/network.js';
+import type { Runtime } from '../../src/runtime.js';
+import { exportLayersModel, importLayersModel, networkToLayersModel } from '../../src/tfjs/interop.js';
+import { scalePixels, useTfjsBackend } from '../../src/tfjs/twin.js';
+
+const PREDICTION_TOLERANCE = 1e-5;
+const COUNT = 100;
+
+let runtime: Runtime;
+let train: Dataset, test: Dataset;
+let inputs: Float32Array;
+let root: string;
+
+before(async () => {
+  runtime = await loadSimdnet();
+  ({ train, test } = await loadMnist());
+  inputs = scalePixels(new Float32Array(COUNT * 784), test.pixels.subarray(0, COUNT * 784));
+  await useTfjsBackend('cpu');
+  root = await mkdtemp(path.join(os.tmpdir(), 'simdnet-interop-'));
+});
+
+after(async () => { await rm(root, { recursive: true, force: true }); });
+
+function tfjsProbabilities(model: tf.LayersModel): Float32Array {
+  return tf.tidy(() => (model.predict(tf.tensor2d(inputs, [COUNT, 784])) as tf.Tensor).dataSync() as Float32Array);
+}
+
+function expectSamePredictions(t: TestContext, ours: Float32Array, theirs: Float32Array, label: string): void {
+  assert.equal(ours.length, theirs.length);
+  let maxdiff = 0;
+  for (let i = 0; i < ours.length; i++) maxdiff = Math.max(maxdiff, Math.abs(ours[i]! - theirs[i]!));
+  t.diagnostic(`${label}: ${maxdiff <= PREDICTION_TOLERANCE ? 'OK' : 'NOT OK'}, maxdiff = ${maxdiff.toExponential(2)} over ${ours.length} probabilities (tolerance ${PREDICTION_TOLERANCE})`);
+  assert.ok(maxdiff <= PREDICTION_TOLERANCE, `${label}: max |Δp| = ${maxdiff} > ${PREDICTION_TOLERANCE}`);
+}
+
+/** Serves `dir` on 127.0.0.1 (what a browser would fetch from); resolves to its base URL. */
+async function serve(dir: string): Promise<{ url: string; server: Server }> {
+  const server = createServer(async (req, res) => {
+    try {
+      const file = path.join(dir, path.basename(new URL(req.url ?? '/', 'http://x').pathname));
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return { url: `http://127.0.0.1:${address.port}`, server };
+}
+
+/** A save handler writing model.json + weights.bin as tfjs-node's file:// handler does. */
+function fileSaveHandler(dir: string): tf.io.IOHandler {
+  return tf.io.withSaveHandler(async (artifacts) => {
+    const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+    const modelJson = {
+      modelTopology: artifacts.modelTopology, format: artifacts.format, generatedBy: artifacts.generatedBy,
+      convertedBy: artifacts.convertedBy, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+    };
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'weights.bin'), new Uint8Array(weightData));
+    await writeFile(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+  });
+}
+
+async function trainedNetwork(): Promise<Network> {
+  const net = Network.create(runtime, { layers: [784, 32, 10], init: 'he', seed: 5 });
+  net.fit(subset(train, 0, 2000), { optimizer: 'adam', batchSize: 32, epochs: 1 });
+  return net;
+}
+
+describe('simdnet → tfjs', () => {
+  it(`an exported network loads with tf.loadLayersModel over http and predicts ${COUNT} test images alike`, async (t) => {
+    const net = await trainedNetwork();
+    const dir = path.join(root, 'exported');
+    const files = await exportLayersModel(net, dir);
+    assert.deepEqual(files, { modelJson: path.join(dir, 'model.json'), weights: path.join(dir, 'weights.bin') });
+    const { url, server } = await serve(dir);
+    try {
+      const model = await tf.loadLayersModel(`${url}/model.json`);
+      assert.deepEqual(model.layers.map((l) => l.getClassName()), ['Dense', 'Dense']);
+      assert.deepEqual(model.inputs[0]!.shape, [null, 784]);
+      const ours = net.predict(test.pixels.subarray(0, COUNT * 784));
+      expectSamePredictions(t, ours.probabilities, tfjsProbabilities(model), 'tfjs (http) vs simdnet');
+      model.dispose();
+    } finally {
+      server.close();
+      net.dispose();
+    }
+  });
+
+  it('the in-memory artifacts (the browser-safe half) load through tf.io.fromMemory', async (t) => {
+    const net = await trainedNetwork();
+    const { modelJson, weightData } = networkToLayersModel(net);
+    const model = await tf.loadLayersModel(tf.io.fromMemory({
+      modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0]!.weights as tf.io.WeightsManifestEntry[],
+      weightData: weightData.slice().buffer,
+    }));
+    expectSamePredictions(t, net.predict(inputs).probabilities, tfjsProbabilities(model), 'tfjs (memory) vs simdnet');
+    model.dispose();
+    net.dispose();
+  });
+
+  it('export then import gives back bit-identical parameters', async () => {
+    const net = await trainedNetwork();
+    const dir = path.join(root, 'roundtrip');
+    await exportLayersModel(net, dir);
+    const back = await importLayersModel(runtime, path.join(dir, 'model.json'));
+    assert.deepEqual(back.layers, net.layers);
+    assert.deepEqual(back.getParameters(), net.getParameters());
+    back.dispose(); net.dispose();
+  });
+});
+
+describe('tfjs → simdnet', () => {
+  const builds: Array<{ name: string; build: () => tf.Sequential }> = [
+    {
+      name: 'Dense 784→24 relu → Dense 10 softmax',
+      build: () => tf.sequential({ layers: [
+        tf.layers.dense({ inputShape: [784], units: 24, activation: 'relu' }),
+        tf.layers.dense({ units: 10, activation: 'softmax' }),
+      ] }),
+    },
+    {
+      name: 'Flatten [28,28] → Dense 16 relu → Dense 12 relu → Dense 10 softmax',
+      build: () => tf.sequential({ layers: [
+        tf.layers.flatten({ inputShape: [28, 28] }),
+        tf.layers.dense({ units: 16, activation: 'relu' }),
+        tf.layers.dense({ units: 12, activation: 'relu' }),
+        tf.layers.dense({ units: 10, activation: 'softmax' }),
+      ] }),
+    },
+  ];
+  for (const { name, build } of builds) {
+    it(`${name}, trained a few steps and saved to files, imports with the same predictions`, async (t) => {
+      const model = build();
+      model.compile({ optimizer: tf.train.adam(0.01), loss: 'sparseCategoricalCrossentropy' });
+      const rows = 256;
+      const flat = model.inputs[0]!.shape.length === 2;
+      const xs = tf.tensor(scalePixels(new Float32Array(rows * 784), train.pixels.subarray(0, rows * 784)), flat ? [rows, 784] : [rows, 28, 28]);
+      const ys = tf.tensor1d(Float32Array.from(train.labels.subarray(0, rows)));
+      await model.fit(xs, ys, { batchSize: 32, epochs: 2, verbose: 0 });
+      tf.dispose([xs, ys]);
+      const dir = path.join(root, `from-tfjs-${flat ? 'dense' : 'flatten'}`);
+      await model.save(fileSaveHandler(dir));
+      const net = await importLayersModel(runtime, dir);
+      assert.deepEqual(net.layers[0], 784);
+      const theirs = tf.tidy(() => (model.predict(tf.tensor(inputs, flat ? [COUNT, 784] : [COUNT, 28, 28])) as tf.Tensor).dataSync() as Float32Array);
+      expectSamePredictions(t, net.predict(test.pixels.subarray(0, COUNT * 784)).probabilities, theirs, 'simdnet (imported) vs tfjs');
+      net.dispose();
+      model.dispose();
+    });
+  }
+});
+
+describe('import errors', () => {
+  let dir: string;
+  let modelJson: Record<string, any>;
+  let weights: Uint8Array;
+
+  before(async () => {
+    const net = Network.create(runtime, { layers: [784, 8, 10], seed: 1 });
+    const artifacts = networkToLayersModel(net);
+    modelJson = artifacts.modelJson as unknown as Record<string, any>;
+    weights = artifacts.weightData;
+    net.dispose();
+  });
+
+  /** Writes a (modified) model to a fresh directory and expects importLayersModel to reject it. */
+  async function expectImportError(name: string, edit: (json: Record<string, any>) => void, code: SimdnetErrorCode, fragments: RegExp[], bin: Uint8Array = weights): Promise<void> {
+    dir = path.join(root, `bad-${name}`);
+    await mkdir(dir, { recursive: true });
+    const json = structuredClone(modelJson);
+    edit(json);
+    await writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
+    await writeFile(path.join(dir, 'weights.bin'), bin);
+    await assert.rejects(importLayersModel(runtime, dir), (err: unknown) => {
+      assert.ok(err instanceof SimdnetError, `expected a SimdnetError, got ${String(err)}`);
+      assert.equal(err.code, code, err.message);
+      for (const f of fragments) assert.match(err.message, f);
+      return true;
+    });
+  }
+
+  it('a Conv2D layer is MODEL_UNSUPPORTED, naming the layer', async () => {
+    await expectImportError('conv2d', (json) => {
+      json.modelTopology.config.layers.splice(1, 0, { class_name: 'Conv2D', config: { name: 'conv2d_1', filters: 8, kernel_size: [3, 3] } });
+    }, 'MODEL_UNSUPPORTED', [/layer 1 \(conv2d_1\) is a "Conv2D" layer/, /only Dense layers/]);
+  });
+
+  it('a kernel of the wrong shape (same byte count) is MODEL_INVALID, naming both shapes', async () => {
+    await expectImportError('kernel-shape', (json) => { json.weightsManifest[0].weights[0].shape = [8, 784]; },
+      'MODEL_INVALID', [/dense_1\/kernel has shape \[8,784\]/, /expected \[784,8\]/]);
+  });
+
+  it('a weights.bin shorter than its manifest is MODEL_INVALID, with both byte counts', async () => {
+    await expectImportError('truncated', () => {}, 'MODEL_INVALID', [/hold 25000 bytes but their manifest describes 25480/], weights.subarray(0, 25000));
+  });
+
+  it('an activation other than relu/softmax is MODEL_UNSUPPORTED', async () => {
+    await expectImportError('sigmoid', (json) => { json.modelTopology.config.layers[0].config.activation = 'sigmoid'; },
+      'MODEL_UNSUPPORTED', [/dense_1 has activation "sigmoid"/]);
+  });
+
+  it('a functional model, a graph model and float16 weights are MODEL_UNSUPPORTED', async () => {
+    await expectImportError('functional', (json) => { json.modelTopology.class_name = 'Functional'; }, 'MODEL_UNSUPPORTED', [/"Functional"/, /Sequential/]);
+    await expectImportError('graph', (json) => { json.format = 'graph-model'; }, 'MODEL_UNSUPPORTED', [/graph-model/]);
+    await expectImportError('float16', (json) => { json.weightsManifest[0].weights[1].dtype = 'float16'; }, 'MODEL_UNSUPPORTED', [/dense_1\/bias has dtype "float16"/]);
+  });
+
+  it('a missing weight is MODEL_INVALID, listing the weights the manifest has', async () => {
+    await expectImportError('renamed', (json) => { json.weightsManifest[0].weights[2].name = 'other/kernel'; },
+      'MODEL_INVALID', [/no weight dense_2\/kernel/, /other\/kernel/]);
+  });
+
+  it('a missing directory is DATA_NOT_FOUND and a file that is not JSON is MODEL_INVALID', async () => {
+    await assert.rejects(importLayersModel(runtime, path.join(root, 'nowhere')), (err: unknown) => err instanceof SimdnetError && err.code === 'DATA_NOT_FOUND' && /nowhere/.test(err.message));
+    const file = path.join(root, 'not-json.json');
+    await writeFile(file, 'SNET');
+    await assert.rejects(importLayersModel(runtime, file), (err: unknown) => err instanceof SimdnetError && err.code === 'MODEL_INVALID' && /not JSON/.test(err.message));
+  });
+});
