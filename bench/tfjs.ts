@@ -1,14 +1,12 @@
-// TensorFlow.js for the benchmarks: the wasm backend loaded from node_modules' own dist folder
-// (no network), the cpu backend beside it, and a way to run code on one backend at a time.
-// Tensors belong to the backend they were made on: every contender creates its inputs after
-// switching, so no hidden copy between backends is ever timed.
-import { createRequire } from 'node:module';
-import path from 'node:path';
+// TensorFlow.js for the benchmarks, set up by the twin's backend module (src/tfjs/backend.ts: the
+// wasm backend read from node_modules' own dist folder, no network), plus a way to run code on one
+// backend at a time. Tensors belong to the backend they were made on: every contender creates its
+// inputs after switching, so no hidden copy between backends is ever timed.
 import * as tf from '@tensorflow/tfjs';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { useTfjsBackend, type TfjsBackendName } from '../src/tfjs/backend.js';
 
 export { tf };
-export type TfBackend = 'wasm' | 'cpu';
+export type TfBackend = TfjsBackendName;
 
 export interface TfjsInfo {
   version: string;
@@ -22,16 +20,9 @@ let ready: Promise<TfjsInfo> | null = null;
 /** Registers both backends once per process; resolves with what the wasm backend runs. */
 export function setupTfjs(): Promise<TfjsInfo> {
   ready ??= (async () => {
-    const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
-    setWasmPaths(`${path.dirname(entry)}${path.sep}`);
-    // Production mode, as a deployed app runs it: no debug checks (and no "install tfjs-node" banner).
-    tf.enableProdMode();
-    if (!(await tf.setBackend('wasm'))) throw new Error('tfjs: the wasm backend failed to initialise');
-    const wasmSimd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-    const wasmThreads = getThreadsCount();
-    if (!(await tf.setBackend('cpu'))) throw new Error('tfjs: the cpu backend failed to initialise');
-    await tf.setBackend('wasm');
-    return { version: tf.version.tfjs, wasmSimd, wasmThreads };
+    await useTfjsBackend('cpu');
+    const wasm = await useTfjsBackend('wasm');
+    return { version: wasm.version, wasmSimd: wasm.simd, wasmThreads: wasm.threads };
   })();
   return ready;
 }
@@ -39,7 +30,7 @@ export function setupTfjs(): Promise<TfjsInfo> {
 /** Makes `backend` current (after setupTfjs). */
 export async function useBackend(backend: TfBackend): Promise<void> {
   await setupTfjs();
-  if (tf.getBackend() !== backend && !(await tf.setBackend(backend))) throw new Error(`tfjs: cannot switch to the ${backend} backend`);
+  await useTfjsBackend(backend);
 }
 
 /** Runs `fn` with `backend` current and checks it leaked no tensor. */
