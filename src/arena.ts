@@ -109,6 +109,31 @@ export class Tensor<D extends DType = DType> {
   }
 }
 
+type Layout = Array<[name: string, dtype: DType, shape: readonly number[], offset: number]>;
+
+/**
+ * Byte offsets of every buffer of `plan` placed from `start`, and the end of the last one. Checks
+ * the plan (TypeError for a malformed entry, RangeError for a bad dimension or a total beyond
+ * WASM32's 4 GiB) without allocating anything, so callers can check a plan before building it.
+ */
+export function layoutPlan(start: number, plan: ArenaPlan): { layout: Layout; end: number } {
+  if (plan === null || typeof plan !== 'object') throw new TypeError('createArena: the plan must be an object of named shapes');
+  const layout: Layout = [];
+  let cursor = start;
+  for (const [name, entry] of Object.entries(plan)) {
+    const spec: TensorSpec = Array.isArray(entry) ? { shape: entry as readonly number[] } : entry as TensorSpec;
+    const dtype = spec.dtype ?? 'f32';
+    if (!(dtype in BYTES_PER_ELEMENT)) throw new TypeError(`createArena: ${name} has unknown dtype ${JSON.stringify(dtype)} (f32, i32 or u8)`);
+    const bytes = elementCount(spec.shape, `createArena: ${name}`) * BYTES_PER_ELEMENT[dtype];
+    layout.push([name, dtype, spec.shape, cursor]);
+    cursor = Math.ceil((cursor + bytes) / BUFFER_ALIGNMENT) * BUFFER_ALIGNMENT;
+  }
+  if (cursor > WASM32_MAX_BYTES) {
+    throw new RangeError(`createArena: the plan needs ${cursor} bytes (${(cursor / 2 ** 30).toFixed(2)} GiB), beyond WASM32's 4 GiB address space; nothing was allocated`);
+  }
+  return { layout, end: cursor };
+}
+
 /** Buffers planned once, in one WebAssembly.Memory, with the module instantiated over it. */
 export class Arena {
   readonly memory: WebAssembly.Memory;
@@ -120,22 +145,9 @@ export class Arena {
   private exportsOrNull: KernelExports | null;
 
   constructor(readonly runtime: Runtime, plan: ArenaPlan, options: ArenaOptions = {}) {
-    if (plan === null || typeof plan !== 'object') throw new TypeError('createArena: the plan must be an object of named shapes');
     this.start = runtime.arenaBase;
-    const layout: Array<[string, DType, readonly number[], number]> = [];
-    let cursor = this.start;
-    for (const [name, entry] of Object.entries(plan)) {
-      const spec: TensorSpec = Array.isArray(entry) ? { shape: entry as readonly number[] } : entry as TensorSpec;
-      const dtype = spec.dtype ?? 'f32';
-      if (!(dtype in BYTES_PER_ELEMENT)) throw new TypeError(`createArena: ${name} has unknown dtype ${JSON.stringify(dtype)} (f32, i32 or u8)`);
-      const bytes = elementCount(spec.shape, `createArena: ${name}`) * BYTES_PER_ELEMENT[dtype];
-      layout.push([name, dtype, spec.shape, cursor]);
-      cursor = Math.ceil((cursor + bytes) / BUFFER_ALIGNMENT) * BUFFER_ALIGNMENT;
-    }
-    this.end = cursor;
-    if (this.end > WASM32_MAX_BYTES) {
-      throw new RangeError(`createArena: the plan needs ${this.end} bytes (${(this.end / 2 ** 30).toFixed(2)} GiB), beyond WASM32's 4 GiB address space; nothing was allocated`);
-    }
+    const { layout, end } = layoutPlan(this.start, plan);
+    this.end = end;
     const pages = Math.max(1, Math.ceil(this.end / WASM_PAGE_BYTES));
     try {
       this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
@@ -154,7 +166,7 @@ export class Arena {
 
   /** The raw kernel exports; throws once the arena is disposed. */
   get exports(): KernelExports {
-    if (this.exportsOrNull === null) throw new Error('this arena was used after dispose()');
+    if (this.exportsOrNull === null) throw new TypeError('this arena was used after dispose()');
     return this.exportsOrNull;
   }
 

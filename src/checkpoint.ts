@@ -40,6 +40,14 @@ export interface Checkpoint {
 }
 
 export function encodeCheckpoint(layers: readonly number[], params: Float32Array): Uint8Array {
+  if (!Array.isArray(layers)) throw new TypeError(`encodeCheckpoint: layers must be an array of widths, got ${typeof layers}`);
+  if (!(params instanceof Float32Array)) throw new TypeError('encodeCheckpoint: params must be a Float32Array');
+  if (layers.length < 2 || layers.some((w) => !Number.isInteger(w) || w < 1 || w > 0xffffffff)) {
+    throw new RangeError(`encodeCheckpoint: layers must be at least two integer widths ≥ 1, got ${JSON.stringify(layers)}`);
+  }
+  if (params.length !== parameterCount(layers)) {
+    throw new RangeError(`encodeCheckpoint: layers [${layers.join(',')}] hold ${parameterCount(layers)} parameters, got ${params.length}`);
+  }
   const bytes = new Uint8Array(4 + 4 + 4 + 4 * layers.length + 4 + 4 * params.length + 4);
   const view = new DataView(bytes.buffer);
   let at = 0;
@@ -92,6 +100,10 @@ export function decodeCheckpoint(bytes: Uint8Array, name = 'checkpoint'): Checkp
     throw new SimdnetError('CHECKPOINT_CHECKSUM', `${name} fails its checksum (stored ${stored.toString(16)}, computed ${actual.toString(16)}): the file is damaged`);
   }
   const params = new Float32Array(count);
-  for (let i = 0; i < count; i++) params[i] = view.getFloat32(at + 4 * i, true);
+  for (let i = 0; i < count; i++) {
+    params[i] = view.getFloat32(at + 4 * i, true);
+    // Training never leaves a non-finite weight behind (see DIVERGED), so one here is damage.
+    if (!Number.isFinite(params[i]!)) throw corrupt(name, `parameter ${i} is ${params[i]}`);
+  }
   return { layers, params };
 }

@@ -14,14 +14,15 @@ export type SimdnetErrorCode =
   | 'IDX_COUNT_MISMATCH'    // images and labels disagree on the number of items
   | 'IDX_LABEL_RANGE'       // a label >= numClasses
   | 'DATA_SHAPE_MISMATCH'   // train and test images differ in rows × cols
-  | 'DATA_NOT_FOUND'        // file, directory, package or URL missing
+  | 'DATA_NOT_FOUND'        // file, directory, package or URL missing (or unreadable: a directory, no permission)
   | 'DATA_FETCH_FAILED'     // network error or unexpected HTTP status
   | 'CHECKPOINT_CORRUPT'    // not a checkpoint, truncated, or inconsistent sizes
   | 'CHECKPOINT_VERSION'    // a checkpoint format this version does not read
   | 'CHECKPOINT_CHECKSUM'   // the bytes do not match their CRC-32
+  | 'SAVE_FAILED'           // a checkpoint could not be written (missing or unwritable directory, disk full); the old file is intact
   | 'MODEL_INVALID'         // a tfjs model.json / weights file that is malformed or inconsistent
   | 'MODEL_UNSUPPORTED'     // a well-formed tfjs model simdnet cannot run (layer type, activation, dtype)
-  | 'DIVERGED';             // training produced a non-finite loss
+  | 'DIVERGED';             // training blew up: a non-finite loss, or parameters non-finite or beyond ±1e15
 
 export class SimdnetError extends Error {
   override name = 'SimdnetError';

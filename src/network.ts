@@ -7,7 +7,7 @@
 //   backward  δ_L = (P − onehot(Y)) / rows;  dW = aᵀ·δ;  db = Σ_rows δ;  δ_prev = (δ·Wᵀ) ⊙ [a > 0]
 // which is the seed's algorithm transposed (the seed keeps samples in columns).
 import type { KernelExports } from './abi.js';
-import type { Arena, ArenaPlan, Tensor } from './arena.js';
+import { layoutPlan, WASM32_MAX_BYTES, type Arena, type ArenaPlan, type Tensor } from './arena.js';
 import { decodeCheckpoint, encodeCheckpoint, parameterCount } from './checkpoint.js';
 import type { Dataset } from './data/dataset.js';
 import { SimdnetError } from './errors.js';
@@ -104,6 +104,14 @@ export interface Prediction {
 /** Rows evaluated or predicted per kernel call when not training. */
 const INFERENCE_ROWS = 512;
 
+/**
+ * Training stops with DIVERGED when a parameter leaves ±MAX_PARAMETER (checked at every epoch end).
+ * The loss alone misses such blow-ups: it clips probabilities at 1e-7, so a network whose weights
+ * reached 1e17 still reports a finite loss near 16. Trained weights are O(1); 1e15 is far from any
+ * of them and still well below where float32 logits overflow to Inf and NaN.
+ */
+export const MAX_PARAMETER = 1e15;
+
 interface Layer {
   inputs: number;
   outputs: number;
@@ -116,11 +124,18 @@ function describeLayers(layers: readonly number[]): string {
   return `[${layers.join(',')}]`;
 }
 
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return value.constructor?.name ?? 'object';
+  return `${typeof value} ${String(value)}`;
+}
+
 function checkLayers(layers: unknown): number[] {
   if (!Array.isArray(layers)) throw new TypeError(`layers must be an array of widths such as [784, 128, 10], got ${typeof layers}`);
   if (layers.length < 2) throw new RangeError(`layers needs at least an input and an output width, got ${JSON.stringify(layers)}`);
   layers.forEach((w, i) => {
-    if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > 1 << 24) {
+    if (typeof w !== 'number') throw new TypeError(`layers[${i}] must be a number, got ${typeof w} ${JSON.stringify(w)}`);
+    if (!Number.isInteger(w) || w < 1 || w > 1 << 24) {
       throw new RangeError(`layers[${i}] must be an integer width in [1, 2²⁴], got ${JSON.stringify(w)}`);
     }
   });
@@ -128,21 +143,65 @@ function checkLayers(layers: unknown): number[] {
 }
 
 function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value} ${JSON.stringify(value)}`);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
     throw new RangeError(`${name} must be an integer in [1, ${max}], got ${JSON.stringify(value)}`);
   }
   return value;
 }
 
 function positiveFinite(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value} ${JSON.stringify(value)}`);
+  if (!Number.isFinite(value) || value <= 0) {
     throw new RangeError(`${name} must be a finite number > 0, got ${JSON.stringify(value)}`);
   }
   return value;
 }
 
+/** Throws a RangeError naming the first element of `values` that is NaN or ±Infinity. */
+function checkFinite(fn: string, what: string, values: ArrayLike<number>, rowLength?: number): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isFinite(v)) continue;
+    if (typeof v !== 'number') throw new TypeError(`${fn}: ${what}[${i}] must be a number, got ${typeof v} ${JSON.stringify(v)}`);
+    const where = rowLength === undefined ? '' : ` (row ${Math.floor(i / rowLength)}, column ${i % rowLength})`;
+    throw new RangeError(`${fn}: ${what}[${i}]${where} is ${v}; every value must be finite`);
+  }
+}
+
+function isArrayLike(value: unknown): value is ArrayLike<number> {
+  return ArrayBuffer.isView(value) || Array.isArray(value);
+}
+
+/** The arena buffers for a network of these widths holding `rows` rows and `trainCount` resident images. */
+function arenaPlan(layers: readonly number[], rows: number, trainCount: number | null): ArenaPlan {
+  const P = parameterCount(layers), inputs = layers[0]!;
+  const plan: ArenaPlan = {
+    params: [P], grads: [P], state1: [P], state2: [P], backup: [P],
+    x: [rows, inputs],
+    labels: { dtype: 'i32', shape: [rows] },
+    classes: { dtype: 'i32', shape: [rows] },
+    stagingPixels: { dtype: 'u8', shape: [rows, inputs] },
+    stagingLabels: { dtype: 'u8', shape: [rows] },
+    stagingOrder: { dtype: 'i32', shape: [rows] },
+  };
+  for (let l = 1; l < layers.length; l++) {
+    plan[`act${l - 1}`] = [rows, layers[l]!];
+    plan[`delta${l - 1}`] = [rows, layers[l]!];
+  }
+  if (trainCount !== null) {
+    plan.trainPixels = { dtype: 'u8', shape: [trainCount, inputs] };
+    plan.trainLabels = { dtype: 'u8', shape: [trainCount] };
+    plan.order = { dtype: 'i32', shape: [trainCount] };
+  }
+  return plan;
+}
+
 function resolveOptimizer(options: FitOptions): Required<OptimizerConfig> {
   const given = options.optimizer ?? 'sgd';
+  if (typeof given !== 'string' && (given === null || typeof given !== 'object')) {
+    throw new TypeError(`optimizer must be a name (${OPTIMIZERS.join(', ')}) or an object { name, lr, … }, got ${JSON.stringify(given)}`);
+  }
   const config: OptimizerConfig = typeof given === 'string' ? { name: given, lr: options.lr ?? NaN } : { ...given };
   if (!OPTIMIZERS.includes(config.name)) {
     throw new RangeError(`unknown optimizer ${JSON.stringify(config.name)}; use one of ${OPTIMIZERS.join(', ')}`);
@@ -197,7 +256,18 @@ export class Network {
     if (!INITIALIZERS.includes(init)) throw new RangeError(`unknown init ${JSON.stringify(init)}; use one of ${INITIALIZERS.join(', ')}`);
     const seed = options.seed ?? 0;
     const rng = new Rng(seed);
-    const params = new Float32Array(parameterCount(layers));
+    // Check the memory plan before allocating and initialising the parameters: a network beyond
+    // WASM32's 4 GiB gets the arena's RangeError now, not an engine out-of-memory after minutes.
+    const P = parameterCount(layers);
+    if (5 * 4 * P > WASM32_MAX_BYTES) {
+      throw new RangeError(`Network.create: layers ${describeLayers(layers)} hold ${P} parameters; parameters, gradients, optimizer state and backup need ${5 * 4 * P} bytes (${(5 * 4 * P / 2 ** 30).toFixed(2)} GiB), beyond WASM32's 4 GiB address space; nothing was allocated`);
+    }
+    try {
+      layoutPlan(runtime.arenaBase, arenaPlan(layers, INFERENCE_ROWS, null));
+    } catch (err) {
+      throw new RangeError(`Network.create: layers ${describeLayers(layers)}: ${(err as Error).message}`, { cause: err });
+    }
+    const params = new Float32Array(P);
     let at = 0;
     for (let l = 1; l < layers.length; l++) {
       const fanIn = layers[l - 1]!, fanOut = layers[l]!;
@@ -215,6 +285,7 @@ export class Network {
   }
 
   toBytes(): Uint8Array {
+    this.live('toBytes');
     return encodeCheckpoint(this.layers, this.getParameters());
   }
 
@@ -225,18 +296,22 @@ export class Network {
   get memoryBytes(): number { return this.arena.byteLength; }
 
   /** A copy of every parameter, layer by layer: weights (in×out) then bias. */
-  getParameters(): Float32Array { return this.tensor('params').read() as Float32Array; }
+  getParameters(): Float32Array { this.live('getParameters'); return this.tensor('params').read() as Float32Array; }
 
   setParameters(values: ArrayLike<number>): void {
+    this.live('setParameters');
+    if (!isArrayLike(values)) throw new TypeError(`setParameters: values must be an array or typed array of ${this.parameterCount} numbers, got ${describeValue(values)}`);
     if (values.length !== this.parameterCount) {
       throw new RangeError(`setParameters: got ${values.length} values but layers ${describeLayers(this.layers)} hold ${this.parameterCount}`);
     }
+    checkFinite('setParameters', 'values', values);
     this.tensor('params').write(values);
     this.optimizerState = null;
   }
 
   /** Copies of each layer's weights (in×out, row-major) and bias. */
   getLayerParameters(): Array<{ weights: Float32Array; bias: Float32Array; shape: [number, number] }> {
+    this.live('getLayerParameters');
     const params = this.getParameters();
     return this.plan.map((p) => ({
       weights: params.slice(p.weights, p.weights + p.inputs * p.outputs),
@@ -246,33 +321,14 @@ export class Network {
   }
 
   /** The gradients the last training step computed, in the parameter layout. */
-  getGradients(): Float32Array { return this.tensor('grads').read() as Float32Array; }
+  getGradients(): Float32Array { this.live('getGradients'); return this.tensor('grads').read() as Float32Array; }
 
   dispose(): void { this.arena.dispose(); this.resident = null; }
 
   // ---- memory plan -------------------------------------------------------------------------
 
   private buildArena(rows: number, train: Dataset | null): Arena {
-    const P = this.parameterCount;
-    const plan: ArenaPlan = {
-      params: [P], grads: [P], state1: [P], state2: [P], backup: [P],
-      x: [rows, this.inputSize],
-      labels: { dtype: 'i32', shape: [rows] },
-      classes: { dtype: 'i32', shape: [rows] },
-      stagingPixels: { dtype: 'u8', shape: [rows, this.inputSize] },
-      stagingLabels: { dtype: 'u8', shape: [rows] },
-      stagingOrder: { dtype: 'i32', shape: [rows] },
-    };
-    this.plan.forEach((p, l) => {
-      plan[`act${l}`] = [rows, p.outputs];
-      plan[`delta${l}`] = [rows, p.outputs];
-    });
-    if (train) {
-      plan.trainPixels = { dtype: 'u8', shape: [train.count, this.inputSize] };
-      plan.trainLabels = { dtype: 'u8', shape: [train.count] };
-      plan.order = { dtype: 'i32', shape: [train.count] };
-    }
-    const arena = this.runtime.createArena(plan);
+    const arena = this.runtime.createArena(arenaPlan(this.layers, rows, train?.count ?? null));
     const identity = arena.tensor('stagingOrder', 'i32').view();
     for (let i = 0; i < rows; i++) identity[i] = i;
     if (train) {
@@ -297,6 +353,11 @@ export class Network {
     this.xHoldsResidentInOrder = false;
   }
 
+  /** Every public method starts here: a disposed network is an object in the wrong state (TypeError, as for a detached buffer). */
+  private live(fn: string): void {
+    if (this.arena.disposed) throw new TypeError(`Network.${fn}: this network was used after dispose()`);
+  }
+
   private tensor(name: string): Tensor {
     const t = this.arena.tensors[name];
     if (t === undefined) throw new Error(`internal: arena has no ${name}`);
@@ -309,6 +370,8 @@ export class Network {
       throw new TypeError(`${what} must be a dataset { count, rows, cols, pixels: Uint8Array, labels: Uint8Array }`);
     }
     positiveInteger(`${what}.count`, data.count);
+    positiveInteger(`${what}.rows`, data.rows);
+    positiveInteger(`${what}.cols`, data.cols);
     if (data.rows * data.cols !== this.inputSize) {
       throw new RangeError(`${what} has ${data.rows}×${data.cols} = ${data.rows * data.cols} pixels per image but the network ${describeLayers(this.layers)} takes ${this.inputSize} inputs`);
     }
@@ -385,6 +448,8 @@ export class Network {
    * comparisons with other implementations. `inputs` is rows×inputSize f32, `labels` class indices.
    */
   computeGradients(inputs: Float32Array, labels: ArrayLike<number>): { loss: number; gradients: Float32Array } {
+    this.live('computeGradients');
+    if (!isArrayLike(labels)) throw new TypeError(`computeGradients: labels must be an array or typed array of class indices, got ${describeValue(labels)}`);
     const rows = this.stageFloatInputs(inputs, 'computeGradients');
     if (labels.length !== rows) throw new RangeError(`computeGradients: ${labels.length} labels for ${rows} rows of inputs`);
     for (let i = 0; i < rows; i++) {
@@ -405,6 +470,7 @@ export class Network {
     if (!Number.isInteger(rows) || rows < 1) {
       throw new RangeError(`${fn}: inputs hold ${inputs.length} values, not a whole number ≥ 1 of rows of ${this.inputSize}`);
     }
+    checkFinite(fn, 'inputs', inputs, this.inputSize);
     this.ensureCapacity(rows, null);
     this.writeX(inputs);
     return rows;
@@ -418,7 +484,13 @@ export class Network {
   // ---- training ----------------------------------------------------------------------------
 
   fit(train: Dataset, options: FitOptions = {}): FitResult {
+    this.live('fit');
+    if (options === null || typeof options !== 'object') throw new TypeError(`fit: options must be an object, got ${describeValue(options)}`);
     this.checkDataset(train, 'train');
+    for (const name of ['onStep', 'onEpoch'] as const) {
+      if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`fit: ${name} must be a function, got ${describeValue(options[name])}`);
+    }
+    if (options.shuffle !== undefined && typeof options.shuffle !== 'boolean') throw new TypeError(`fit: shuffle must be a boolean, got ${describeValue(options.shuffle)}`);
     const opt = resolveOptimizer(options);
     const batch = options.batchSize === 'full' ? train.count : positiveInteger('batchSize', options.batchSize ?? 32, train.count);
     if (options.epochs !== undefined && options.iterations !== undefined) throw new RangeError('give epochs or iterations, not both');
@@ -473,6 +545,7 @@ export class Network {
       epochLoss += loss; epochCorrect += correct; epochSeen += rows; epochSteps++;
       options.onStep?.({ step: step + 1, epoch, loss, accuracy: correct / rows });
       if (positionInEpoch === stepsPerEpoch - 1 || step === totalSteps - 1) {
+        this.checkParameters(step + 1, epoch);
         const now = performance.now();
         const info: EpochInfo = { epoch, steps: epochSteps, loss: epochLoss / epochSteps, accuracy: epochCorrect / epochSeen, milliseconds: now - epochStart };
         epochs.push(info);
@@ -482,6 +555,21 @@ export class Network {
     }
     const seconds = (performance.now() - started) / 1000;
     return { steps: totalSteps, epochs, seconds, msPerStep: (seconds * 1000) / totalSteps, msPerEpoch: (seconds * 1000) / (totalSteps / stepsPerEpoch), finalLoss };
+  }
+
+  /**
+   * After the last step of an epoch, before onEpoch sees it: throws DIVERGED, with the parameters
+   * restored to the backup taken at the start of that epoch, if any is non-finite or beyond ±MAX_PARAMETER.
+   */
+  private checkParameters(step: number, epoch: number): void {
+    const params = this.tensor('params').view() as Float32Array;
+    for (let i = 0; i < params.length; i++) {
+      const v = params[i]!;
+      if (Math.abs(v) <= MAX_PARAMETER) continue;
+      params.set(this.tensor('backup').view() as Float32Array);
+      this.optimizerState = null;
+      throw new SimdnetError('DIVERGED', `training diverged by step ${step} (epoch ${epoch}): parameter ${i} is ${v}, beyond ±${MAX_PARAMETER}; the weights were restored to their state at the start of epoch ${epoch}. Try a smaller learning rate.`);
+    }
   }
 
   // ---- inference ---------------------------------------------------------------------------
@@ -496,6 +584,7 @@ export class Network {
 
   /** Mean cross-entropy and accuracy over a dataset. */
   evaluate(data: Dataset): Evaluation {
+    this.live('evaluate');
     this.checkDataset(data, 'data');
     const k = this.raw;
     const last = this.plan.length - 1;
@@ -518,6 +607,7 @@ export class Network {
    * 1/255 inside the kernel, as in training) or f32 features already scaled.
    */
   predict(inputs: Uint8Array | Float32Array): Prediction {
+    this.live('predict');
     if (!(inputs instanceof Uint8Array) && !(inputs instanceof Float32Array)) {
       throw new TypeError(`predict: inputs must be a Uint8Array of pixels or a Float32Array, got ${Object.prototype.toString.call(inputs)}`);
     }
@@ -525,6 +615,7 @@ export class Network {
     if (!Number.isInteger(count) || count < 1) {
       throw new RangeError(`predict: inputs hold ${inputs.length} values, not a whole number ≥ 1 of rows of ${this.inputSize} (network ${describeLayers(this.layers)})`);
     }
+    if (inputs instanceof Float32Array) checkFinite('predict', 'inputs', inputs, this.inputSize);
     const last = this.plan.length - 1;
     const probabilities = new Float32Array(count * this.classes);
     const classes = new Int32Array(count);

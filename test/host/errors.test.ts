@@ -1,6 +1,7 @@
 // Bad inputs to every kernel wrapper (src/kernels.ts) and to arena planning (src/arena.ts): each
 // must throw the documented error (TypeError for the wrong kind of argument, RangeError for a wrong
-// size or value, Error for use after dispose) naming what is wrong, and write nothing.
+// size or value, TypeError for use after dispose, as the platform does for a detached buffer)
+// naming what is wrong, and write nothing.
 // Validation is host code shared by both builds, so these tests run on one runtime.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -118,10 +119,10 @@ describe('every kernel wrapper rejects bad tensor arguments and writes nothing',
         }
       });
 
-      it('use after arena.dispose() → Error', () => {
+      it('use after arena.dispose() → TypeError', () => {
         const { arena, tensors } = setUp(c);
         arena.dispose();
-        assert.throws(() => c.call(arena.kernels, tensors), (err: Error) => err.constructor === Error && /after dispose/.test(err.message));
+        assert.throws(() => c.call(arena.kernels, tensors), (err: Error) => err instanceof TypeError && /after dispose/.test(err.message));
         assert.throws(() => tensors[0]!.read(), /after dispose/);
       });
     });
