@@ -38,8 +38,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`simdnet ${name}: ${err.message}\n(simdnet ${name} --help lists the options)\n`);
       return 2;
     }
-    if (err instanceof SimdnetError || err instanceof RangeError || err instanceof TypeError) {
-      process.stderr.write(`simdnet ${name}: ${err.message}\n`);
+    // Data and file errors, bad values, and failed system calls (EACCES, EISDIR, ENOSPC…): a message, no stack.
+    const systemError = err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && 'syscall' in err;
+    if (err instanceof SimdnetError || err instanceof RangeError || err instanceof TypeError || systemError) {
+      process.stderr.write(`simdnet ${name}: ${(err as Error).message}\n`);
       return 1;
     }
     throw err;

@@ -1,7 +1,10 @@
 // `simdnet train`: trains a network on MNIST (the embedded copy or --data DIR) and reports test
 // accuracy and timings; `--preset seed` is the seed's from-scratch run.
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Variant } from '../abi.js';
 import { loadMnist } from '../data/mnist.js';
+import { SimdnetError } from '../errors.js';
 import { saveNetwork } from '../io.node.js';
 import { loadSimdnet } from '../loader.node.js';
 import { INITIALIZERS, Network, OPTIMIZERS, type FitOptions, type Initializer, type OptimizerName } from '../network.js';
@@ -110,13 +113,29 @@ export interface TrainReport {
   saved?: string;
 }
 
+/** --save names a file in an existing directory; found out before training rather than after. */
+async function checkSaveDirectory(file: string): Promise<void> {
+  const dir = dirname(resolve(file));
+  let isDir = false;
+  try { isDir = (await stat(dir)).isDirectory(); } catch { /* reported below */ }
+  if (!isDir) throw new SimdnetError('SAVE_FAILED', `cannot save the checkpoint to ${file}: the directory ${dir} does not exist`);
+}
+
 export async function trainCommand(argv: string[]): Promise<number> {
   const args = parseTrainArgs(argv);
   if (args.help) { process.stdout.write(`${TRAIN_USAGE}\n`); return 0; }
   const { settings } = args;
+  // Everything that can be refused before loading data and training is refused first.
+  if (args.save !== undefined) await checkSaveDirectory(args.save);
   const runtime = await loadSimdnet({ variant: args.variant });
+  let net: Network;
+  try {
+    net = Network.create(runtime, { layers: settings.layers, init: settings.init, seed: settings.seed });
+  } catch (err) {
+    if (err instanceof RangeError || err instanceof TypeError) throw new UsageError(`--layers ${settings.layers.join(',')}: ${err.message}`);
+    throw err;
+  }
   const { train, test } = await loadMnist(args.data === undefined ? {} : { dir: args.data });
-  const net = Network.create(runtime, { layers: settings.layers, init: settings.init, seed: settings.seed });
   const batchRows = settings.batch === 'full' ? train.count : settings.batch;
   const stepsPerEpoch = Math.ceil(train.count / batchRows);
   const totalSteps = settings.iterations ?? (settings.epochs ?? 1) * stepsPerEpoch;

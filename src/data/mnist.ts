@@ -127,7 +127,9 @@ async function readFromDir(dir: string, file: MnistFile): Promise<Fetched> {
     try {
       return { name: full, bytes: await readFile(full) };
     } catch (e) {
-      if (errorCode(e) !== 'ENOENT') throw e;
+      if (errorCode(e) !== 'ENOENT') {
+        throw new SimdnetError('DATA_NOT_FOUND', `MNIST ${file.what}: cannot read ${full}: ${errorText(e)}`, { cause: e });
+      }
     }
   }
   throw new SimdnetError('DATA_NOT_FOUND',
