@@ -12,15 +12,17 @@ export function gather_images(
     const dst = out + ((<usize>r * rowLength) << 2);
     let c = 0;
     if (ASC_FEATURE_SIMD) {
+      // The widened bytes are 0..255: the signed conversion (one x86 instruction; the unsigned
+      // one is emulated with eight) gives the same floats.
       const s = f32x4.splat(scale);
       for (; c + 16 <= rowLength; c += 16) {
         const bytes = v128.load(src + c);
         const low = i16x8.extend_low_i8x16_u(bytes), high = i16x8.extend_high_i8x16_u(bytes);
         const d = dst + (<usize>c << 2);
-        v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(low)), s));
-        v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(low)), s), 16);
-        v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(high)), s), 32);
-        v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(high)), s), 48);
+        v128.store(d, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(low)), s));
+        v128.store(d, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(low)), s), 16);
+        v128.store(d, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(high)), s), 32);
+        v128.store(d, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(high)), s), 48);
       }
     }
     convertBytes(dst, src, c, rowLength, scale);

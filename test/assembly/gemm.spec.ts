@@ -1,6 +1,7 @@
 // sgemm and sgemm_scalar against a float64 triple loop, in every transpose mode, overwriting and
-// accumulating, for shapes around the SIMD tiles (4 rows × 8 columns for NN/TN, 4 lanes along K
-// for NT) and the real shapes of an MNIST MLP.
+// accumulating, for shapes around the SIMD tiles (4 rows × 8 columns for NN/TN; for NT, 2 rows ×
+// 4 columns of dot products 4 lanes along K, or 4×4 blocks with B transposed on the fly when
+// K < 32) and the real shapes of an MNIST MLP.
 //
 // Tolerance: max(1e-5, 1e-6·|ref|)·√K. An f32 dot product of K random-sign terms of magnitude ≤ 1
 // drifts from the float64 sum like √K roundings. The largest error these cases produce is 0.084 of
@@ -140,6 +141,19 @@ describe("sgemm", () => {
           for (let accumulate = 0; accumulate <= 1; accumulate++) {
             checkSgemm(mode >> 1, mode & 1, sizes[a], sizes[(a + d) % sizes.length], depths[d], accumulate);
           }
+        }
+      }
+    }
+  });
+
+  test("NT: K around the switch from transposed-B blocks (K < 32) to dot products", () => {
+    seed(23);
+    const depths: i32[] = [30, 31, 32, 33, 34, 35, 36];
+    const sizes: i32[] = [1, 2, 3, 4, 5, 7, 9];
+    for (let d = 0; d < depths.length; d++) {
+      for (let a = 0; a < sizes.length; a++) {
+        for (let accumulate = 0; accumulate <= 1; accumulate++) {
+          checkSgemm(0, 1, sizes[a], sizes[(a + d) % sizes.length], depths[d], accumulate);
         }
       }
     }
