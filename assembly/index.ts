@@ -1,10 +1,14 @@
 // The module's ABI: every kernel, re-exported from its family's file.
 export { sgemm, sgemm_scalar } from "./gemm";
+export {
+  dense_workspace_bytes, dense_forward, dense_forward_scalar, dense_forward_u8, dense_forward_u8_scalar,
+  dense_backward_weights_u8, dense_backward_weights_u8_scalar, dense_backward_input, dense_backward_input_scalar,
+} from "./dense";
 export { bias_forward, bias_forward_scalar, bias_backward, bias_backward_scalar } from "./bias";
 export { relu_forward, relu_forward_scalar, relu_backward, relu_backward_scalar } from "./activations";
 export {
   softmax_forward, softmax_forward_scalar, crossentropy_loss,
-  softmax_crossentropy_backward, softmax_crossentropy_backward_scalar,
+  softmax_crossentropy_backward, softmax_crossentropy_backward_scalar, softmax_crossentropy,
 } from "./softmax";
 export { argmax_rows, count_correct } from "./metrics";
 export {

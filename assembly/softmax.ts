@@ -121,3 +121,43 @@ export function softmax_crossentropy_backward_scalar(
     store<f32>(at, load<f32>(at) - scale);
   }
 }
+
+// The output layer of a training step in one pass per row, fusing softmax_forward,
+// crossentropy_loss, count_correct and softmax_crossentropy_backward with the same arithmetic:
+// for each row r of the rows×cols logits, p = softmax(logits[r, :]) (row max subtracted, exp,
+// times 1/Σ); the loss term −ln(max(p[label], 1e-7)) summed in f64; whether the first column
+// holding the largest p is the label; and dlogits[r, :] = p·scale, minus scale at the label.
+// Returns the mean loss over the rows and stores the number of correct rows (i32) at `correct`.
+// labels holds rows i32 class indices; dlogits may alias logits; `correct` must overlap neither.
+// Overwrites dlogits. Its own scalar twin: exp, log and the argmax are scalar per element, and
+// at the widths this sees (10 classes) a vector row max would save nothing measurable.
+export function softmax_crossentropy(
+  dlogits: usize, logits: usize, labels: usize, rows: i32, cols: i32, scale: f32, correct: usize,
+): f64 {
+  const rowBytes = <usize>cols << 2;
+  let total: f64 = 0;
+  let right = 0;
+  for (let r = 0; r < rows; r++) {
+    const x = logits + <usize>r * rowBytes, y = dlogits + <usize>r * rowBytes;
+    const label = load<i32>(labels + (<usize>r << 2));
+    let rowMax = load<f32>(x);
+    for (let c = 1; c < cols; c++) rowMax = Mathf.max(rowMax, load<f32>(x + (<usize>c << 2)));
+    const inverseSum = exponentiateRow(y, x, cols, rowMax);
+    let best = 0;
+    let bestValue: f32 = 0;
+    for (let c = 0; c < cols; c++) {
+      const off = <usize>c << 2;
+      const p = load<f32>(y + off) * inverseSum;
+      if (c == 0 || p > bestValue) { bestValue = p; best = c; } // as argmax_rows: ties to the lowest column
+      if (c == label) {
+        total -= Math.log(<f64>Mathf.max(p, PROBABILITY_FLOOR));
+        store<f32>(y + off, p * scale - scale);
+      } else {
+        store<f32>(y + off, p * scale);
+      }
+    }
+    if (best == label) right++;
+  }
+  store<i32>(correct, right);
+  return total / rows;
+}

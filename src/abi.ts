@@ -5,6 +5,20 @@ export interface KernelExports {
     A: number, B: number, C: number, accumulate: number): void;
   sgemm_scalar(transA: number, transB: number, M: number, N: number, K: number,
     A: number, B: number, C: number, accumulate: number): void;
+  /** Bytes of workspace dense_forward_u8 and dense_backward_weights_u8 need (any shapes). */
+  dense_workspace_bytes(): number;
+  dense_forward(out: number, inp: number, weights: number, bias: number, rows: number, inputs: number, outputs: number, relu: number): void;
+  dense_forward_scalar(out: number, inp: number, weights: number, bias: number, rows: number, inputs: number, outputs: number, relu: number): void;
+  dense_forward_u8(out: number, pixels: number, indices: number, weights: number, bias: number,
+    rows: number, inputs: number, outputs: number, scale: number, relu: number, workspace: number): void;
+  dense_forward_u8_scalar(out: number, pixels: number, indices: number, weights: number, bias: number,
+    rows: number, inputs: number, outputs: number, scale: number, relu: number, workspace: number): void;
+  dense_backward_weights_u8(dweights: number, pixels: number, indices: number, dout: number,
+    rows: number, inputs: number, outputs: number, scale: number, workspace: number): void;
+  dense_backward_weights_u8_scalar(dweights: number, pixels: number, indices: number, dout: number,
+    rows: number, inputs: number, outputs: number, scale: number, workspace: number): void;
+  dense_backward_input(dinp: number, dout: number, weights: number, act: number, rows: number, inputs: number, outputs: number): void;
+  dense_backward_input_scalar(dinp: number, dout: number, weights: number, act: number, rows: number, inputs: number, outputs: number): void;
   bias_forward(out: number, inp: number, bias: number, rows: number, cols: number): void;
   bias_forward_scalar(out: number, inp: number, bias: number, rows: number, cols: number): void;
   bias_backward(dbias: number, dout: number, rows: number, cols: number, accumulate: number): void;
@@ -20,6 +34,8 @@ export interface KernelExports {
     rows: number, cols: number, scale: number): void;
   softmax_crossentropy_backward_scalar(dlogits: number, probs: number, labels: number,
     rows: number, cols: number, scale: number): void;
+  /** Fused softmax, loss, correct count and gradient; returns the mean loss, stores the count (i32) at `correct`. */
+  softmax_crossentropy(dlogits: number, logits: number, labels: number, rows: number, cols: number, scale: number, correct: number): number;
   argmax_rows(out: number, x: number, rows: number, cols: number): void;
   count_correct(x: number, labels: number, rows: number, cols: number): number;
   sgd_update(params: number, grads: number, n: number, lr: number): void;
@@ -45,10 +61,11 @@ export interface KernelExports {
 
 /** Every export a simdnet build must provide, checked when a module is instantiated. */
 export const KERNEL_EXPORT_NAMES: ReadonlyArray<keyof KernelExports> = [
-  'sgemm', 'sgemm_scalar', 'bias_forward', 'bias_forward_scalar', 'bias_backward', 'bias_backward_scalar',
+  'sgemm', 'sgemm_scalar', 'dense_workspace_bytes', 'dense_forward', 'dense_forward_scalar', 'dense_forward_u8', 'dense_forward_u8_scalar',
+  'dense_backward_weights_u8', 'dense_backward_weights_u8_scalar', 'dense_backward_input', 'dense_backward_input_scalar', 'bias_forward', 'bias_forward_scalar', 'bias_backward', 'bias_backward_scalar',
   'relu_forward', 'relu_forward_scalar', 'relu_backward', 'relu_backward_scalar',
   'softmax_forward', 'softmax_forward_scalar', 'crossentropy_loss',
-  'softmax_crossentropy_backward', 'softmax_crossentropy_backward_scalar', 'argmax_rows', 'count_correct',
+  'softmax_crossentropy_backward', 'softmax_crossentropy_backward_scalar', 'softmax_crossentropy', 'argmax_rows', 'count_correct',
   'sgd_update', 'sgd_update_scalar', 'momentum_update', 'momentum_update_scalar', 'adam_update', 'adam_update_scalar',
   'gather_images', 'gather_images_scalar', 'gather_labels', 'arena_base', 'simd_build',
   'peak_flops', 'stream_copy', 'stream_sum',

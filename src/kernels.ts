@@ -113,6 +113,128 @@ export class Kernels {
     return C;
   }
 
+  /** Bytes of workspace denseForwardU8 and denseBackwardWeightsU8 need, for any shapes. */
+  get denseWorkspaceBytes(): number { return this.raw.dense_workspace_bytes(); }
+
+  /** A layer's weights [inputs, outputs] and bias [outputs] against its input width and output width. */
+  private denseParameters(fn: string, weights: unknown, bias: unknown, inputs: number, outputs: number, what: string): void {
+    const W = this.tensor(fn, 'weights', weights, 'f32', 2);
+    if (W.shape[0] !== inputs || W.shape[1] !== outputs) {
+      throw new RangeError(`${fn}: weights ${formatShape(W.shape)} must be ${formatShape([inputs, outputs])} for ${what}`);
+    }
+    if (bias !== undefined) {
+      const b = this.tensor(fn, 'bias', bias, 'f32', 1);
+      if (b.length !== outputs) throw new RangeError(`${fn}: bias ${formatShape(b.shape)} must have ${outputs} elements for weights ${formatShape(W.shape)}`);
+    }
+  }
+
+  /** A workspace tensor (any dtype) of at least denseWorkspaceBytes bytes. */
+  private workspace(fn: string, workspace: unknown): Tensor {
+    if (!(workspace instanceof Tensor)) throw new TypeError(`${fn}: workspace must be a Tensor, got ${workspace === null ? 'null' : typeof workspace}`);
+    const ws = this.tensor(fn, 'workspace', workspace, workspace.dtype);
+    if (ws.byteLength < this.denseWorkspaceBytes) {
+      throw new RangeError(`${fn}: workspace ${describe(ws)} holds ${ws.byteLength} bytes but the kernel needs ${this.denseWorkspaceBytes}`);
+    }
+    return ws;
+  }
+
+  /** out = inp·weights + bias, then ReLU when `relu`. out must not overlap the inputs. */
+  denseForward(out: Tensor<'f32'>, inp: Tensor<'f32'>, weights: Tensor<'f32'>, bias: Tensor<'f32'>,
+    options: ScalarOption & { relu?: boolean } = {}): Tensor<'f32'> {
+    const fn = 'denseForward';
+    this.tensor(fn, 'out', out, 'f32', 2); this.tensor(fn, 'inp', inp, 'f32', 2);
+    const [rows, inputs] = [inp.shape[0]!, inp.shape[1]!];
+    const outputs = out.shape[1]!;
+    this.denseParameters(fn, weights, bias, inputs, outputs, `inp ${formatShape(inp.shape)} and out ${formatShape(out.shape)}`);
+    if (out.shape[0] !== rows) throw new RangeError(`${fn}: out ${formatShape(out.shape)} must have one row per row of inp ${formatShape(inp.shape)}`);
+    for (const [t, name] of [[inp, 'inp'], [weights, 'weights'], [bias, 'bias']] as const) this.disjoint(fn, out, 'out', t, name);
+    (options.scalar ? this.raw.dense_forward_scalar : this.raw.dense_forward)(
+      out.offset, inp.offset, weights.offset, bias.offset, rows, inputs, outputs, +(options.relu ?? false));
+    return out;
+  }
+
+  /**
+   * out = (scale·pixels[indices])·weights + bias, then ReLU when `relu`: the first layer straight
+   * from u8 pixel rows gathered by index (scale defaults to 1/255). out must not overlap the inputs.
+   */
+  denseForwardU8(out: Tensor<'f32'>, pixels: Tensor<'u8'>, indices: Tensor<'i32'>, weights: Tensor<'f32'>, bias: Tensor<'f32'>,
+    workspace: Tensor, options: ScalarOption & { relu?: boolean; scale?: number } = {}): Tensor<'f32'> {
+    const fn = 'denseForwardU8';
+    this.tensor(fn, 'out', out, 'f32', 2); this.tensor(fn, 'pixels', pixels, 'u8', 2); this.tensor(fn, 'indices', indices, 'i32', 1);
+    const ws = this.workspace(fn, workspace);
+    const [rows, outputs] = [out.shape[0]!, out.shape[1]!];
+    const inputs = pixels.shape[1]!;
+    this.denseParameters(fn, weights, bias, inputs, outputs, `pixels ${formatShape(pixels.shape)} and out ${formatShape(out.shape)}`);
+    if (indices.length !== rows) throw new RangeError(`${fn}: indices ${formatShape(indices.shape)} must have one entry per row of out ${formatShape(out.shape)}`);
+    this.indicesInRange(fn, 'indices', indices, pixels.shape[0]!, 'row of pixels');
+    for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [weights, 'weights'], [bias, 'bias'], [ws, 'workspace']] as const) this.disjoint(fn, out, 'out', t, name);
+    for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [weights, 'weights'], [bias, 'bias']] as const) this.disjoint(fn, ws, 'workspace', t, name);
+    const scale = this.finite(fn, 'scale', options.scale ?? 1 / 255);
+    (options.scalar ? this.raw.dense_forward_u8_scalar : this.raw.dense_forward_u8)(
+      out.offset, pixels.offset, indices.offset, weights.offset, bias.offset, rows, inputs, outputs, scale, +(options.relu ?? false), ws.offset);
+    return out;
+  }
+
+  /** dweights = (scale·pixels[indices])ᵀ·dout: the first layer's weight gradient from u8 pixel rows (scale defaults to 1/255). */
+  denseBackwardWeightsU8(dweights: Tensor<'f32'>, pixels: Tensor<'u8'>, indices: Tensor<'i32'>, dout: Tensor<'f32'>,
+    workspace: Tensor, options: ScalarOption & { scale?: number } = {}): Tensor<'f32'> {
+    const fn = 'denseBackwardWeightsU8';
+    this.tensor(fn, 'dweights', dweights, 'f32', 2); this.tensor(fn, 'pixels', pixels, 'u8', 2);
+    this.tensor(fn, 'indices', indices, 'i32', 1); this.tensor(fn, 'dout', dout, 'f32', 2);
+    const ws = this.workspace(fn, workspace);
+    const [rows, outputs] = [dout.shape[0]!, dout.shape[1]!];
+    const inputs = pixels.shape[1]!;
+    if (dweights.shape[0] !== inputs || dweights.shape[1] !== outputs) {
+      throw new RangeError(`${fn}: dweights ${formatShape(dweights.shape)} must be ${formatShape([inputs, outputs])} for pixels ${formatShape(pixels.shape)} and dout ${formatShape(dout.shape)}`);
+    }
+    if (indices.length !== rows) throw new RangeError(`${fn}: indices ${formatShape(indices.shape)} must have one entry per row of dout ${formatShape(dout.shape)}`);
+    this.indicesInRange(fn, 'indices', indices, pixels.shape[0]!, 'row of pixels');
+    for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [dout, 'dout'], [ws, 'workspace']] as const) this.disjoint(fn, dweights, 'dweights', t, name);
+    for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [dout, 'dout']] as const) this.disjoint(fn, ws, 'workspace', t, name);
+    const scale = this.finite(fn, 'scale', options.scale ?? 1 / 255);
+    (options.scalar ? this.raw.dense_backward_weights_u8_scalar : this.raw.dense_backward_weights_u8)(
+      dweights.offset, pixels.offset, indices.offset, dout.offset, rows, inputs, outputs, scale, ws.offset);
+    return dweights;
+  }
+
+  /** dinp = (dout·weightsᵀ) ⊙ [act > 0]: the input gradient with the ReLU backward of the layer below. dinp must not overlap the inputs. */
+  denseBackwardInput(dinp: Tensor<'f32'>, dout: Tensor<'f32'>, weights: Tensor<'f32'>, act: Tensor<'f32'>, options: ScalarOption = {}): Tensor<'f32'> {
+    const fn = 'denseBackwardInput';
+    this.tensor(fn, 'dinp', dinp, 'f32', 2); this.tensor(fn, 'dout', dout, 'f32', 2); this.tensor(fn, 'act', act, 'f32', 2);
+    const [rows, outputs] = [dout.shape[0]!, dout.shape[1]!];
+    const inputs = dinp.shape[1]!;
+    this.denseParameters(fn, weights, undefined, inputs, outputs, `dinp ${formatShape(dinp.shape)} and dout ${formatShape(dout.shape)}`);
+    if (dinp.shape[0] !== rows) throw new RangeError(`${fn}: dinp ${formatShape(dinp.shape)} must have one row per row of dout ${formatShape(dout.shape)}`);
+    this.sameShape(fn, dinp, 'dinp', act, 'act');
+    for (const [t, name] of [[dout, 'dout'], [weights, 'weights'], [act, 'act']] as const) this.disjoint(fn, dinp, 'dinp', t, name);
+    (options.scalar ? this.raw.dense_backward_input_scalar : this.raw.dense_backward_input)(
+      dinp.offset, dout.offset, weights.offset, act.offset, rows, inputs, outputs);
+    return dinp;
+  }
+
+  /**
+   * The output layer in one pass: softmax of each row of logits, mean cross-entropy against labels
+   * (the loss), rows whose argmax is the label (stored in `correct`, an i32 tensor of one element,
+   * and returned), and dlogits = (softmax − onehot)·scale (scale defaults to 1/rows). dlogits may be
+   * logits itself.
+   */
+  softmaxCrossentropy(dlogits: Tensor<'f32'>, logits: Tensor<'f32'>, labels: Tensor<'i32'>, correct: Tensor<'i32'>,
+    options: { scale?: number } = {}): { loss: number; correct: number } {
+    const fn = 'softmaxCrossentropy';
+    this.tensor(fn, 'dlogits', dlogits, 'f32', 2); this.tensor(fn, 'logits', logits, 'f32', 2);
+    this.tensor(fn, 'correct', correct, 'i32', 1);
+    this.sameShape(fn, dlogits, 'dlogits', logits, 'logits');
+    this.aliasOrDisjoint(fn, dlogits, 'dlogits', logits, 'logits');
+    this.labelsFor(fn, logits, 'logits', labels);
+    this.disjoint(fn, dlogits, 'dlogits', labels, 'labels');
+    if (correct.length !== 1) throw new RangeError(`${fn}: correct ${formatShape(correct.shape)} must hold exactly one element`);
+    for (const [t, name] of [[dlogits, 'dlogits'], [logits, 'logits'], [labels, 'labels']] as const) this.disjoint(fn, correct, 'correct', t, name);
+    const rows = logits.shape[0]!, cols = logits.shape[1]!;
+    const scale = this.finite(fn, 'scale', options.scale ?? 1 / rows);
+    const loss = this.raw.softmax_crossentropy(dlogits.offset, logits.offset, labels.offset, rows, cols, scale, correct.offset);
+    return { loss, correct: (correct.view() as Int32Array)[0]! };
+  }
+
   /** out = inp + bias, bias broadcast over the rows. out may be inp itself. */
   biasForward(out: Tensor<'f32'>, inp: Tensor<'f32'>, bias: Tensor<'f32'>, options: ScalarOption = {}): Tensor<'f32'> {
     const fn = 'biasForward';

@@ -3,9 +3,15 @@
 // layout, so an update is one kernel call. Row-major, batch-major: a batch is rows×features.
 //
 // Per layer l with input a (rows×in), weights W (in×out, the tfjs Dense layout) and bias b:
-//   forward   z = a·W + b;  a' = ReLU(z) (hidden) or softmax(z) (output), in place
+//   forward   z = a·W + b;  a' = ReLU(z) (hidden) or softmax(z) (output)
 //   backward  δ_L = (P − onehot(Y)) / rows;  dW = aᵀ·δ;  db = Σ_rows δ;  δ_prev = (δ·Wᵀ) ⊙ [a > 0]
-// which is the seed's algorithm transposed (the seed keeps samples in columns).
+// which is the seed's algorithm transposed (the seed keeps samples in columns). The kernels fuse
+// what they can: bias and ReLU into the forward GEMM's tile epilogue (dense_forward), the mask
+// [a > 0] into the input-gradient GEMM (dense_backward_input), and softmax, loss, accuracy and δ_L
+// into one pass (softmax_crossentropy). The first layer reads its input straight from the u8
+// pixels by row index (dense_forward_u8, dense_backward_weights_u8): training, evaluate and
+// predict on pixels never build an f32 copy of the batch; x holds f32 inputs only when the caller
+// gives them (computeGradients, predict on a Float32Array).
 import type { KernelExports } from './abi.js';
 import { layoutPlan, WASM32_MAX_BYTES, type Arena, type ArenaPlan, type Tensor } from './arena.js';
 import { decodeCheckpoint, encodeCheckpoint, parameterCount } from './checkpoint.js';
@@ -174,11 +180,13 @@ function isArrayLike(value: unknown): value is ArrayLike<number> {
 }
 
 /** The arena buffers for a network of these widths holding `rows` rows and `trainCount` resident images. */
-function arenaPlan(layers: readonly number[], rows: number, trainCount: number | null): ArenaPlan {
+function arenaPlan(layers: readonly number[], rows: number, trainCount: number | null, workspaceBytes: number): ArenaPlan {
   const P = parameterCount(layers), inputs = layers[0]!;
   const plan: ArenaPlan = {
     params: [P], grads: [P], state1: [P], state2: [P], backup: [P],
     x: [rows, inputs],
+    workspace: { dtype: 'u8', shape: [workspaceBytes] },
+    correct: { dtype: 'i32', shape: [1] },
     labels: { dtype: 'i32', shape: [rows] },
     classes: { dtype: 'i32', shape: [rows] },
     stagingPixels: { dtype: 'u8', shape: [rows, inputs] },
@@ -227,8 +235,8 @@ export class Network {
   private capacity: number;
   /** The training set whose pixels are resident in the arena, if any. */
   private resident: Dataset | null = null;
-  /** x holds the resident set in its stored order (full-batch training gathers it once). */
-  private xHoldsResidentInOrder = false;
+  /** Byte offset of every buffer of the current arena, by name (the step reads dozens per call). */
+  private offsets: Record<string, number> = {};
   /** Optimizer whose state the state regions hold, and its step count. */
   private optimizerState: { name: OptimizerName; step: number } | null = null;
 
@@ -263,7 +271,7 @@ export class Network {
       throw new RangeError(`Network.create: layers ${describeLayers(layers)} hold ${P} parameters; parameters, gradients, optimizer state and backup need ${5 * 4 * P} bytes (${(5 * 4 * P / 2 ** 30).toFixed(2)} GiB), beyond WASM32's 4 GiB address space; nothing was allocated`);
     }
     try {
-      layoutPlan(runtime.arenaBase, arenaPlan(layers, INFERENCE_ROWS, null));
+      layoutPlan(runtime.arenaBase, arenaPlan(layers, INFERENCE_ROWS, null, runtime.workspaceBytes));
     } catch (err) {
       throw new RangeError(`Network.create: layers ${describeLayers(layers)}: ${(err as Error).message}`, { cause: err });
     }
@@ -328,7 +336,8 @@ export class Network {
   // ---- memory plan -------------------------------------------------------------------------
 
   private buildArena(rows: number, train: Dataset | null): Arena {
-    const arena = this.runtime.createArena(arenaPlan(this.layers, rows, train?.count ?? null));
+    const arena = this.runtime.createArena(arenaPlan(this.layers, rows, train?.count ?? null, this.runtime.workspaceBytes));
+    this.offsets = Object.fromEntries(Object.entries(arena.tensors).map(([name, t]) => [name, t.offset]));
     const identity = arena.tensor('stagingOrder', 'i32').view();
     for (let i = 0; i < rows; i++) identity[i] = i;
     if (train) {
@@ -350,7 +359,6 @@ export class Network {
     this.arena = arena;
     this.capacity = capacity;
     this.resident = keepTrain;
-    this.xHoldsResidentInOrder = false;
   }
 
   /** Every public method starts here: a disposed network is an object in the wrong state (TypeError, as for a detached buffer). */
@@ -391,40 +399,56 @@ export class Network {
   // ---- the step ----------------------------------------------------------------------------
 
   private get raw(): KernelExports { return this.arena.exports; }
-  private ptr(name: string): number { return this.tensor(name).offset; }
+  private ptr(name: string): number {
+    const offset = this.offsets[name];
+    if (offset === undefined) throw new Error(`internal: arena has no ${name}`);
+    return offset;
+  }
   private paramPtr(element: number): number { return this.ptr('params') + 4 * element; }
   private gradPtr(element: number): number { return this.ptr('grads') + 4 * element; }
 
-  /** Forward pass over the first `rows` rows of x; leaves probabilities in the last act buffer. */
-  private forward(rows: number): void {
+  /**
+   * Forward pass over `rows` rows of input: u8 pixel rows pixels[indices[r]] scaled by 1/255
+   * (`input` given), or the f32 rows of x. Leaves each hidden layer's ReLU output in act_l and the
+   * output layer's logits in the last act buffer.
+   */
+  private forward(rows: number, input?: { pixels: number; indices: number }): void {
     const k = this.raw;
-    let input = this.ptr('x');
+    const last = this.plan.length - 1;
     this.plan.forEach((p, l) => {
-      const out = this.ptr(`act${l}`);
-      k.sgemm(0, 0, rows, p.outputs, p.inputs, input, this.paramPtr(p.weights), out, 0);
-      k.bias_forward(out, out, this.paramPtr(p.bias), rows, p.outputs);
-      if (l < this.plan.length - 1) k.relu_forward(out, out, rows * p.outputs);
-      else k.softmax_forward(out, out, rows, p.outputs);
-      input = out;
+      const out = this.ptr(`act${l}`), relu = l < last ? 1 : 0;
+      const W = this.paramPtr(p.weights), b = this.paramPtr(p.bias);
+      if (l === 0 && input) {
+        k.dense_forward_u8(out, input.pixels, input.indices, W, b, rows, p.inputs, p.outputs, 1 / 255, relu, this.ptr('workspace'));
+      } else {
+        k.dense_forward(out, l === 0 ? this.ptr('x') : this.ptr(`act${l - 1}`), W, b, rows, p.inputs, p.outputs, relu);
+      }
     });
   }
 
-  /** Gradients of the mean cross-entropy of the first `rows` rows into grads. */
-  private backward(rows: number): void {
-    const k = this.raw;
+  /**
+   * The output layer of a training step: δ_L = (softmax(logits) − onehot(labels)) / rows into the
+   * last delta buffer; returns the mean cross-entropy and the number of rows classified right.
+   */
+  private outputLayer(rows: number): { loss: number; correct: number } {
     const last = this.plan.length - 1;
-    k.softmax_crossentropy_backward(this.ptr(`delta${last}`), this.ptr(`act${last}`), this.ptr('labels'), rows, this.classes, 1 / rows);
-    for (let l = last; l >= 0; l--) {
+    const loss = this.raw.softmax_crossentropy(this.ptr(`delta${last}`), this.ptr(`act${last}`), this.ptr('labels'), rows, this.classes, 1 / rows, this.ptr('correct'));
+    return { loss, correct: new Int32Array(this.arena.buffer, this.ptr('correct'), 1)[0]! };
+  }
+
+  /** Gradients of the mean cross-entropy of `rows` rows into grads, from δ_L and the forward's activations; `input` as for forward. */
+  private backward(rows: number, input?: { pixels: number; indices: number }): void {
+    const k = this.raw;
+    for (let l = this.plan.length - 1; l >= 0; l--) {
       const p = this.plan[l]!;
       const delta = this.ptr(`delta${l}`);
-      const input = l === 0 ? this.ptr('x') : this.ptr(`act${l - 1}`);
-      k.sgemm(1, 0, p.inputs, p.outputs, rows, input, delta, this.gradPtr(p.weights), 0);
-      k.bias_backward(this.gradPtr(p.bias), delta, rows, p.outputs, 0);
-      if (l > 0) {
-        const previous = this.ptr(`delta${l - 1}`);
-        k.sgemm(0, 1, rows, p.inputs, p.outputs, delta, this.paramPtr(p.weights), previous, 0);
-        k.relu_backward(previous, previous, input, rows * p.inputs);
+      if (l === 0 && input) {
+        k.dense_backward_weights_u8(this.gradPtr(p.weights), input.pixels, input.indices, delta, rows, p.inputs, p.outputs, 1 / 255, this.ptr('workspace'));
+      } else {
+        k.sgemm(1, 0, p.inputs, p.outputs, rows, l === 0 ? this.ptr('x') : this.ptr(`act${l - 1}`), delta, this.gradPtr(p.weights), 0);
       }
+      k.bias_backward(this.gradPtr(p.bias), delta, rows, p.outputs, 0);
+      if (l > 0) k.dense_backward_input(this.ptr(`delta${l - 1}`), delta, this.paramPtr(p.weights), this.ptr(`act${l - 1}`), rows, p.inputs, p.outputs);
     }
   }
 
@@ -458,8 +482,7 @@ export class Network {
     }
     this.tensor('labels').write(labels);
     this.forward(rows);
-    const last = this.plan.length - 1;
-    const loss = this.raw.crossentropy_loss(this.ptr(`act${last}`), this.ptr('labels'), rows, this.classes);
+    const { loss } = this.outputLayer(rows);
     this.backward(rows);
     return { loss, gradients: this.getGradients() };
   }
@@ -472,13 +495,8 @@ export class Network {
     }
     checkFinite(fn, 'inputs', inputs, this.inputSize);
     this.ensureCapacity(rows, null);
-    this.writeX(inputs);
+    this.tensor('x').write(inputs);
     return rows;
-  }
-
-  private writeX(values: Float32Array): void {
-    this.tensor('x').write(values);
-    this.xHoldsResidentInOrder = false;
   }
 
   // ---- training ----------------------------------------------------------------------------
@@ -505,7 +523,6 @@ export class Network {
     const k = this.raw;
     const order = this.tensor('order').view() as Int32Array;
     for (let i = 0; i < train.count; i++) order[i] = i;
-    const last = this.plan.length - 1;
     const P = this.parameterCount;
     const memory = () => new Float32Array(this.arena.buffer);
     const epochs: EpochInfo[] = [];
@@ -517,29 +534,23 @@ export class Network {
       const positionInEpoch = step % stepsPerEpoch;
       const epoch = Math.floor(step / stepsPerEpoch) + 1;
       if (positionInEpoch === 0) {
-        if (shuffle) { rng.shuffle(this.tensor('order').view() as Int32Array); this.xHoldsResidentInOrder = false; }
+        if (shuffle) rng.shuffle(this.tensor('order').view() as Int32Array);
         // The last good weights: restored if the loss turns non-finite during this epoch.
         const f32 = memory();
         f32.copyWithin(this.ptr('backup') / 4, this.ptr('params') / 4, this.ptr('params') / 4 + P);
       }
       const start = positionInEpoch * batch;
       const rows = Math.min(batch, train.count - start);
-      const indices = this.ptr('order') + 4 * start;
-      if (!(rows === train.count && this.xHoldsResidentInOrder)) {
-        k.gather_images(this.ptr('x'), this.ptr('trainPixels'), indices, rows, this.inputSize, 1 / 255);
-        k.gather_labels(this.ptr('labels'), this.ptr('trainLabels'), indices, rows);
-        this.xHoldsResidentInOrder = rows === train.count && !shuffle;
-      }
-      this.forward(rows);
-      const probs = this.ptr(`act${last}`);
-      const loss = k.crossentropy_loss(probs, this.ptr('labels'), rows, this.classes);
+      const input = { pixels: this.ptr('trainPixels'), indices: this.ptr('order') + 4 * start };
+      k.gather_labels(this.ptr('labels'), this.ptr('trainLabels'), input.indices, rows);
+      this.forward(rows, input);
+      const { loss, correct } = this.outputLayer(rows);
       if (!Number.isFinite(loss)) {
         memory().copyWithin(this.ptr('params') / 4, this.ptr('backup') / 4, this.ptr('backup') / 4 + P);
         this.optimizerState = null;
         throw new SimdnetError('DIVERGED', `training diverged at step ${step + 1} (epoch ${epoch}): the loss is ${loss}; the weights were restored to their state at the start of epoch ${epoch}. Try a smaller learning rate.`);
       }
-      const correct = k.count_correct(probs, this.ptr('labels'), rows, this.classes);
-      this.backward(rows);
+      this.backward(rows, input);
       this.update(opt);
       finalLoss = loss;
       epochLoss += loss; epochCorrect += correct; epochSeen += rows; epochSteps++;
@@ -574,12 +585,10 @@ export class Network {
 
   // ---- inference ---------------------------------------------------------------------------
 
-  /** Runs `rows` staged pixel rows through gather (u8 → f32) and forward. */
+  /** Runs `rows` pixel rows through forward, staged in the arena and read in order (stagingOrder is 0, 1, 2, …). */
   private forwardStagedPixels(pixels: Uint8Array, rows: number): void {
     this.tensor('stagingPixels').write(pixels);
-    this.raw.gather_images(this.ptr('x'), this.ptr('stagingPixels'), this.ptr('stagingOrder'), rows, this.inputSize, 1 / 255);
-    this.xHoldsResidentInOrder = false;
-    this.forward(rows);
+    this.forward(rows, { pixels: this.ptr('stagingPixels'), indices: this.ptr('stagingOrder') });
   }
 
   /** Mean cross-entropy and accuracy over a dataset. */
@@ -587,7 +596,6 @@ export class Network {
     this.live('evaluate');
     this.checkDataset(data, 'data');
     const k = this.raw;
-    const last = this.plan.length - 1;
     const chunk = this.capacity;
     let lossSum = 0, correct = 0;
     for (let start = 0; start < data.count; start += chunk) {
@@ -595,9 +603,9 @@ export class Network {
       this.forwardStagedPixels(data.pixels.subarray(start * this.inputSize, (start + rows) * this.inputSize), rows);
       this.tensor('stagingLabels').write(data.labels.subarray(start, start + rows));
       k.gather_labels(this.ptr('labels'), this.ptr('stagingLabels'), this.ptr('stagingOrder'), rows);
-      const probs = this.ptr(`act${last}`);
-      lossSum += k.crossentropy_loss(probs, this.ptr('labels'), rows, this.classes) * rows;
-      correct += k.count_correct(probs, this.ptr('labels'), rows, this.classes);
+      const step = this.outputLayer(rows);
+      lossSum += step.loss * rows;
+      correct += step.correct;
     }
     return { loss: lossSum / data.count, accuracy: correct / data.count, count: data.count };
   }
@@ -624,7 +632,8 @@ export class Network {
       const rows = Math.min(chunk, count - start);
       const slice = inputs.subarray(start * this.inputSize, (start + rows) * this.inputSize);
       if (slice instanceof Uint8Array) this.forwardStagedPixels(slice, rows);
-      else { this.writeX(slice); this.forward(rows); }
+      else { this.tensor('x').write(slice); this.forward(rows); }
+      this.raw.softmax_forward(this.ptr(`act${last}`), this.ptr(`act${last}`), rows, this.classes);
       this.raw.argmax_rows(this.ptr('classes'), this.ptr(`act${last}`), rows, this.classes);
       probabilities.set(new Float32Array(this.arena.buffer, this.ptr(`act${last}`), rows * this.classes), start * this.classes);
       classes.set(new Int32Array(this.arena.buffer, this.ptr('classes'), rows), start);

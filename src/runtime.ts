@@ -86,11 +86,14 @@ export class Runtime {
   readonly variant: Variant;
   /** First byte an arena may use: past the module's static data. */
   readonly arenaBase: number;
+  /** Bytes of workspace the u8 dense kernels need (dense_workspace_bytes), for any shapes. */
+  readonly workspaceBytes: number;
 
   constructor(readonly module: WebAssembly.Module) {
     const probe = this.instantiate(new WebAssembly.Memory({ initial: 1 }));
     this.variant = probe.simd_build() ? 'simd' : 'scalar';
     this.arenaBase = probe.arena_base();
+    this.workspaceBytes = probe.dense_workspace_bytes();
   }
 
   /** Plans one arena: every buffer named up front, one memory sized for them, never grown. */

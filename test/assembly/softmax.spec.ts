@@ -5,9 +5,10 @@
 // ulps of exp and of a cols-term sum (< 1e-6 for these widths); the loss takes f64 logs of the same
 // f32 probabilities as its reference; the gradient rounds once per element.
 import {
-  crossentropy_loss, softmax_crossentropy_backward, softmax_crossentropy_backward_scalar,
+  crossentropy_loss, softmax_crossentropy, softmax_crossentropy_backward, softmax_crossentropy_backward_scalar,
   softmax_forward, softmax_forward_scalar,
 } from "../../assembly/softmax";
+import { count_correct } from "../../assembly/metrics";
 import { below, Buffer, close, fail, fillFrom, fillNaN, fillUniform, mismatch, seed, shape2, SIZES } from "./helpers";
 
 const ROWS: i32[] = [1, 2, 3, 5, 32];
@@ -267,3 +268,64 @@ function meanCrossEntropy(x: StaticArray<f64>, labels: Buffer<i32>, rows: i32, c
   }
   return total / rows;
 }
+
+// softmax_crossentropy against the four kernels it fuses, which it must match exactly: the same
+// f32 operations in the same order give the same probabilities, hence the same gradient, loss and
+// argmax. `inPlace` passes dlogits = logits.
+function checkFused(rows: i32, cols: i32, scale: f32, inPlace: bool): void {
+  const n = rows * cols;
+  const logits = fillUniform(new Buffer<f32>(n), -6, 6);
+  const labels = randomLabels(rows, cols);
+  // A tie for the largest logit in row 0 (when there are two columns), so ties are exercised.
+  if (cols > 1) logits[1] = logits[0] = 7;
+  const logits0 = logits.copy(), labels0 = labels.copy();
+  const probs = fillNaN(new Buffer<f32>(n)), expected = fillNaN(new Buffer<f32>(n));
+  softmax_forward(probs.ptr, logits.ptr, rows, cols);
+  const loss = crossentropy_loss(probs.ptr, labels.ptr, rows, cols);
+  const right = count_correct(probs.ptr, labels.ptr, rows, cols);
+  softmax_crossentropy_backward_scalar(expected.ptr, probs.ptr, labels.ptr, rows, cols, scale);
+  const dlogits = inPlace ? logits : fillNaN(new Buffer<f32>(n));
+  const correct = new Buffer<i32>(1);
+  correct[0] = -1;
+  const got = softmax_crossentropy(dlogits.ptr, logits.ptr, labels.ptr, rows, cols, scale, correct.ptr);
+  const name = inPlace ? "in-place softmax_crossentropy" : "softmax_crossentropy";
+  expect<f64>(got).toBe(loss, at(name + " loss", rows, cols, -1));
+  expect<i32>(correct[0]).toBe(right, at(name + " correct rows", rows, cols, -1));
+  for (let i = 0; i < n; i++) {
+    if (dlogits[i] != expected[i]) mismatch(dlogits[i], expected[i], at(name + " dlogits", rows, cols, i));
+  }
+  if (!dlogits.guardsIntact() || !correct.guardsIntact()) fail(at(name + " wrote outside its outputs", rows, cols, -1));
+  if ((!inPlace && !logits.sameAs(logits0)) || !labels.sameAs(labels0)) fail(at(name + " modified an input", rows, cols, -1));
+  logits.free(); labels.free(); logits0.free(); labels0.free(); probs.free(); expected.free(); correct.free();
+  if (!inPlace) dlogits.free();
+}
+
+describe("softmax_crossentropy", () => {
+  test("equals softmax_forward → crossentropy_loss, count_correct, softmax_crossentropy_backward", () => {
+    seed(39);
+    for (let a = 0; a < ROWS.length; a++) {
+      for (let b = 0; b < COLS.length; b++) {
+        checkFused(ROWS[a], COLS[b], <f32>1 / <f32>ROWS[a], false);
+        checkFused(ROWS[a], COLS[b], 1, true);
+      }
+    }
+  });
+
+  test("known values: the loss, the count and the gradient of two rows", () => {
+    // Row 0: logits [0, 0], label 1 → p = [0.5, 0.5], argmax 0 (tie: lowest) ≠ 1, loss ln 2.
+    // Row 1: logits [0, ln 3], label 1 → p = [0.25, 0.75], argmax 1 = label, loss −ln 0.75.
+    const logits = fillFrom(new Buffer<f32>(4), [0, 0, 0, <f32>Math.log(3)]);
+    const labels = new Buffer<i32>(2);
+    labels[0] = 1; labels[1] = 1;
+    const d = fillNaN(new Buffer<f32>(4));
+    const correct = new Buffer<i32>(1);
+    const loss = softmax_crossentropy(d.ptr, logits.ptr, labels.ptr, 2, 2, 0.5, correct.ptr);
+    expect<i32>(correct[0]).toBe(1, "one row right");
+    if (!close(loss, (Math.LN2 - Math.log(0.75)) / 2)) mismatch(loss, (Math.LN2 - Math.log(0.75)) / 2, "mean loss");
+    expect<f32>(d[0]).toBe(0.25, "(0.5 − 0)/2");
+    expect<f32>(d[1]).toBe(-0.25, "(0.5 − 1)/2");
+    if (!close(d[2], 0.125)) mismatch(d[2], 0.125, "(0.25 − 0)/2");
+    if (!close(d[3], -0.125)) mismatch(d[3], -0.125, "(0.75 − 1)/2");
+    logits.free(); labels.free(); d.free(); correct.free();
+  });
+});
