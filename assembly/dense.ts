@@ -30,7 +30,7 @@ export function dense_forward(
   out: usize, inp: usize, weights: usize, bias: usize, rows: i32, inputs: i32, outputs: i32, relu: i32,
 ): void {
   if (ASC_FEATURE_SIMD) {
-    gemmTiledB(rows, outputs, inputs, inp, 0, weights, out, 0, bias, relu);
+    gemmTiledB(rows, outputs, inputs, inp, inputs, 0, weights, out, 0, bias, relu);
     return;
   }
   dense_forward_scalar(out, inp, weights, bias, rows, inputs, outputs, relu);
@@ -132,23 +132,24 @@ export function dense_backward_weights_u8(
   rows: i32, inputs: i32, outputs: i32, scale: f32, workspace: usize,
 ): void {
   if (ASC_FEATURE_SIMD) {
-    denseBackwardWeightsU8(dweights, pixels, indices, dout, rows, inputs, outputs, scale, workspace);
+    denseBackwardWeightsU8(dweights, pixels, indices, dout, rows, inputs, 0, inputs, outputs, scale, workspace);
     return;
   }
   dense_backward_weights_u8_scalar(dweights, pixels, indices, dout, rows, inputs, outputs, scale, workspace);
 }
 
-function denseBackwardWeightsU8(
+// Rows [from, to) of the gradient (inputs from..to−1; parallel.ts splits there, in multiples of 16).
+export function denseBackwardWeightsU8(
   dweights: usize, pixels: usize, indices: usize, dout: usize,
-  rows: i32, inputs: i32, outputs: i32, scale: f32, workspace: usize,
+  rows: i32, inputs: i32, from: i32, to: i32, outputs: i32, scale: f32, workspace: usize,
 ): void {
   const oRow = <usize>outputs << 2;
   for (let p0 = 0; p0 < rows; p0 += DEPTH_PANEL) {
     const depth = min(DEPTH_PANEL, rows - p0);
     const accumulate = p0 > 0 ? 1 : 0;
     const d = dout + <usize>p0 * oRow, idx = indices + (<usize>p0 << 2);
-    for (let c0 = 0; c0 < inputs; c0 += 16) {
-      const width = min(16, inputs - c0);
+    for (let c0 = from; c0 < to; c0 += 16) {
+      const width = min(16, to - c0);
       packColumns16(workspace, pixels, idx, depth, inputs, c0, width, scale);
       const c = dweights + <usize>c0 * oRow;
       if (outputs <= TRANSPOSED_MAX_N) {
@@ -241,7 +242,7 @@ export function dense_backward_input_scalar(
 // ws[p][r] = f32(pixels[indices[r]·inputs + p0 + p]) · scale for p < depth, r < 8, as 32-byte
 // rows of eight floats; rows r ≥ count are zero. Sixteen inputs at a time per quad of rows: four
 // 16-byte loads, a 4×16 byte transpose (unpack low/high of bytes, then of byte pairs), widening.
-export function packRows8(ws: usize, pixels: usize, indices: usize, count: i32, inputs: i32, p0: i32, depth: i32, scale: f32): void {
+function packRows8(ws: usize, pixels: usize, indices: usize, count: i32, inputs: i32, p0: i32, depth: i32, scale: f32): void {
   const s = f32x4.splat(scale);
   for (let q = 0; q < 2; q++) {
     const r0 = q * 4;
@@ -290,7 +291,7 @@ export function packRows8(ws: usize, pixels: usize, indices: usize, count: i32, 
 
 // ws[p][k] = f32(pixels[indices[p]·inputs + c0 + k]) · scale for p < depth, k < width (≤ 16), as
 // 64-byte rows of sixteen floats; columns k ≥ width are zero.
-export function packColumns16(ws: usize, pixels: usize, indices: usize, depth: i32, inputs: i32, c0: i32, width: i32, scale: f32): void {
+function packColumns16(ws: usize, pixels: usize, indices: usize, depth: i32, inputs: i32, c0: i32, width: i32, scale: f32): void {
   const s = f32x4.splat(scale);
   if (width == 16) {
     for (let p = 0; p < depth; p++) {

@@ -20,7 +20,7 @@ export function sgemm(
 ): void {
   if (ASC_FEATURE_SIMD) {
     if (transB == 0) {
-      gemmTiledB(M, N, K, A, transA, B, C, accumulate, 0, 0);
+      gemmTiledB(M, N, K, A, transA ? M : K, transA, B, C, accumulate, 0, 0);
       return;
     }
     if (transA == 0) {
@@ -117,19 +117,21 @@ export const DEPTH_PANEL = 128;
 export const TRANSPOSED_MAX_N = 10;
 
 // C (M×N) = op(A)·B, one K panel at a time; panels after the first accumulate, and the last one
-// runs the bias and ReLU epilogue (see finish) when bias ≠ 0 or relu ≠ 0 (dense_forward).
+// runs the bias and ReLU epilogue (see finish) when bias ≠ 0 or relu ≠ 0 (dense_forward). lda is
+// A's row length in elements: K for NN (or more, for a block of A's rows), M for TN (or more, for
+// a block of op(A)'s rows, as parallel.ts splits it).
 export function gemmTiledB(
-  M: i32, N: i32, K: i32, A: usize, transA: i32, B: usize, C: usize, accumulate: i32, bias: usize, relu: i32,
+  M: i32, N: i32, K: i32, A: usize, lda: i32, transA: i32, B: usize, C: usize, accumulate: i32, bias: usize, relu: i32,
 ): void {
   // Element (i, p) of op(A) sits at A + (i·rowStride + p·depthStride) elements.
-  const depthStride = transA ? M : 1;
+  const depthStride = transA ? lda : 1;
   for (let p0 = 0; p0 < K; p0 += DEPTH_PANEL) {
     const depth = min(DEPTH_PANEL, K - p0);
     const a = A + ((<usize>p0 * depthStride) << 2), b = B + ((<usize>p0 * N) << 2);
     const acc = p0 == 0 ? accumulate : 1;
     const last = p0 + depth == K;
-    if (transA) gemmPanelT(M, N, depth, a, b, C, acc, last ? bias : 0, last ? relu : 0);
-    else gemmPanelN(M, N, depth, K, a, b, C, acc, last ? bias : 0, last ? relu : 0);
+    if (transA) gemmPanelT(M, N, depth, lda, a, b, C, acc, last ? bias : 0, last ? relu : 0);
+    else gemmPanelN(M, N, depth, lda, a, b, C, acc, last ? bias : 0, last ? relu : 0);
   }
 }
 
@@ -139,10 +141,10 @@ function gemmPanelN(M: i32, N: i32, K: i32, lda: i32, A: usize, B: usize, C: usi
   for (let i = 0; i < M; i += 4) tilesStrided(min(4, M - i), N, K, A + <usize>i * aRow, aRow, B, C + <usize>i * cRow, accumulate, bias, relu);
 }
 
-// One K panel with A stored K×M: the rows of op(A) at one depth are adjacent in memory, so
+// One K panel with A stored K×lda: the rows of op(A) at one depth are adjacent in memory, so
 // when N is small a block of eight rows is two vectors and the transposed tiles apply.
-function gemmPanelT(M: i32, N: i32, K: i32, A: usize, B: usize, C: usize, accumulate: i32, bias: usize, relu: i32): void {
-  const aDepth = <usize>M << 2, cRow = <usize>N << 2;
+function gemmPanelT(M: i32, N: i32, K: i32, lda: i32, A: usize, B: usize, C: usize, accumulate: i32, bias: usize, relu: i32): void {
+  const aDepth = <usize>lda << 2, cRow = <usize>N << 2;
   let i = 0;
   if (N <= TRANSPOSED_MAX_N) {
     for (; i + 8 <= M; i += 8) transposedTile(N, 8, K, A + (<usize>i << 2), aDepth, B, cRow, C + <usize>i * cRow, cRow, accumulate, bias, relu);

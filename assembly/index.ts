@@ -17,6 +17,7 @@ export {
 } from "./optim";
 export { gather_images, gather_images_scalar, gather_labels } from "./data";
 export { peak_flops, stream_copy, stream_sum } from "./limits";
+export { parallel_run, parallel_control_bytes } from "./parallel";
 
 // First byte the host may use for its arena: past the module's static data, 64-byte aligned.
 export function arena_base(): usize {

@@ -134,6 +134,14 @@ export function softmax_crossentropy_backward_scalar(
 export function softmax_crossentropy(
   dlogits: usize, logits: usize, labels: usize, rows: i32, cols: i32, scale: f32, correct: usize,
 ): f64 {
+  return softmaxCrossentropySum(dlogits, logits, labels, rows, cols, scale, correct) / rows;
+}
+
+// softmax_crossentropy returning the sum of the loss terms instead of their mean (parallel.ts adds
+// the sums of its row blocks).
+export function softmaxCrossentropySum(
+  dlogits: usize, logits: usize, labels: usize, rows: i32, cols: i32, scale: f32, correct: usize,
+): f64 {
   const rowBytes = <usize>cols << 2;
   let total: f64 = 0;
   let right = 0;
@@ -159,5 +167,5 @@ export function softmax_crossentropy(
     if (best == label) right++;
   }
   store<i32>(correct, right);
-  return total / rows;
+  return total;
 }

@@ -2,7 +2,7 @@
 // at the issue's presets, ms per full-batch iteration of the seed preset, and inference rate.
 // Each figure is the best of `--reps` runs (the machine is shared; the best run is the one least
 // disturbed), after one warm-up run; the fit's own clock excludes data residency and planning.
-//   node --import tsx bench/perf-train.ts [--variant simd|scalar] [--reps 3] [--only b32|adam|seed|infer]
+//   node --import tsx bench/perf-train.ts [--variant simd|scalar] [--threads N] [--reps 3] [--only b32|adam|seed|infer]
 import { loadMnist, subset } from '../src/data/mnist.js';
 import { loadSimdnet } from '../src/loader.node.js';
 import { Network } from '../src/network.js';
@@ -12,8 +12,10 @@ const flag = (name: string, fallback: string) => { const i = args.indexOf(`--${n
 const variant = flag('variant', 'simd') as 'simd' | 'scalar';
 const reps = Number(flag('reps', '3'));
 const only = flag('only', '');
+const threads = Number(flag('threads', '1'));
 
-const runtime = await loadSimdnet({ variant });
+const runtime = await loadSimdnet({ variant, threads });
+console.log(`${runtime.variant} build, ${runtime.threads} thread${runtime.threads > 1 ? 's' : ''}`);
 const { train, test } = await loadMnist();
 const best = (xs: number[]) => Math.min(...xs);
 

@@ -55,6 +55,10 @@ export interface KernelExports {
   stream_copy(dst: number, src: number, n: number): void;
   /** Σ ptr[i] over n f32 elements: 4 bytes of traffic per element. */
   stream_sum(ptr: number, n: number): number;
+  /** Thread t's share of the call described in the control block (assembly/parallel.ts). */
+  parallel_run(control: number, t: number): void;
+  /** Bytes of a threaded arena's control block. */
+  parallel_control_bytes(): number;
   arena_base(): number;
   simd_build(): number;
 }
@@ -68,7 +72,7 @@ export const KERNEL_EXPORT_NAMES: ReadonlyArray<keyof KernelExports> = [
   'softmax_crossentropy_backward', 'softmax_crossentropy_backward_scalar', 'softmax_crossentropy', 'argmax_rows', 'count_correct',
   'sgd_update', 'sgd_update_scalar', 'momentum_update', 'momentum_update_scalar', 'adam_update', 'adam_update_scalar',
   'gather_images', 'gather_images_scalar', 'gather_labels', 'arena_base', 'simd_build',
-  'peak_flops', 'stream_copy', 'stream_sum',
+  'peak_flops', 'stream_copy', 'stream_sum', 'parallel_run', 'parallel_control_bytes',
 ];
 
 /** Which build of the module runs: `simd` (128-bit WASM SIMD) or `scalar` (no SIMD feature). */

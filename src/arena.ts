@@ -4,6 +4,7 @@
 import type { KernelExports } from './abi.js';
 import type { Runtime } from './runtime.js';
 import { Kernels } from './kernels.js';
+import type { ParallelKernels } from './threads.js';
 
 export type DType = 'f32' | 'i32' | 'u8';
 export interface TensorSpec { dtype?: DType; shape: readonly number[] }
@@ -143,19 +144,25 @@ export class Arena {
   readonly start: number;
   readonly end: number;
   private exportsOrNull: KernelExports | null;
+  /** A threaded runtime's binding of this arena to its workers (threads > 1). */
+  private readonly pool: { kernels: ParallelKernels; detach(): void } | null;
 
   constructor(readonly runtime: Runtime, plan: ArenaPlan, options: ArenaOptions = {}) {
-    this.start = runtime.arenaBase;
+    // A threaded arena's memory is shared, and starts with the control block its calls go through.
+    const threaded = runtime.threads > 1;
+    const control = runtime.arenaBase;
+    this.start = threaded ? control + runtime.controlBytes : runtime.arenaBase;
     const { layout, end } = layoutPlan(this.start, plan);
     this.end = end;
     const pages = Math.max(1, Math.ceil(this.end / WASM_PAGE_BYTES));
     try {
-      this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+      this.memory = new WebAssembly.Memory(threaded ? { initial: pages, maximum: pages, shared: true } : { initial: pages, maximum: pages });
     } catch (err) {
       throw new RangeError(`createArena: this engine refused ${pages} pages (${this.end} bytes) of WebAssembly memory: ${(err as Error).message}`);
     }
     if (options.touch ?? true) new Uint8Array(this.memory.buffer).fill(0);
     this.exportsOrNull = runtime.instantiate(this.memory);
+    this.pool = threaded ? runtime.attachArena(this, this.exportsOrNull, this.memory, control) : null;
     const tensors: Record<string, Tensor> = {};
     for (const [name, dtype, shape, offset] of layout) tensors[name] = new Tensor(this, dtype, shape, offset, name);
     this.tensors = tensors;
@@ -169,6 +176,18 @@ export class Arena {
     if (this.exportsOrNull === null) throw new TypeError('this arena was used after dispose()');
     return this.exportsOrNull;
   }
+
+  /**
+   * The kernels a threaded runtime splits over its threads (src/threads.ts), with the raw exports'
+   * signatures; on one thread, the raw exports themselves. Throws once the arena is disposed.
+   */
+  get parallel(): ParallelKernels {
+    const exports = this.exports;
+    return this.pool ? this.pool.kernels : exports;
+  }
+
+  /** Threads this arena's split kernels run on. */
+  get threads(): number { return this.runtime.threads; }
 
   get buffer(): ArrayBuffer {
     this.exports; // throws after dispose
@@ -185,6 +204,9 @@ export class Arena {
     return t as Tensor<D>;
   }
 
-  /** Releases the instance; any later use of this arena or its tensors throws. */
-  dispose(): void { this.exportsOrNull = null; }
+  /** Releases the instance (and ends the workers); any later use of this arena or its tensors throws. */
+  dispose(): void {
+    this.exportsOrNull = null;
+    this.pool?.detach();
+  }
 }

@@ -4,6 +4,7 @@
 // bounds, forbidden overlaps, and index values (labels, row indices). Errors are TypeError (wrong
 // kind of argument) or RangeError (wrong size or value) and name the argument and both shapes.
 import type { KernelExports } from './abi.js';
+import type { ParallelKernels } from './threads.js';
 import { Tensor, formatShape, type Arena, type DType } from './arena.js';
 
 export interface ScalarOption {
@@ -46,6 +47,8 @@ export class Kernels {
   constructor(private readonly arena: Arena) {}
 
   private get raw(): KernelExports { return this.arena.exports; }
+  /** The kernels a threaded arena splits over its threads; the raw exports on one thread. */
+  private get par(): ParallelKernels { return this.arena.parallel; }
 
   /** Checks that `t` is a live tensor of this arena with the given dtype and rank, inside the arena. */
   private tensor(fn: string, arg: string, t: unknown, dtype: DType, rank?: number): Tensor {
@@ -108,13 +111,13 @@ export class Kernels {
       throw new RangeError(`${fn}: C ${formatShape(C.shape)} must be ${formatShape([M, N])} for op(A) ${M}×${K} and op(B) ${K}×${N}`);
     }
     this.disjoint(fn, C, 'C', A, 'A'); this.disjoint(fn, C, 'C', B, 'B');
-    const kernel = options.scalar ? this.raw.sgemm_scalar : this.raw.sgemm;
+    const kernel = options.scalar ? this.raw.sgemm_scalar : this.par.sgemm;
     kernel(+transA, +transB, M, N, K, A.offset, B.offset, C.offset, +(options.accumulate ?? false));
     return C;
   }
 
-  /** Bytes of workspace denseForwardU8 and denseBackwardWeightsU8 need, for any shapes. */
-  get denseWorkspaceBytes(): number { return this.raw.dense_workspace_bytes(); }
+  /** Bytes of workspace denseForwardU8 and denseBackwardWeightsU8 need, for any shapes (one slice per thread). */
+  get denseWorkspaceBytes(): number { return this.raw.dense_workspace_bytes() * this.arena.threads; }
 
   /** A layer's weights [inputs, outputs] and bias [outputs] against its input width and output width. */
   private denseParameters(fn: string, weights: unknown, bias: unknown, inputs: number, outputs: number, what: string): void {
@@ -148,7 +151,7 @@ export class Kernels {
     this.denseParameters(fn, weights, bias, inputs, outputs, `inp ${formatShape(inp.shape)} and out ${formatShape(out.shape)}`);
     if (out.shape[0] !== rows) throw new RangeError(`${fn}: out ${formatShape(out.shape)} must have one row per row of inp ${formatShape(inp.shape)}`);
     for (const [t, name] of [[inp, 'inp'], [weights, 'weights'], [bias, 'bias']] as const) this.disjoint(fn, out, 'out', t, name);
-    (options.scalar ? this.raw.dense_forward_scalar : this.raw.dense_forward)(
+    (options.scalar ? this.raw.dense_forward_scalar : this.par.dense_forward)(
       out.offset, inp.offset, weights.offset, bias.offset, rows, inputs, outputs, +(options.relu ?? false));
     return out;
   }
@@ -170,7 +173,7 @@ export class Kernels {
     for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [weights, 'weights'], [bias, 'bias'], [ws, 'workspace']] as const) this.disjoint(fn, out, 'out', t, name);
     for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [weights, 'weights'], [bias, 'bias']] as const) this.disjoint(fn, ws, 'workspace', t, name);
     const scale = this.finite(fn, 'scale', options.scale ?? 1 / 255);
-    (options.scalar ? this.raw.dense_forward_u8_scalar : this.raw.dense_forward_u8)(
+    (options.scalar ? this.raw.dense_forward_u8_scalar : this.par.dense_forward_u8)(
       out.offset, pixels.offset, indices.offset, weights.offset, bias.offset, rows, inputs, outputs, scale, +(options.relu ?? false), ws.offset);
     return out;
   }
@@ -192,7 +195,7 @@ export class Kernels {
     for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [dout, 'dout'], [ws, 'workspace']] as const) this.disjoint(fn, dweights, 'dweights', t, name);
     for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [dout, 'dout']] as const) this.disjoint(fn, ws, 'workspace', t, name);
     const scale = this.finite(fn, 'scale', options.scale ?? 1 / 255);
-    (options.scalar ? this.raw.dense_backward_weights_u8_scalar : this.raw.dense_backward_weights_u8)(
+    (options.scalar ? this.raw.dense_backward_weights_u8_scalar : this.par.dense_backward_weights_u8)(
       dweights.offset, pixels.offset, indices.offset, dout.offset, rows, inputs, outputs, scale, ws.offset);
     return dweights;
   }
@@ -207,7 +210,7 @@ export class Kernels {
     if (dinp.shape[0] !== rows) throw new RangeError(`${fn}: dinp ${formatShape(dinp.shape)} must have one row per row of dout ${formatShape(dout.shape)}`);
     this.sameShape(fn, dinp, 'dinp', act, 'act');
     for (const [t, name] of [[dout, 'dout'], [weights, 'weights'], [act, 'act']] as const) this.disjoint(fn, dinp, 'dinp', t, name);
-    (options.scalar ? this.raw.dense_backward_input_scalar : this.raw.dense_backward_input)(
+    (options.scalar ? this.raw.dense_backward_input_scalar : this.par.dense_backward_input)(
       dinp.offset, dout.offset, weights.offset, act.offset, rows, inputs, outputs);
     return dinp;
   }
@@ -231,7 +234,7 @@ export class Kernels {
     for (const [t, name] of [[dlogits, 'dlogits'], [logits, 'logits'], [labels, 'labels']] as const) this.disjoint(fn, correct, 'correct', t, name);
     const rows = logits.shape[0]!, cols = logits.shape[1]!;
     const scale = this.finite(fn, 'scale', options.scale ?? 1 / rows);
-    const loss = this.raw.softmax_crossentropy(dlogits.offset, logits.offset, labels.offset, rows, cols, scale, correct.offset);
+    const loss = this.par.softmax_crossentropy(dlogits.offset, logits.offset, labels.offset, rows, cols, scale, correct.offset);
     return { loss, correct: (correct.view() as Int32Array)[0]! };
   }
 
@@ -357,7 +360,7 @@ export class Kernels {
     const fn = 'sgdUpdate';
     const n = this.updateRegions(fn, [['params', params], ['grads', grads]]);
     this.finite(fn, 'lr', lr);
-    (options.scalar ? this.raw.sgd_update_scalar : this.raw.sgd_update)(params.offset, grads.offset, n, lr);
+    (options.scalar ? this.raw.sgd_update_scalar : this.par.sgd_update)(params.offset, grads.offset, n, lr);
   }
 
   /** velocity = momentum · velocity + grads; params −= lr · velocity. */
@@ -366,7 +369,7 @@ export class Kernels {
     const fn = 'momentumUpdate';
     const n = this.updateRegions(fn, [['params', params], ['grads', grads], ['velocity', velocity]]);
     this.finite(fn, 'lr', lr); this.finite(fn, 'momentum', momentum);
-    (options.scalar ? this.raw.momentum_update_scalar : this.raw.momentum_update)(params.offset, grads.offset, velocity.offset, n, lr, momentum);
+    (options.scalar ? this.raw.momentum_update_scalar : this.par.momentum_update)(params.offset, grads.offset, velocity.offset, n, lr, momentum);
   }
 
   /** One Adam step as tfjs's AdamOptimizer. */
@@ -381,7 +384,7 @@ export class Kernels {
     const step = this.finite(fn, 'step', options.step, 1);
     if (beta1 >= 1 || beta2 >= 1) throw new RangeError(`${fn}: beta1 and beta2 must be < 1, got ${beta1} and ${beta2}`);
     if (!Number.isInteger(step) || step > 0x7fffffff) throw new RangeError(`${fn}: step must be an integer in [1, 2³¹), got ${step}`);
-    (options.scalar ? this.raw.adam_update_scalar : this.raw.adam_update)(
+    (options.scalar ? this.raw.adam_update_scalar : this.par.adam_update)(
       params.offset, grads.offset, m.offset, v.offset, n, lr, beta1, beta2, epsilon, step);
   }
 

@@ -2,11 +2,29 @@
 // http(s) URLs are fetched.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Variant } from './abi.js';
 import { compileBytes, loadRuntime, type LoadOptions, type Platform, type Runtime } from './runtime.js';
+import { WORKER_LOOP, type WorkerHandle, type WorkerMessage, type WorkerStart } from './threads.js';
 
-export function packagedWasmUrl(variant: Variant): URL {
+export function packagedWasmUrl(variant: Variant | 'threads'): URL {
   return new URL(`../build/simdnet.${variant}.wasm`, import.meta.url);
+}
+
+// A worker_threads worker running the shared worker loop as an inline script (no file to resolve,
+// with tsx or from dist/ alike); arena bindings reach it on a MessagePort it reads synchronously.
+// Unreferenced: an idle worker never keeps the process alive.
+function startWorker(start: WorkerStart): WorkerHandle {
+  const source = `${WORKER_LOOP}
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+const { performance } = require('node:perf_hooks');
+worker(workerData.start, () => performance.now(), () => receiveMessageOnPort(workerData.port)?.message);`;
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(source, { eval: true, workerData: { start, port: port2 }, transferList: [port2] });
+  worker.on('error', (err) => { process.emitWarning(`simdnet worker ${start.index}: ${err.message}`); });
+  worker.unref();
+  port1.unref();
+  return { post: (message: WorkerMessage) => port1.postMessage(message), terminate: () => void worker.terminate() };
 }
 
 async function compileFrom(location: URL | string): Promise<WebAssembly.Module> {
@@ -32,9 +50,11 @@ async function compileFrom(location: URL | string): Promise<WebAssembly.Module> 
   return compileBytes(bytes, path);
 }
 
-export const nodePlatform: Platform = { defaultLocation: packagedWasmUrl, compileFrom };
+export const nodePlatform: Platform = {
+  defaultLocation: packagedWasmUrl, compileFrom, threadsLocation: () => packagedWasmUrl('threads'), startWorker,
+};
 
-/** Loads and compiles the simdnet module: the packaged simd or scalar build, or `options.source`. */
+/** Loads and compiles the simdnet module: the packaged simd, scalar or (threads > 1) threads build, or `options.source`. */
 export function loadSimdnet(options?: LoadOptions): Promise<Runtime> {
   return loadRuntime(nodePlatform, options);
 }

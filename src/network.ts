@@ -13,6 +13,7 @@
 // predict on pixels never build an f32 copy of the batch; x holds f32 inputs only when the caller
 // gives them (computeGradients, predict on a Float32Array).
 import type { KernelExports } from './abi.js';
+import type { ParallelKernels } from './threads.js';
 import { layoutPlan, WASM32_MAX_BYTES, type Arena, type ArenaPlan, type Tensor } from './arena.js';
 import { decodeCheckpoint, encodeCheckpoint, parameterCount } from './checkpoint.js';
 import type { Dataset } from './data/dataset.js';
@@ -271,7 +272,7 @@ export class Network {
       throw new RangeError(`Network.create: layers ${describeLayers(layers)} hold ${P} parameters; parameters, gradients, optimizer state and backup need ${5 * 4 * P} bytes (${(5 * 4 * P / 2 ** 30).toFixed(2)} GiB), beyond WASM32's 4 GiB address space; nothing was allocated`);
     }
     try {
-      layoutPlan(runtime.arenaBase, arenaPlan(layers, INFERENCE_ROWS, null, runtime.workspaceBytes));
+      layoutPlan(runtime.arenaBase, arenaPlan(layers, INFERENCE_ROWS, null, runtime.workspaceBytes * runtime.threads));
     } catch (err) {
       throw new RangeError(`Network.create: layers ${describeLayers(layers)}: ${(err as Error).message}`, { cause: err });
     }
@@ -336,7 +337,7 @@ export class Network {
   // ---- memory plan -------------------------------------------------------------------------
 
   private buildArena(rows: number, train: Dataset | null): Arena {
-    const arena = this.runtime.createArena(arenaPlan(this.layers, rows, train?.count ?? null, this.runtime.workspaceBytes));
+    const arena = this.runtime.createArena(arenaPlan(this.layers, rows, train?.count ?? null, this.runtime.workspaceBytes * this.runtime.threads));
     this.offsets = Object.fromEntries(Object.entries(arena.tensors).map(([name, t]) => [name, t.offset]));
     const identity = arena.tensor('stagingOrder', 'i32').view();
     for (let i = 0; i < rows; i++) identity[i] = i;
@@ -399,6 +400,8 @@ export class Network {
   // ---- the step ----------------------------------------------------------------------------
 
   private get raw(): KernelExports { return this.arena.exports; }
+  /** The kernels a threaded runtime splits over its threads (the raw exports on one thread). */
+  private get par(): ParallelKernels { return this.arena.parallel; }
   private ptr(name: string): number {
     const offset = this.offsets[name];
     if (offset === undefined) throw new Error(`internal: arena has no ${name}`);
@@ -413,7 +416,7 @@ export class Network {
    * output layer's logits in the last act buffer.
    */
   private forward(rows: number, input?: { pixels: number; indices: number }): void {
-    const k = this.raw;
+    const k = this.par;
     const last = this.plan.length - 1;
     this.plan.forEach((p, l) => {
       const out = this.ptr(`act${l}`), relu = l < last ? 1 : 0;
@@ -432,28 +435,28 @@ export class Network {
    */
   private outputLayer(rows: number): { loss: number; correct: number } {
     const last = this.plan.length - 1;
-    const loss = this.raw.softmax_crossentropy(this.ptr(`delta${last}`), this.ptr(`act${last}`), this.ptr('labels'), rows, this.classes, 1 / rows, this.ptr('correct'));
+    const loss = this.par.softmax_crossentropy(this.ptr(`delta${last}`), this.ptr(`act${last}`), this.ptr('labels'), rows, this.classes, 1 / rows, this.ptr('correct'));
     return { loss, correct: new Int32Array(this.arena.buffer, this.ptr('correct'), 1)[0]! };
   }
 
   /** Gradients of the mean cross-entropy of `rows` rows into grads, from δ_L and the forward's activations; `input` as for forward. */
   private backward(rows: number, input?: { pixels: number; indices: number }): void {
-    const k = this.raw;
+    const k = this.raw, par = this.par;
     for (let l = this.plan.length - 1; l >= 0; l--) {
       const p = this.plan[l]!;
       const delta = this.ptr(`delta${l}`);
       if (l === 0 && input) {
-        k.dense_backward_weights_u8(this.gradPtr(p.weights), input.pixels, input.indices, delta, rows, p.inputs, p.outputs, 1 / 255, this.ptr('workspace'));
+        par.dense_backward_weights_u8(this.gradPtr(p.weights), input.pixels, input.indices, delta, rows, p.inputs, p.outputs, 1 / 255, this.ptr('workspace'));
       } else {
-        k.sgemm(1, 0, p.inputs, p.outputs, rows, l === 0 ? this.ptr('x') : this.ptr(`act${l - 1}`), delta, this.gradPtr(p.weights), 0);
+        par.sgemm(1, 0, p.inputs, p.outputs, rows, l === 0 ? this.ptr('x') : this.ptr(`act${l - 1}`), delta, this.gradPtr(p.weights), 0);
       }
       k.bias_backward(this.gradPtr(p.bias), delta, rows, p.outputs, 0);
-      if (l > 0) k.dense_backward_input(this.ptr(`delta${l - 1}`), delta, this.paramPtr(p.weights), this.ptr(`act${l - 1}`), rows, p.inputs, p.outputs);
+      if (l > 0) par.dense_backward_input(this.ptr(`delta${l - 1}`), delta, this.paramPtr(p.weights), this.ptr(`act${l - 1}`), rows, p.inputs, p.outputs);
     }
   }
 
   private update(opt: Required<OptimizerConfig>): void {
-    const k = this.raw;
+    const k = this.par;
     const P = this.parameterCount;
     if (this.optimizerState?.name !== opt.name) {
       this.tensor('state1').fill(0);

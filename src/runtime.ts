@@ -2,6 +2,7 @@
 // loader.browser.ts) supply the bytes. Every Arena instantiates this module over its own memory.
 import { KERNEL_EXPORT_NAMES, type KernelExports, type Variant } from './abi.js';
 import { Arena, type ArenaPlan, type ArenaOptions } from './arena.js';
+import { MAX_THREADS, MIN_SPLIT_WORK, WorkerGroup, type ParallelKernels, type StartWorker } from './threads.js';
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
@@ -23,12 +24,27 @@ export interface LoadOptions {
   variant?: Variant | 'auto';
   /** Bytes, a compiled module, or a URL/path of a .wasm build to use instead of the packaged one. */
   source?: ModuleSource;
+  /**
+   * Threads each arena's big kernel calls are split over (default 1). Above 1 the runtime loads the
+   * threads build (SIMD with shared memory) and every arena starts threads − 1 workers; needs a
+   * platform that can start them (Node's worker_threads; browsers run one thread).
+   */
+  threads?: number;
+  /**
+   * With threads > 1: calls with fewer multiply-adds (or element operations) than this run on the
+   * calling thread alone, since waking the workers would cost more. Default MIN_SPLIT_WORK (2¹⁸);
+   * 0 splits every call (the tests use it to cover every share boundary).
+   */
+  minSplitWork?: number;
 }
 
-/** How a platform turns a location into a compiled module. */
+/** How a platform turns a location into a compiled module, and (optionally) starts workers. */
 export interface Platform {
   defaultLocation(variant: Variant): URL;
   compileFrom(location: URL | string): Promise<WebAssembly.Module>;
+  /** Where the threads build is; with startWorker, what `threads` > 1 needs. */
+  threadsLocation?(): URL;
+  startWorker?: StartWorker;
 }
 
 /** The `variant` option, checked: 'auto' (the default), 'simd' or 'scalar'. */
@@ -65,16 +81,33 @@ export async function compileBytes(bytes: ArrayBuffer | ArrayBufferView, label: 
   }
 }
 
+/** The `threads` option, checked: an integer in [1, MAX_THREADS], 1 when absent. */
+function threadsOption(requested: unknown): number {
+  if (requested === undefined) return 1;
+  if (typeof requested !== 'number') throw new TypeError(`threads must be a number, got ${typeof requested} ${JSON.stringify(requested)}`);
+  if (!Number.isInteger(requested) || requested < 1 || requested > MAX_THREADS) {
+    throw new RangeError(`threads must be an integer in [1, ${MAX_THREADS}], got ${requested}`);
+  }
+  return requested;
+}
+
 export async function loadRuntime(platform: Platform, options: LoadOptions = {}): Promise<Runtime> {
   // Checked even when a source decides the build, so a mistyped variant is named as the option at fault.
   const requested = variantOption(options.variant);
-  const variant = options.source === undefined ? resolveVariant(requested) : undefined;
+  const threads = threadsOption(options.threads);
+  if (threads > 1 && (platform.startWorker === undefined || platform.threadsLocation === undefined)) {
+    throw new RangeError(`threads: ${threads} needs a platform that starts workers over shared memory (Node's worker_threads); here simdnet runs on one thread`);
+  }
+  if (threads > 1 && requested === 'scalar') throw new RangeError(`threads: ${threads} runs the SIMD threads build; variant 'scalar' runs on one thread only`);
+  const variant = options.source === undefined ? resolveVariant(threads > 1 ? 'simd' : requested) : undefined;
   let module: WebAssembly.Module;
-  const source = options.source ?? platform.defaultLocation(variant!);
+  const source = options.source ?? (threads > 1 ? platform.threadsLocation!() : platform.defaultLocation(variant!));
   if (source instanceof WebAssembly.Module) module = source;
   else if (source instanceof URL || typeof source === 'string') module = await platform.compileFrom(source);
   else module = await compileBytes(source, 'the supplied bytes');
-  const runtime = new Runtime(module);
+  const minSplitWork = options.minSplitWork ?? MIN_SPLIT_WORK;
+  if (typeof minSplitWork !== 'number' || !(minSplitWork >= 0)) throw new RangeError(`minSplitWork must be a number ≥ 0, got ${JSON.stringify(options.minSplitWork)}`);
+  const runtime = new Runtime(module, threads, platform.startWorker, minSplitWork);
   if (requested !== 'auto' && runtime.variant !== requested) {
     throw new TypeError(`variant '${requested}' was requested but the supplied module is the '${runtime.variant}' build`);
   }
@@ -86,14 +119,41 @@ export class Runtime {
   readonly variant: Variant;
   /** First byte an arena may use: past the module's static data. */
   readonly arenaBase: number;
-  /** Bytes of workspace the u8 dense kernels need (dense_workspace_bytes), for any shapes. */
+  /** Bytes of workspace the u8 dense kernels need per thread (dense_workspace_bytes), for any shapes. */
   readonly workspaceBytes: number;
+  /** Bytes of the control block a threaded arena reserves at its start (parallel_control_bytes). */
+  readonly controlBytes: number;
+  /** The workers of a threaded runtime (started with its first arena). */
+  private readonly workers: WorkerGroup | null;
 
-  constructor(readonly module: WebAssembly.Module) {
-    const probe = this.instantiate(new WebAssembly.Memory({ initial: 1 }));
+  /** threads > 1 needs the threads build (its memory is shared) and a way to start workers. */
+  constructor(readonly module: WebAssembly.Module, readonly threads = 1, startWorker?: StartWorker, minSplitWork = MIN_SPLIT_WORK) {
+    if (threads > 1 && startWorker === undefined) throw new RangeError(`threads: ${threads} needs a way to start workers`);
+    this.workers = threads > 1 ? new WorkerGroup(threads, module, startWorker!, minSplitWork) : null;
+    const memory = new WebAssembly.Memory(threads > 1 ? { initial: 1, maximum: 1, shared: true } : { initial: 1 });
+    let probe: KernelExports;
+    try {
+      probe = this.instantiate(memory);
+    } catch (err) {
+      if (!(err instanceof WebAssembly.LinkError)) throw err;
+      throw new TypeError(threads > 1
+        ? `threads: ${threads} needs the threads build (shared memory), and this module is not it: ${err.message}`
+        : `this module imports shared memory (the threads build); load it with threads > 1: ${err.message}`);
+    }
     this.variant = probe.simd_build() ? 'simd' : 'scalar';
+    if (threads > 1 && this.variant !== 'simd') throw new TypeError(`threads: ${threads} needs a SIMD build, got the '${this.variant}' build`);
     this.arenaBase = probe.arena_base();
     this.workspaceBytes = probe.dense_workspace_bytes();
+    this.controlBytes = probe.parallel_control_bytes();
+  }
+
+  /**
+   * Binds a threaded arena (its shared memory, with the control block at `control`) to this
+   * runtime's workers; returns its split kernels and how to release the binding.
+   */
+  attachArena(arena: object, exports: KernelExports, memory: WebAssembly.Memory, control: number): { kernels: ParallelKernels; detach(): void } {
+    if (this.workers === null) throw new Error('internal: attachArena on a single-threaded runtime');
+    return this.workers.attach(arena, exports, memory, control);
   }
 
   /** Plans one arena: every buffer named up front, one memory sized for them, never grown. */

@@ -23,6 +23,7 @@ export const TRAIN_USAGE = `usage: simdnet train [options]
   --data DIR             IDX files (raw or .gz) instead of the embedded MNIST
   --save FILE            write the trained network as a checkpoint
   --variant NAME         auto | simd | scalar             (default auto)
+  --threads N            split big kernel calls over N threads (simd; default 1)
   --json                 print one JSON object last`;
 
 export interface TrainSettings {
@@ -46,7 +47,7 @@ export function parseTrainArgs(argv: string[]) {
     preset: { type: 'string' }, layers: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
     batch: { type: 'string' }, epochs: { type: 'string' }, iterations: { type: 'string' }, init: { type: 'string' },
     seed: { type: 'string' }, data: { type: 'string' }, save: { type: 'string' }, variant: { type: 'string' },
-    json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    threads: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   });
   const preset = choiceFlag('preset', v.preset, ['seed']);
   const base: Partial<TrainSettings> = preset === 'seed' ? { ...SEED_PRESET } : {};
@@ -70,6 +71,7 @@ export function parseTrainArgs(argv: string[]) {
   return {
     settings, help: v.help ?? false, json: v.json ?? false, data: v.data, save: v.save,
     variant: choiceFlag('variant', v.variant, ['auto', 'simd', 'scalar'] as const) ?? 'auto',
+    threads: integerFlag('threads', v.threads, 1) ?? 1,
   };
 }
 
@@ -109,6 +111,7 @@ export interface TrainReport {
   init: Initializer;
   seed: number;
   variant: Variant;
+  threads: number;
   memoryBytes: number;
   saved?: string;
 }
@@ -127,7 +130,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const { settings } = args;
   // Everything that can be refused before loading data and training is refused first.
   if (args.save !== undefined) await checkSaveDirectory(args.save);
-  const runtime = await loadSimdnet({ variant: args.variant });
+  let runtime;
+  try {
+    runtime = await loadSimdnet({ variant: args.variant, threads: args.threads });
+  } catch (err) {
+    if (err instanceof RangeError && args.threads > 1) throw new UsageError(`--threads ${args.threads}: ${err.message}`);
+    throw err;
+  }
   let net: Network;
   try {
     net = Network.create(runtime, { layers: settings.layers, init: settings.init, seed: settings.seed });
@@ -159,13 +168,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
     msPerEpoch: result.msPerEpoch, msPerIteration: result.msPerStep, steps: result.steps,
     layers: settings.layers, optimizer: settings.optimizer, lr: settings.lr, batch: settings.batch,
     epochs: result.steps / stepsPerEpoch, init: settings.init, seed: settings.seed, variant: runtime.variant,
-    memoryBytes: net.memoryBytes,
+    threads: runtime.threads, memoryBytes: net.memoryBytes,
   };
   if (args.save !== undefined) { await saveNetwork(net, args.save); report.saved = args.save; }
   net.dispose();
   if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else {
-    process.stdout.write(`${settings.layers.join('-')} ${settings.optimizer} lr ${settings.lr} batch ${settings.batch} (${runtime.variant}): `
+    process.stdout.write(`${settings.layers.join('-')} ${settings.optimizer} lr ${settings.lr} batch ${settings.batch} (${runtime.variant}${runtime.threads > 1 ? `, ${runtime.threads} threads` : ''}): `
       + `test accuracy ${(100 * report.testAccuracy).toFixed(2)}%, loss ${report.testLoss.toFixed(4)}; `
       + `trained in ${report.trainSeconds.toFixed(2)} s (${report.msPerIteration.toFixed(3)} ms/step, ${report.msPerEpoch.toFixed(1)} ms/epoch)`
       + `${report.saved ? `; saved to ${report.saved}` : ''}\n`);

@@ -38,6 +38,18 @@ describe('simdnet train', () => {
     assert.deepEqual(net.layers, [784, 16, 10]);
   });
 
+  it('--threads 2 trains on two threads and says so; --threads 17 is refused', () => {
+    const run = simdnet('train', '--layers', '784,10', '--iterations', '20', '--batch', '256', '--threads', '2', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n');
+    const report = JSON.parse(lines[lines.length - 1]!);
+    assert.equal(report.threads, 2);
+    assert.equal(report.variant, 'simd');
+    const refused = simdnet('train', '--threads', '17');
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--threads 17: threads must be an integer in \[1, 16\]/);
+  });
+
   it('the plain output is one readable summary line', () => {
     const run = simdnet('train', '--layers', '784,10', '--iterations', '20', '--variant', 'scalar');
     assert.equal(run.code, 0, run.stderr);

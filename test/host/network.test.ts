@@ -54,15 +54,17 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 let mnist: { train: Dataset; test: Dataset };
-const runtimes: Record<'simd' | 'scalar', Runtime> = {} as never;
+const runtimes: Record<'simd' | 'scalar' | 'simd, 2 threads', Runtime> = {} as never;
 
 before(async () => {
   mnist = await loadMnist();
   runtimes.simd = await loadSimdnet({ variant: 'simd' });
   runtimes.scalar = await loadSimdnet({ variant: 'scalar' });
+  // Every call split over both threads, however small, so the tests see every share boundary.
+  runtimes['simd, 2 threads'] = await loadSimdnet({ threads: 2, minSplitWork: 0 });
 });
 
-for (const variant of ['simd', 'scalar'] as const) {
+for (const variant of ['simd', 'scalar', 'simd, 2 threads'] as const) {
   describe(`network (${variant})`, () => {
     it('gradients match float64 central differences for every parameter tensor', () => {
       const layers = [7, 6, 5, 3];
@@ -139,6 +141,27 @@ for (const variant of ['simd', 'scalar'] as const) {
     });
   });
 }
+
+describe('threads', () => {
+  it('two threads train to the same weights, bit for bit, as one (mini-batch Adam and full-batch SGD)', () => {
+    // Every split (rows of outputs, 16-column blocks of the first layer's gradient, 16-element
+    // blocks of the update) computes each element exactly as one thread does.
+    const data = subset(mnist.train, 0, 1000);
+    for (const [layers, options] of [
+      [[784, 24, 10], { optimizer: 'adam', lr: 0.002, batchSize: 50, epochs: 1 }],
+      [[784, 10, 10], { optimizer: 'sgd', lr: 0.1, batchSize: 'full', iterations: 3 }],
+    ] as const) {
+      const trained = (['simd', 'simd, 2 threads'] as const).map((variant) => {
+        const net = Network.create(runtimes[variant], { layers: [...layers], init: 'uniform', seed: 6 });
+        net.fit(data, { ...options });
+        const params = net.getParameters();
+        net.dispose();
+        return params;
+      });
+      assert.deepEqual(trained[1], trained[0], `${layers.join('-')} ${options.optimizer}`);
+    }
+  });
+});
 
 describe('checkpoints', () => {
   it('save → load round trip is bit-exact and predicts the same', async () => {

@@ -171,7 +171,10 @@ export function expectWritesOnly<R>(arena: Arena, outputs: readonly Tensor[], ru
   const before = new Uint8Array(arena.memory.buffer).slice();
   const result = run();
   const after = new Uint8Array(arena.memory.buffer);
-  const ranges = outputs.map((t) => [t.offset, t.offset + t.byteLength] as const).sort((a, b) => a[0] - b[0]);
+  // A threaded arena's calls go through the control block between the module's data and the
+  // planned buffers (src/threads.ts): written by design, not an output of the kernel.
+  const control = arena.threads > 1 ? [[arena.runtime.arenaBase, arena.start] as const] : [];
+  const ranges = [...control, ...outputs.map((t) => [t.offset, t.offset + t.byteLength] as const)].sort((a, b) => a[0] - b[0]);
   let from = 0;
   for (const [start, end] of [...ranges, [after.length, after.length] as const]) {
     const changed = firstDifference(before, after, from, start);
@@ -205,32 +208,47 @@ function firstDifference(a: Uint8Array, b: Uint8Array, from: number, to: number)
 
 export interface VariantContext {
   readonly variant: Variant;
+  /** Threads the runtime splits its big kernel calls over (1, or 2 for the threads build). */
+  readonly threads: number;
   /** The runtime of this variant; available inside tests and hooks. */
   readonly runtime: Runtime;
 }
 
-const runtimes = new Map<Variant, Promise<Runtime>>();
+/**
+ * The runtimes every kernel test runs on: each build on one thread, and the SIMD threads build on
+ * two threads with every call split (minSplitWork 0), so each share boundary of every size is
+ * checked against the same references.
+ */
+export const CONTEXTS: ReadonlyArray<{ variant: Variant; threads: number }> = [
+  ...VARIANTS.map((variant) => ({ variant, threads: 1 })), { variant: 'simd', threads: 2 },
+];
 
-/** One runtime per variant per test process. */
-export function runtimeFor(variant: Variant): Promise<Runtime> {
-  let runtime = runtimes.get(variant);
-  if (runtime === undefined) runtimes.set(variant, runtime = loadSimdnet({ variant }));
+const runtimes = new Map<string, Promise<Runtime>>();
+
+/** One runtime per variant and thread count per test process. */
+export function runtimeFor(variant: Variant, threads = 1): Promise<Runtime> {
+  const key = `${variant}×${threads}`;
+  let runtime = runtimes.get(key);
+  if (runtime === undefined) runtimes.set(key, runtime = loadSimdnet(threads > 1 ? { variant, threads, minSplitWork: 0 } : { variant }));
   return runtime;
 }
 
-/** Runs `fn`'s tests in a describe block per variant ('simd', then 'scalar'). */
+/** Runs `fn`'s tests in a describe block per context ('simd', 'scalar', then 'simd, 2 threads'). */
 export function forEachVariant(fn: (ctx: VariantContext) => void): void {
-  for (const variant of VARIANTS) {
-    describe(variant, () => {
+  for (const { variant, threads } of CONTEXTS) {
+    const name = threads > 1 ? `${variant}, ${threads} threads` : variant;
+    describe(name, () => {
       let runtime: Runtime | undefined;
       before(async () => {
-        runtime = await runtimeFor(variant);
+        runtime = await runtimeFor(variant, threads);
         assert.equal(runtime.variant, variant);
+        assert.equal(runtime.threads, threads);
       });
       fn({
         variant,
+        threads,
         get runtime(): Runtime {
-          if (runtime === undefined) throw new Error(`the ${variant} runtime is only available inside tests`);
+          if (runtime === undefined) throw new Error(`the ${name} runtime is only available inside tests`);
           return runtime;
         },
       });
