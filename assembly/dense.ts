@@ -18,11 +18,15 @@ import {
   DEPTH_PANEL, TRANSPOSED_MAX_N, gemmNT, gemmTiledB, tilesAdjacent, transposedTile,
 } from "./gemm";
 
+// Most inputs dense_forward_u8 packs for a block of rows in one pass (WHOLE_DEPTH × 8 rows × 4 bytes
+// = the workspace); wider inputs are packed one K panel at a time.
+const WHOLE_DEPTH = 1024;
+
 // Bytes of workspace dense_forward_u8 and dense_backward_weights_u8 need, whatever the shapes:
-// one packed panel of converted inputs, 8 rows × DEPTH_PANEL inputs or DEPTH_PANEL rows × 16
-// inputs (8 KiB; small enough to stay in L1 beside the weights' panel).
+// converted inputs for 8 rows × up to WHOLE_DEPTH inputs (32 KiB), which also holds the panels of
+// DEPTH_PANEL rows × 16 inputs (8 KiB) the weight gradient packs.
 export function dense_workspace_bytes(): i32 {
-  return 32 * 1024;
+  return 32 * WHOLE_DEPTH;
 }
 
 // out (rows×outputs) = inp (rows×inputs) · W + bias, then ReLU when relu ≠ 0.
@@ -53,9 +57,10 @@ export function dense_forward_scalar(
 // out (rows×outputs) = (scale · pixels[indices[r], :]) · W + bias, then ReLU when relu ≠ 0: the
 // first layer straight from the resident u8 images. Each input is converted as gather_images
 // converts it (f32(byte) · scale, rounded once), so the products are those of gather + sgemm.
-// Rows go eight at a time, DEPTH_PANEL inputs at a time, packed [p][8 rows] into the workspace;
-// for outputs ≤ 10 the transposed tiles read them (rows as lanes, every lane useful), above that
-// 4×8 row tiles. Panels after the first accumulate; bias and ReLU run on the last.
+// Rows go eight at a time, packed [p][8 rows] into the workspace; for outputs ≤ 10 the transposed
+// tiles read them (rows as lanes, every lane useful), the whole depth packed in one sequential pass
+// over the rows (up to WHOLE_DEPTH inputs) and read DEPTH_PANEL inputs at a time; above 10 outputs,
+// 4×8 row tiles over packed panels. Panels after the first accumulate; bias and ReLU run on the last.
 export function dense_forward_u8(
   out: usize, pixels: usize, indices: usize, weights: usize, bias: usize,
   rows: i32, inputs: i32, outputs: i32, scale: f32, relu: i32, workspace: usize,
@@ -78,7 +83,7 @@ function denseForwardU8(
     for (let i = 0; i < rows; i += 8) {
       const count = min(8, rows - i);
       const c = out + <usize>i * oRow, idx = indices + (<usize>i << 2);
-      const whole = inputs <= 1024;
+      const whole = inputs <= WHOLE_DEPTH;
       if (whole) packRows8(workspace, pixels, idx, count, inputs, 0, inputs, scale);
       for (let p0 = 0; p0 < inputs; p0 += DEPTH_PANEL) {
         const depth = min(DEPTH_PANEL, inputs - p0);

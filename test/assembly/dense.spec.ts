@@ -188,7 +188,7 @@ describe("dense_forward_u8", () => {
     }
   });
 
-  test("both paths (10 and 11 outputs) over K panels (inputs 127 to 257), and the MLP's first layers", () => {
+  test("both paths (10 and 11 outputs) over K panels (inputs 127 to 257, and 1100), and the MLP's first layers", () => {
     seed(64);
     const depths: i32[] = [127, 128, 129, 143, 257];
     for (let d = 0; d < depths.length; d++) {
@@ -198,6 +198,8 @@ describe("dense_forward_u8", () => {
     checkForwardU8(32, 784, 10, 1);
     checkForwardU8(32, 784, 128, 1);
     checkForwardU8(70, 784, 10, 0);
+    // Past the whole-depth packing (1024 inputs): packed one K panel at a time.
+    checkForwardU8(9, 1100, 10, 1);
   });
 });
 

@@ -37,8 +37,11 @@ const MLP: Shape[] = BATCHES.flatMap((b) => [
   { rows: b, inputs: PIXELS, outputs: CLASSES }, { rows: b, inputs: PIXELS, outputs: HIDDEN },
   { rows: b, inputs: HIDDEN, outputs: CLASSES }, { rows: b, inputs: CLASSES, outputs: CLASSES },
 ]);
-/** Inputs across the 128-deep K panels, on both sides of the 10-output switch to transposed tiles. */
-const PANELS: Shape[] = [127, 128, 129, 257].flatMap((k) => [{ rows: 9, inputs: k, outputs: 10 }, { rows: 9, inputs: k, outputs: 11 }]);
+/**
+ * Inputs across the 128-deep K panels, on both sides of the 10-output switch to transposed tiles,
+ * and past the 1024 inputs denseForwardU8 packs in one pass.
+ */
+const PANELS: Shape[] = [127, 128, 129, 257, 1100].flatMap((k) => [{ rows: 9, inputs: k, outputs: 10 }, { rows: 9, inputs: k, outputs: 11 }]);
 /** Batches across the 128-row panels of the weight gradient. */
 const BATCH_PANELS: Shape[] = [127, 128, 129, 257].flatMap((r) => [{ rows: r, inputs: 17, outputs: 10 }, { rows: r, inputs: 33, outputs: 12 }]);
 
