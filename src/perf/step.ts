@@ -59,7 +59,8 @@ export function replayTrainingStep(runtime: Runtime, config: StepConfig): Replay
   }
   const arenaPlan: ArenaPlan = {
     params: [P], grads: [P], state1: [P], state2: [P], backup: [P],
-    x: [rows, inputs], labels: { dtype: 'i32', shape: [rows] },
+    labels: { dtype: 'i32', shape: [rows] }, correct: { dtype: 'i32', shape: [1] },
+    workspace: { dtype: 'u8', shape: [runtime.workspaceBytes] },
     trainPixels: { dtype: 'u8', shape: [pool, inputs] }, trainLabels: { dtype: 'u8', shape: [pool] },
     order: { dtype: 'i32', shape: [pool] },
   };
@@ -98,80 +99,72 @@ export function replayTrainingStep(runtime: Runtime, config: StepConfig): Replay
   const paramPtr = (e: number) => ptr('params') + F32 * e;
   const gradPtr = (e: number) => ptr('grads') + F32 * e;
 
-  // data: fit gathers the next batch of the shuffled order (random rows of the resident set).
-  calls.push({
-    kernel: 'gather_images', label: `x ← pixels[order] (u8→f32)  ${rows}×${inputs}`, phase: 'data',
-    flops: rows * inputs, bytes: rows * inputs * (1 + F32) + rows * F32,
-    run: () => {
-      batchIndex = (batchIndex + 1) % batches;
-      k.gather_images(ptr('x'), ptr('trainPixels'), ptr('order') + F32 * rows * batchIndex, rows, inputs, 1 / 255);
-    },
-  });
+  // data: fit takes the next batch of the shuffled order (random rows of the resident set); the
+  // first layer reads their pixels by index, so only the labels are gathered.
+  const batch = () => ptr('order') + F32 * rows * batchIndex;
   calls.push({
     kernel: 'gather_labels', label: `labels ← labels[order]  ${rows}`, phase: 'data', flops: 0, bytes: rows * (1 + 2 * F32),
-    run: () => k.gather_labels(ptr('labels'), ptr('trainLabels'), ptr('order') + F32 * rows * batchIndex, rows),
+    run: () => {
+      batchIndex = (batchIndex + 1) % batches;
+      k.gather_labels(ptr('labels'), ptr('trainLabels'), batch(), rows);
+    },
   });
 
-  // forward: z = a·W (NN), z += b, a' = ReLU(z) or softmax(z), all in place in act_l.
+  // forward: a' = ReLU(a·W + b) per hidden layer, logits z = a·W + b for the last; the first
+  // layer straight from the u8 pixels (scaled by 1/255 as it packs them).
   plan.forEach((p, l) => {
-    const input = l === 0 ? ptr('x') : ptr(`act${l - 1}`), out = ptr(`act${l}`);
-    const name = `L${l + 1}`;
-    calls.push(gemmCall(k, `${name} z = a·W`, 'forward', 0, 0, rows, p.outputs, p.inputs, input, paramPtr(p.weights), out));
-    const n = rows * p.outputs;
-    calls.push({
-      kernel: 'bias_forward', label: `${name} z += b  ${rows}×${p.outputs}`, phase: 'forward',
-      flops: n, bytes: F32 * (2 * n + p.outputs), footprint: F32 * (n + p.outputs),
-      run: () => k.bias_forward(out, out, paramPtr(p.bias), rows, p.outputs),
-    });
-    if (l < last) {
+    const out = ptr(`act${l}`), relu = l < last ? 1 : 0;
+    const name = `L${l + 1}`, what = relu ? 'a = ReLU(a·W + b)' : 'z = a·W + b';
+    const flops = 2 * rows * p.outputs * p.inputs;
+    if (l === 0) {
       calls.push({
-        kernel: 'relu_forward', label: `${name} a = ReLU(z)  ${rows}×${p.outputs}`, phase: 'forward',
-        flops: n, bytes: 2 * F32 * n, footprint: F32 * n, run: () => k.relu_forward(out, out, n),
+        kernel: 'dense_forward_u8', label: `${name} ${what}  u8 ${rows}×${p.outputs}×${p.inputs}`, phase: 'forward', flops,
+        bytes: rows * p.inputs + F32 * (p.inputs * p.outputs + p.outputs + rows * p.outputs),
+        run: () => k.dense_forward_u8(out, ptr('trainPixels'), batch(), paramPtr(p.weights), paramPtr(p.bias), rows, p.inputs, p.outputs, 1 / 255, relu, ptr('workspace')),
       });
     } else {
+      const input = ptr(`act${l - 1}`);
       calls.push({
-        kernel: 'softmax_forward', label: `${name} p = softmax(z)  ${rows}×${p.outputs}`, phase: 'forward',
-        flops: 3 * n, bytes: 2 * F32 * n, footprint: F32 * n, run: () => k.softmax_forward(out, out, rows, p.outputs),
+        kernel: 'dense_forward', label: `${name} ${what}  ${rows}×${p.outputs}×${p.inputs}`, phase: 'forward', flops,
+        bytes: F32 * (rows * p.inputs + p.inputs * p.outputs + p.outputs + rows * p.outputs),
+        run: () => k.dense_forward(out, input, paramPtr(p.weights), paramPtr(p.bias), rows, p.inputs, p.outputs, relu),
       });
     }
   });
 
-  const probs = ptr(`act${last}`);
+  // loss: softmax, mean cross-entropy, accuracy and δ_L = (p − onehot)/rows in one pass.
   calls.push({
-    kernel: 'crossentropy_loss', label: `loss = mean −ln p[label]  ${rows}`, phase: 'loss',
-    flops: rows, bytes: 2 * F32 * rows, run: () => { k.crossentropy_loss(probs, ptr('labels'), rows, classes); },
-  });
-  calls.push({
-    kernel: 'count_correct', label: `correct = Σ argmax p = label  ${rows}×${classes}`, phase: 'loss',
-    flops: rows * classes, bytes: F32 * (rows * classes + rows), stream: 'sum',
-    run: () => { k.count_correct(probs, ptr('labels'), rows, classes); },
+    kernel: 'softmax_crossentropy', label: `loss, correct, δ${last + 1} = (softmax(z) − onehot)/${rows}  ${rows}×${classes}`, phase: 'loss',
+    flops: 4 * rows * classes, bytes: F32 * (2 * rows * classes + rows),
+    run: () => { k.softmax_crossentropy(ptr(`delta${last}`), ptr(`act${last}`), ptr('labels'), rows, classes, 1 / rows, ptr('correct')); },
   });
 
-  // backward: δ_L = (p − onehot)/rows; per layer from the last: dW = aᵀ·δ (TN), db = Σ δ,
-  // and below the first layer's output δ_prev = δ·Wᵀ (NT) masked by ReLU′, in place.
-  calls.push({
-    kernel: 'softmax_crossentropy_backward', label: `δ${last + 1} = (p − onehot)/${rows}  ${rows}×${classes}`, phase: 'backward',
-    flops: rows * classes, bytes: F32 * (2 * rows * classes + rows),
-    run: () => k.softmax_crossentropy_backward(ptr(`delta${last}`), probs, ptr('labels'), rows, classes, 1 / rows),
-  });
+  // backward, per layer from the last: dW = aᵀ·δ (TN; the first layer's from the u8 pixels),
+  // db = Σ δ, and below the last layer δ_prev = (δ·Wᵀ) ⊙ [a > 0] in one call.
   for (let l = last; l >= 0; l--) {
     const p = plan[l]!;
     const name = `L${l + 1}`;
     const delta = ptr(`delta${l}`);
-    const input = l === 0 ? ptr('x') : ptr(`act${l - 1}`);
-    calls.push(gemmCall(k, `${name} dW = aᵀ·δ`, 'backward', 1, 0, p.inputs, p.outputs, rows, input, delta, gradPtr(p.weights)));
+    if (l === 0) {
+      calls.push({
+        kernel: 'dense_backward_weights_u8', label: `${name} dW = aᵀ·δ  u8 ${p.inputs}×${p.outputs}×${rows}`, phase: 'backward',
+        flops: 2 * p.inputs * p.outputs * rows, bytes: rows * p.inputs + F32 * (rows * p.outputs + p.inputs * p.outputs),
+        run: () => k.dense_backward_weights_u8(gradPtr(p.weights), ptr('trainPixels'), batch(), delta, rows, p.inputs, p.outputs, 1 / 255, ptr('workspace')),
+      });
+    } else {
+      calls.push(gemmCall(k, `${name} dW = aᵀ·δ`, 'backward', 1, 0, p.inputs, p.outputs, rows, ptr(`act${l - 1}`), delta, gradPtr(p.weights)));
+    }
     calls.push({
       kernel: 'bias_backward', label: `${name} db = Σ δ  ${rows}×${p.outputs}`, phase: 'backward',
       flops: rows * p.outputs, bytes: F32 * (rows * p.outputs + p.outputs), stream: 'sum',
       run: () => k.bias_backward(gradPtr(p.bias), delta, rows, p.outputs, 0),
     });
     if (l > 0) {
-      const previous = ptr(`delta${l - 1}`);
-      calls.push(gemmCall(k, `${name} δ_prev = δ·Wᵀ`, 'backward', 0, 1, rows, p.inputs, p.outputs, delta, paramPtr(p.weights), previous));
-      const n = rows * p.inputs;
+      const previous = ptr(`delta${l - 1}`), act = ptr(`act${l - 1}`);
       calls.push({
-        kernel: 'relu_backward', label: `L${l} δ ⊙= [z > 0]  ${rows}×${p.inputs}`, phase: 'backward',
-        flops: n, bytes: 3 * F32 * n, footprint: 2 * F32 * n, run: () => k.relu_backward(previous, previous, input, n),
+        kernel: 'dense_backward_input', label: `${name} δ_prev = (δ·Wᵀ) ⊙ [a > 0]  NT ${rows}×${p.inputs}×${p.outputs}`, phase: 'backward',
+        flops: 2 * rows * p.inputs * p.outputs, bytes: F32 * (rows * p.outputs + p.inputs * p.outputs + 2 * rows * p.inputs),
+        run: () => k.dense_backward_input(previous, delta, paramPtr(p.weights), act, rows, p.inputs, p.outputs),
       });
     }
   }
