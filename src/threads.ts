@@ -216,7 +216,18 @@ export class WorkerGroup {
     Atomics.store(bell, DONE, 0);
     Atomics.add(bell, GENERATION, 1);
     Atomics.notify(bell, GENERATION);
-    own();
+    try {
+      own();
+    } finally {
+      // Even if the caller's share threw, the workers finish theirs before the next call reuses
+      // the control block and the done count.
+      this.awaitWorkers();
+    }
+  }
+
+  /** Waits until every worker has counted itself done with the current call. */
+  private awaitWorkers(): void {
+    const bell = this.bell;
     const workers = this.threads - 1;
     let deadline = 0;
     for (let spins = 0, done; (done = Atomics.load(bell, DONE)) < workers; spins++) {
