@@ -59,7 +59,7 @@ export function replayTrainingStep(runtime: Runtime, config: StepConfig): Replay
   }
   const arenaPlan: ArenaPlan = {
     params: [P], grads: [P], state1: [P], state2: [P], backup: [P],
-    labels: { dtype: 'i32', shape: [rows] }, correct: { dtype: 'i32', shape: [1] },
+    x: [rows, inputs], labels: { dtype: 'i32', shape: [rows] }, correct: { dtype: 'i32', shape: [1] },
     workspace: { dtype: 'u8', shape: [runtime.workspaceBytes] },
     trainPixels: { dtype: 'u8', shape: [pool, inputs] }, trainLabels: { dtype: 'u8', shape: [pool] },
     order: { dtype: 'i32', shape: [pool] },
@@ -95,16 +95,22 @@ export function replayTrainingStep(runtime: Runtime, config: StepConfig): Replay
   const calls: KernelCall[] = [];
   const last = plan.length - 1;
   const batches = Math.floor(pool / rows);
-  let batchIndex = 0;
+  // The batch the calls use (`current`), and the next one the data call takes.
+  let current = 0, batchIndex = 0;
   const paramPtr = (e: number) => ptr('params') + F32 * e;
   const gradPtr = (e: number) => ptr('grads') + F32 * e;
 
   // data: fit takes the next batch of the shuffled order (random rows of the resident set); the
   // first layer reads their pixels by index, so only the labels are gathered.
-  const batch = () => ptr('order') + F32 * rows * batchIndex;
+  const batch = () => ptr('order') + F32 * rows * current;
+  // Network.fit keeps no f32 copy of a batch; x holds the first step's batch (batch 0) in f32,
+  // gathered once here and never by the timed calls, so the replay can be checked against
+  // Network.computeGradients(x, labels) on the same parameters (bench/profile.bench.ts).
+  k.gather_images(ptr('x'), ptr('trainPixels'), ptr('order'), rows, inputs, 1 / 255);
   calls.push({
     kernel: 'gather_labels', label: `labels ← labels[order]  ${rows}`, phase: 'data', flops: 0, bytes: rows * (1 + 2 * F32),
     run: () => {
+      current = batchIndex;
       batchIndex = (batchIndex + 1) % batches;
       k.gather_labels(ptr('labels'), ptr('trainLabels'), batch(), rows);
     },
