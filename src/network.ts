@@ -180,19 +180,25 @@ function isArrayLike(value: unknown): value is ArrayLike<number> {
   return ArrayBuffer.isView(value) || Array.isArray(value);
 }
 
-/** The arena buffers for a network of these widths holding `rows` rows and `trainCount` resident images. */
-function arenaPlan(layers: readonly number[], rows: number, trainCount: number | null, workspaceBytes: number): ArenaPlan {
+/**
+ * The arena buffers for a network of these widths holding `rows` rows of activations, `trainCount`
+ * resident images, and `xRows` rows of f32 inputs (only computeGradients and predict on a
+ * Float32Array use x; training and inference on pixels read the u8 rows). Evaluate and predict
+ * stage pixels INFERENCE_ROWS (at most `rows`) at a time.
+ */
+function arenaPlan(layers: readonly number[], rows: number, trainCount: number | null, workspaceBytes: number, xRows: number): ArenaPlan {
   const P = parameterCount(layers), inputs = layers[0]!;
+  const staging = Math.min(rows, INFERENCE_ROWS);
   const plan: ArenaPlan = {
     params: [P], grads: [P], state1: [P], state2: [P], backup: [P],
-    x: [rows, inputs],
+    x: [xRows, inputs],
     workspace: { dtype: 'u8', shape: [workspaceBytes] },
     correct: { dtype: 'i32', shape: [1] },
     labels: { dtype: 'i32', shape: [rows] },
-    classes: { dtype: 'i32', shape: [rows] },
-    stagingPixels: { dtype: 'u8', shape: [rows, inputs] },
-    stagingLabels: { dtype: 'u8', shape: [rows] },
-    stagingOrder: { dtype: 'i32', shape: [rows] },
+    classes: { dtype: 'i32', shape: [staging] },
+    stagingPixels: { dtype: 'u8', shape: [staging, inputs] },
+    stagingLabels: { dtype: 'u8', shape: [staging] },
+    stagingOrder: { dtype: 'i32', shape: [staging] },
   };
   for (let l = 1; l < layers.length; l++) {
     plan[`act${l - 1}`] = [rows, layers[l]!];
@@ -234,6 +240,8 @@ export class Network {
   private arena: Arena;
   /** Rows the activation buffers hold. */
   private capacity: number;
+  /** Rows of f32 inputs x holds (grows only for computeGradients on more rows). */
+  private xCapacity = INFERENCE_ROWS;
   /** The training set whose pixels are resident in the arena, if any. */
   private resident: Dataset | null = null;
   /** Byte offset of every buffer of the current arena, by name (the step reads dozens per call). */
@@ -253,7 +261,7 @@ export class Network {
     }
     this.parameterCount = offset;
     this.capacity = INFERENCE_ROWS;
-    this.arena = this.buildArena(INFERENCE_ROWS, null);
+    this.arena = this.buildArena(INFERENCE_ROWS, null, INFERENCE_ROWS);
     this.tensor('params').write(params);
   }
 
@@ -272,7 +280,7 @@ export class Network {
       throw new RangeError(`Network.create: layers ${describeLayers(layers)} hold ${P} parameters; parameters, gradients, optimizer state and backup need ${5 * 4 * P} bytes (${(5 * 4 * P / 2 ** 30).toFixed(2)} GiB), beyond WASM32's 4 GiB address space; nothing was allocated`);
     }
     try {
-      layoutPlan(runtime.arenaBase, arenaPlan(layers, INFERENCE_ROWS, null, runtime.workspaceBytes * runtime.threads));
+      layoutPlan(runtime.arenaBase, arenaPlan(layers, INFERENCE_ROWS, null, runtime.workspaceBytes * runtime.threads, INFERENCE_ROWS));
     } catch (err) {
       throw new RangeError(`Network.create: layers ${describeLayers(layers)}: ${(err as Error).message}`, { cause: err });
     }
@@ -336,11 +344,11 @@ export class Network {
 
   // ---- memory plan -------------------------------------------------------------------------
 
-  private buildArena(rows: number, train: Dataset | null): Arena {
-    const arena = this.runtime.createArena(arenaPlan(this.layers, rows, train?.count ?? null, this.runtime.workspaceBytes * this.runtime.threads));
+  private buildArena(rows: number, train: Dataset | null, xRows: number): Arena {
+    const arena = this.runtime.createArena(arenaPlan(this.layers, rows, train?.count ?? null, this.runtime.workspaceBytes * this.runtime.threads, xRows));
     this.offsets = Object.fromEntries(Object.entries(arena.tensors).map(([name, t]) => [name, t.offset]));
     const identity = arena.tensor('stagingOrder', 'i32').view();
-    for (let i = 0; i < rows; i++) identity[i] = i;
+    for (let i = 0; i < identity.length; i++) identity[i] = i;
     if (train) {
       arena.tensor('trainPixels', 'u8').write(train.pixels);
       arena.tensor('trainLabels', 'u8').write(train.labels);
@@ -348,17 +356,21 @@ export class Network {
     return arena;
   }
 
-  /** Re-plans the arena when it lacks rows or the training set; parameters and optimizer state move over. */
-  private ensureCapacity(rows: number, train: Dataset | null): void {
+  /**
+   * Re-plans the arena when it lacks rows, rows of f32 inputs (`xRows`) or the training set;
+   * parameters and optimizer state move over.
+   */
+  private ensureCapacity(rows: number, train: Dataset | null, xRows = 0): void {
     const keepTrain = train ?? this.resident;
-    if (rows <= this.capacity && keepTrain === this.resident) return;
+    if (rows <= this.capacity && xRows <= this.xCapacity && keepTrain === this.resident) return;
     const carried = ['params', 'state1', 'state2'].map((name) => [name, this.tensor(name).read()] as const);
-    const capacity = Math.max(rows, this.capacity);
-    const arena = this.buildArena(capacity, keepTrain);
+    const capacity = Math.max(rows, this.capacity), xCapacity = Math.max(xRows, this.xCapacity);
+    const arena = this.buildArena(capacity, keepTrain, xCapacity);
     for (const [name, values] of carried) arena.tensor(name, 'f32').write(values);
     this.arena.dispose();
     this.arena = arena;
     this.capacity = capacity;
+    this.xCapacity = xCapacity;
     this.resident = keepTrain;
   }
 
@@ -497,7 +509,7 @@ export class Network {
       throw new RangeError(`${fn}: inputs hold ${inputs.length} values, not a whole number ≥ 1 of rows of ${this.inputSize}`);
     }
     checkFinite(fn, 'inputs', inputs, this.inputSize);
-    this.ensureCapacity(rows, null);
+    this.ensureCapacity(rows, null, rows);
     this.tensor('x').write(inputs);
     return rows;
   }
@@ -599,7 +611,7 @@ export class Network {
     this.live('evaluate');
     this.checkDataset(data, 'data');
     const k = this.raw;
-    const chunk = this.capacity;
+    const chunk = Math.min(this.capacity, INFERENCE_ROWS);
     let lossSum = 0, correct = 0;
     for (let start = 0; start < data.count; start += chunk) {
       const rows = Math.min(chunk, data.count - start);
@@ -630,7 +642,7 @@ export class Network {
     const last = this.plan.length - 1;
     const probabilities = new Float32Array(count * this.classes);
     const classes = new Int32Array(count);
-    const chunk = this.capacity;
+    const chunk = Math.min(this.capacity, INFERENCE_ROWS);
     for (let start = 0; start < count; start += chunk) {
       const rows = Math.min(chunk, count - start);
       const slice = inputs.subarray(start * this.inputSize, (start + rows) * this.inputSize);

@@ -142,6 +142,22 @@ for (const variant of ['simd', 'scalar', 'simd, 2 threads'] as const) {
   });
 }
 
+describe('memory plan', () => {
+  it('training on pixels plans no f32 copy of the batch; x grows only for computeGradients', () => {
+    const data = subset(mnist.train, 0, 5000);
+    const net = Network.create(runtimes.simd, { layers: [784, 10, 10], init: 'uniform', seed: 1 });
+    net.fit(data, { optimizer: 'sgd', lr: 0.1, batchSize: 'full', iterations: 1 });
+    const f32Copy = 4 * data.count * 784;
+    assert.ok(net.memoryBytes < f32Copy, `${net.memoryBytes} bytes planned; an f32 copy of the batch alone is ${f32Copy}`);
+    const before = net.getParameters();
+    const x = Float32Array.from(data.pixels.subarray(0, 600 * 784), (p) => p / 255);
+    const { gradients } = net.computeGradients(x, data.labels.subarray(0, 600));
+    assert.equal(gradients.length, net.parameterCount);
+    assert.deepEqual(net.getParameters(), before, 're-planning for 600 rows of x keeps the parameters');
+    net.dispose();
+  });
+});
+
 describe('threads', () => {
   it('two threads train to the same weights, bit for bit, as one (mini-batch Adam and full-batch SGD)', () => {
     // Every split (rows of outputs, 16-column blocks of the first layer's gradient, 16-element
