@@ -212,7 +212,8 @@ function arenaPlan(layers: readonly number[], rows: number, trainCount: number |
   return plan;
 }
 
-function resolveOptimizer(options: FitOptions): Required<OptimizerConfig> {
+/** The optimizer and hyper-parameters `fit` will use, defaults filled in and checked (shared with the tfjs twin). */
+export function resolveOptimizer(options: Pick<FitOptions, 'optimizer' | 'lr'>): Required<OptimizerConfig> {
   const given = options.optimizer ?? 'sgd';
   if (typeof given !== 'string' && (given === null || typeof given !== 'object')) {
     throw new TypeError(`optimizer must be a name (${OPTIMIZERS.join(', ')}) or an object { name, lr, … }, got ${JSON.stringify(given)}`);

@@ -35,8 +35,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parameterCount } from '../checkpoint.js';
 import type { Dataset } from '../data/dataset.js';
 import { SimdnetError } from '../errors.js';
-import { ADAM_DEFAULTS } from '../kernels.js';
-import { OPTIMIZERS, type Evaluation, type Network, type OptimizerConfig, type OptimizerName, type Prediction } from '../network.js';
+import { resolveOptimizer, type Evaluation, type Network, type OptimizerConfig, type OptimizerName, type Prediction } from '../network.js';
 import { useTfjsBackend, type TfjsBackendInfo, type TfjsBackendName } from './backend.js';
 import { planSchedule, scheduleSteps, type Schedule } from './schedule.js';
 
@@ -99,23 +98,6 @@ export interface TwinFitResult {
 }
 
 type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
-
-/** Same defaults and checks as Network.fit's optimizer resolution. */
-function resolveOptimizer(options: TwinFitOptions): Required<OptimizerConfig> {
-  const given = options.optimizer ?? 'sgd';
-  const config: OptimizerConfig = typeof given === 'string' ? { name: given, lr: options.lr ?? (given === 'adam' ? 0.001 : 0.1) } : { ...given };
-  if (!OPTIMIZERS.includes(config.name)) throw new RangeError(`unknown optimizer ${JSON.stringify(config.name)}; use one of ${OPTIMIZERS.join(', ')}`);
-  if (!(typeof config.lr === 'number' && Number.isFinite(config.lr) && config.lr > 0)) throw new RangeError(`lr must be a finite number > 0, got ${JSON.stringify(config.lr)}`);
-  const resolved = {
-    name: config.name, lr: config.lr, momentum: config.momentum ?? 0.9,
-    beta1: config.beta1 ?? ADAM_DEFAULTS.beta1, beta2: config.beta2 ?? ADAM_DEFAULTS.beta2, epsilon: config.epsilon ?? ADAM_DEFAULTS.epsilon,
-  };
-  for (const name of ['momentum', 'beta1', 'beta2'] as const) {
-    if (!(resolved[name] >= 0 && resolved[name] < 1)) throw new RangeError(`${name} must be in [0, 1), got ${resolved[name]}`);
-  }
-  if (!(resolved.epsilon > 0 && Number.isFinite(resolved.epsilon))) throw new RangeError(`epsilon must be a finite number > 0, got ${resolved.epsilon}`);
-  return resolved;
-}
 
 function makeOptimizer(opt: Required<OptimizerConfig>): tf.Optimizer {
   switch (opt.name) {
