@@ -82,16 +82,7 @@ export interface ContenderResult {
   ofLimit?: number;
 }
 
-export interface KernelResult {
-  suite: string;
-  kernel: string;
-  tfjsOp: string;
-  name: string;
-  shape: string;
-  group?: string;
-  size?: number;
-  unit: RateUnit;
-  work: KernelCase['work'];
+export interface KernelResult extends Pick<KernelCase, 'suite' | 'kernel' | 'tfjsOp' | 'name' | 'shape' | 'group' | 'size' | 'unit' | 'work'> {
   limit: { bound: 'compute' | 'memory'; seconds: number; rate: number; unit: RateUnit; basis: string };
   contenders: ContenderResult[];
   /** simdnet's rate ÷ the contender's (> 1: simdnet is faster). */

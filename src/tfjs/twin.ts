@@ -35,7 +35,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parameterCount } from '../checkpoint.js';
 import type { Dataset } from '../data/dataset.js';
 import { SimdnetError } from '../errors.js';
-import { resolveOptimizer, type Evaluation, type Network, type OptimizerConfig, type OptimizerName, type Prediction } from '../network.js';
+import { resolveOptimizer, type Evaluation, type FitOptions, type Network, type OptimizerConfig, type Prediction } from '../network.js';
 import { useTfjsBackend, type TfjsBackendInfo, type TfjsBackendName } from './backend.js';
 import { planSchedule, scheduleSteps, type Schedule } from './schedule.js';
 
@@ -71,15 +71,8 @@ export interface TwinEpochInfo {
   milliseconds: number;
 }
 
-export interface TwinFitOptions {
-  optimizer?: OptimizerName | OptimizerConfig;
-  lr?: number;
-  batchSize?: number | 'full';
-  epochs?: number;
-  iterations?: number;
-  shuffle?: boolean;
-  /** Shuffle seed; defaults to the seed of the network the twin was made from. */
-  seed?: number;
+/** Network.fit's options (same meaning, same defaults), plus how tfjs is driven. */
+export interface TwinFitOptions extends Omit<FitOptions, 'onStep' | 'onEpoch'> {
   /** Default 'step'. */
   mode?: TwinFitMode;
   onStep?: (info: TwinStepInfo) => void;
