@@ -16,12 +16,14 @@ import { gemmNT, gemmTiledB, sgemm } from "./gemm";
 import {
   dense_backward_input, dense_backward_weights_u8, dense_forward, dense_forward_u8, dense_workspace_bytes, denseBackwardWeightsU8,
 } from "./dense";
+import { sparse_backward_weights_u8, sparse_forward_u8, sparseBackwardWeightsU8 } from "./sparse";
 import { softmaxCrossentropySum } from "./softmax";
 import { adam_update, momentum_update, sgd_update } from "./optim";
 
 // Kernel ids of the calls parallel_run splits (src/threads.ts mirrors them).
 const SGEMM = 1, DENSE_FORWARD = 2, DENSE_FORWARD_U8 = 3, DENSE_BACKWARD_WEIGHTS_U8 = 4;
 const DENSE_BACKWARD_INPUT = 5, SOFTMAX_CROSSENTROPY = 6, SGD_UPDATE = 7, MOMENTUM_UPDATE = 8, ADAM_UPDATE = 9;
+const SPARSE_FORWARD_U8 = 10, SPARSE_BACKWARD_WEIGHTS_U8 = 11;
 
 const ARGS: usize = 24;
 
@@ -102,6 +104,24 @@ export function parallel_run(control: usize, t: i32): void {
         : 0);
       break;
     }
+    case SPARSE_FORWARD_U8: {
+      const out = argP(control, 0), rows = argI(control, 6), outputs = argI(control, 7);
+      const r0 = splitPoint(rows, 1, t, T), r1 = splitPoint(rows, 1, t + 1, T);
+      if (r1 > r0) {
+        sparse_forward_u8(out + ((<usize>r0 * outputs) << 2), argP(control, 1), argP(control, 2), argP(control, 3) + (<usize>r0 << 2),
+          argP(control, 4), argP(control, 5), r1 - r0, outputs, argF(control, 8), argI(control, 9));
+      }
+      break;
+    }
+    case SPARSE_BACKWARD_WEIGHTS_U8: {
+      const inputs = argI(control, 6);
+      const c0 = splitPoint(inputs, 1, t, T), c1 = splitPoint(inputs, 1, t + 1, T);
+      if (c1 > c0) {
+        sparseBackwardWeightsU8(argP(control, 0), argP(control, 1), argP(control, 2), argP(control, 3), argP(control, 4), argI(control, 5), inputs,
+          argI(control, 7), argF(control, 8), argP(control, 9), c0, c1);
+      }
+      break;
+    }
     case SGD_UPDATE: {
       const n = argI(control, 2), i0 = splitPoint(n, 16, t, T), i1 = splitPoint(n, 16, t + 1, T), skip = <usize>i0 << 2;
       if (i1 > i0) sgd_update(argP(control, 0) + skip, argP(control, 1) + skip, i1 - i0, argF(control, 3));
@@ -164,6 +184,14 @@ function runWhole(control: usize, kernel: i32): void {
       break;
     case SOFTMAX_CROSSENTROPY:
       store<f64>(control + 128, softmaxCrossentropySum(argP(control, 0), argP(control, 1), argP(control, 2), argI(control, 3), argI(control, 4), argF(control, 5), control + 256));
+      break;
+    case SPARSE_FORWARD_U8:
+      sparse_forward_u8(argP(control, 0), argP(control, 1), argP(control, 2), argP(control, 3), argP(control, 4), argP(control, 5), argI(control, 6), argI(control, 7),
+        argF(control, 8), argI(control, 9));
+      break;
+    case SPARSE_BACKWARD_WEIGHTS_U8:
+      sparse_backward_weights_u8(argP(control, 0), argP(control, 1), argP(control, 2), argP(control, 3), argP(control, 4), argI(control, 5), argI(control, 6),
+        argI(control, 7), argF(control, 8), argP(control, 9));
       break;
     case SGD_UPDATE:
       sgd_update(argP(control, 0), argP(control, 1), argI(control, 2), argF(control, 3));

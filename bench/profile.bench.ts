@@ -1,9 +1,9 @@
 // Where one training step's time goes: `simdnet profile` (src/commands/profile.ts) for the two
 // end-to-end networks, each kernel call of the step timed alone and set against its roofline.
 // Validation: the replayed step (src/perf/step.ts) computes exactly — bit for bit — the gradients
-// Network.computeGradients computes for the same parameters and batch, so the profile times the
-// network's real calls and not an approximation of them.
-import { Network, type Runtime } from '../src/index.node.js';
+// a training step of Network.fit computes for the same parameters and batch, so the profile times
+// the network's real calls and not an approximation of them.
+import { Network, type Dataset, type Runtime } from '../src/index.node.js';
 import { profileStep, type ProfileReport } from '../src/commands/profile.js';
 import { replayTrainingStep } from '../src/perf/step.js';
 import { ValidationError } from './harness.js';
@@ -19,7 +19,7 @@ export async function runProfiles(options: { quick: boolean; log?: (line: string
   return out;
 }
 
-/** The replayed step's gradients equal Network.computeGradients's on the same parameters and batch. */
+/** The replayed step's gradients equal those of Network.fit's first step on the same parameters and batch. */
 export function validateProfiles(runtime: Runtime): string[] {
   return PROFILED.map((p) => {
     const step = replayTrainingStep(runtime, { ...p, poolImages: 4 * p.batch, seed: 3 });
@@ -27,15 +27,23 @@ export function validateProfiles(runtime: Runtime): string[] {
     try {
       step.arena.tensor('params', 'f32').write(net.getParameters());
       step.runStep();
-      const x = step.arena.tensor('x', 'f32').read() as Float32Array;
-      const labels = step.arena.tensor('labels', 'i32').read();
       const replayed = step.arena.tensor('grads', 'f32').read();
-      const { gradients } = net.computeGradients(x, labels);
+      // The replay's first batch as a training set of its own, in the replay's order: fit's first
+      // step (no shuffle, one batch) then computes its gradients from the same rows in the same order.
+      const order = step.arena.tensor('order', 'i32').view().subarray(0, p.batch);
+      const pixels = step.arena.tensor('trainPixels', 'u8').view(), labels = step.arena.tensor('trainLabels', 'u8').view();
+      const inputs = p.layers[0]!;
+      const batch: Dataset = {
+        count: p.batch, rows: 1, cols: inputs, labels: Uint8Array.from(order, (i) => labels[i]!),
+        pixels: new Uint8Array(p.batch * inputs).map((_, k) => pixels[order[Math.floor(k / inputs)]! * inputs + (k % inputs)]!),
+      };
+      net.fit(batch, { batchSize: p.batch, iterations: 1, shuffle: false, optimizer: 'sgd', lr: 0.1 });
+      const gradients = net.getGradients();
       const differ = gradients.findIndex((g, i) => !Object.is(g, replayed[i]));
       if (differ >= 0) {
-        throw new ValidationError(`profile ${p.layers.join('-')} batch ${p.batch}: the replayed step's gradient ${differ} is ${replayed[differ]}, Network.computeGradients gives ${gradients[differ]}: perf/step.ts no longer replays network.ts`);
+        throw new ValidationError(`profile ${p.layers.join('-')} batch ${p.batch}: the replayed step's gradient ${differ} is ${replayed[differ]}, Network.fit's step gives ${gradients[differ]}: perf/step.ts no longer replays network.ts`);
       }
-      return `${p.layers.join('-')} batch ${p.batch} ${p.optimizer}: the replayed step's ${gradients.length} gradients equal Network.computeGradients bit for bit`;
+      return `${p.layers.join('-')} batch ${p.batch} ${p.optimizer}: the replayed step's ${gradients.length} gradients equal Network.fit's bit for bit`;
     } finally {
       step.dispose(); net.dispose();
     }

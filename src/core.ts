@@ -6,10 +6,11 @@ export { Runtime, simdSupported, resolveVariant, compileBytes, type LoadOptions,
 export { Arena, Tensor, formatShape, WASM32_MAX_BYTES, type ArenaPlan, type ArenaOptions, type DType, type TensorSpec } from './arena.js';
 export { Kernels, ADAM_DEFAULTS, type GemmOptions, type AdamOptions, type ScalarOption } from './kernels.js';
 export {
-  Network, OPTIMIZERS, INITIALIZERS, type NetworkOptions, type FitOptions, type FitResult, type OptimizerConfig,
+  Network, OPTIMIZERS, INITIALIZERS, PIXEL_FORMATS, type PixelFormat, type NetworkOptions, type FitOptions, type FitResult, type OptimizerConfig,
   type OptimizerName, type Initializer, type StepInfo, type EpochInfo, type Evaluation, type Prediction,
 } from './network.js';
 export { encodeCheckpoint, decodeCheckpoint, parameterCount, CHECKPOINT_VERSION, type Checkpoint } from './checkpoint.js';
 export { SimdnetError, type SimdnetErrorCode } from './errors.js';
 export { parseIdx, parseImages, parseLabels, type IdxImages, type IdxLabels } from './data/idx.js';
 export { makeDataset, subset, type Dataset } from './data/dataset.js';
+export { countNonzero, packSparseRows, SPARSE_MAX_DENSITY } from './data/sparse.js';

@@ -6,6 +6,7 @@
 import type { KernelExports } from './abi.js';
 import type { ParallelKernels } from './threads.js';
 import { Tensor, formatShape, type Arena, type DType } from './arena.js';
+import { SPARSE_MAX_WIDTH } from './data/sparse.js';
 
 export interface ScalarOption {
   /** Run the scalar twin instead of the variant's kernel (the in-module oracle). */
@@ -197,6 +198,89 @@ export class Kernels {
     const scale = this.finite(fn, 'scale', options.scale ?? 1 / 255);
     (options.scalar ? this.raw.dense_backward_weights_u8_scalar : this.par.dense_backward_weights_u8)(
       dweights.offset, pixels.offset, indices.offset, dout.offset, rows, inputs, outputs, scale, ws.offset);
+    return dweights;
+  }
+
+  /** Bytes of workspace sparseBackwardWeightsU8 needs for a weight gradient of inputs×outputs (0 when outputs is a multiple of 4). */
+  sparseWorkspaceBytes(inputs: number, outputs: number): number {
+    for (const [name, v] of [['inputs', inputs], ['outputs', outputs]] as const) {
+      if (!Number.isInteger(v) || v < 1 || v > SPARSE_MAX_WIDTH) throw new RangeError(`sparseWorkspaceBytes: ${name} must be an integer in [1, ${SPARSE_MAX_WIDTH}], got ${v}`);
+    }
+    return this.raw.sparse_workspace_bytes(inputs, outputs);
+  }
+
+  /**
+   * Sparse rows (see data/sparse.ts) for kernels that read rows of `width` columns: starts of rank
+   * 1 with at least two offsets, each within entries and none below the one before; every entry's
+   * column below `width` and increasing within its row. Returns the number of rows.
+   */
+  private sparseRows(fn: string, starts: Tensor, entries: Tensor, width: number): number {
+    this.tensor(fn, 'starts', starts, 'i32', 1); this.tensor(fn, 'entries', entries, 'i32', 1);
+    const offsets = starts.view() as Int32Array, signed = entries.view() as Int32Array;
+    const packed = new Uint32Array(signed.buffer, signed.byteOffset, signed.length);
+    if (offsets.length < 2) throw new RangeError(`${fn}: starts ${formatShape(starts.shape)} must hold rows + 1 ≥ 2 offsets`);
+    for (let r = 0; r + 1 < offsets.length; r++) {
+      const first = offsets[r]!, end = offsets[r + 1]!;
+      if (first < 0 || end < first || end > packed.length) {
+        throw new RangeError(`${fn}: row ${r} spans entries [${first}, ${end}), not a range within entries ${formatShape(entries.shape)} after the previous row`);
+      }
+      for (let e = first, previous = -1; e < end; e++) {
+        const column = packed[e]! >>> 8;
+        if (column >= width || column <= previous) {
+          throw new RangeError(`${fn}: entries[${e}] (row ${r}) has column ${column}; columns must increase within a row and stay below ${width}`);
+        }
+        previous = column;
+      }
+    }
+    return offsets.length - 1;
+  }
+
+  /**
+   * out = (scale·X[indices])·weights + bias, then ReLU when `relu`, X given as sparse rows
+   * (starts, entries; see data/sparse.ts) of weights' input width (scale defaults to 1/255).
+   * out must not overlap the inputs.
+   */
+  sparseForwardU8(out: Tensor<'f32'>, starts: Tensor<'i32'>, entries: Tensor<'i32'>, indices: Tensor<'i32'>, weights: Tensor<'f32'>, bias: Tensor<'f32'>,
+    options: ScalarOption & { relu?: boolean; scale?: number } = {}): Tensor<'f32'> {
+    const fn = 'sparseForwardU8';
+    this.tensor(fn, 'out', out, 'f32', 2); this.tensor(fn, 'indices', indices, 'i32', 1); this.tensor(fn, 'weights', weights, 'f32', 2);
+    const [rows, outputs] = [out.shape[0]!, out.shape[1]!];
+    const inputs = weights.shape[0]!;
+    this.denseParameters(fn, weights, bias, inputs, outputs, `out ${formatShape(out.shape)}`);
+    const count = this.sparseRows(fn, starts, entries, inputs);
+    if (indices.length !== rows) throw new RangeError(`${fn}: indices ${formatShape(indices.shape)} must have one entry per row of out ${formatShape(out.shape)}`);
+    this.indicesInRange(fn, 'indices', indices, count, 'sparse row');
+    for (const [t, name] of [[starts, 'starts'], [entries, 'entries'], [indices, 'indices'], [weights, 'weights'], [bias, 'bias']] as const) this.disjoint(fn, out, 'out', t, name);
+    const scale = this.finite(fn, 'scale', options.scale ?? 1 / 255);
+    (options.scalar ? this.raw.sparse_forward_u8_scalar : this.par.sparse_forward_u8)(
+      out.offset, starts.offset, entries.offset, indices.offset, weights.offset, bias.offset, rows, outputs, scale, +(options.relu ?? false));
+    return out;
+  }
+
+  /**
+   * dweights = (scale·X[indices])ᵀ·dout with X given as sparse rows of dweights' input width: the
+   * first layer's weight gradient (scale defaults to 1/255). The workspace needs
+   * sparseWorkspaceBytes(inputs, outputs) bytes.
+   */
+  sparseBackwardWeightsU8(dweights: Tensor<'f32'>, starts: Tensor<'i32'>, entries: Tensor<'i32'>, indices: Tensor<'i32'>, dout: Tensor<'f32'>,
+    workspace: Tensor, options: ScalarOption & { scale?: number } = {}): Tensor<'f32'> {
+    const fn = 'sparseBackwardWeightsU8';
+    this.tensor(fn, 'dweights', dweights, 'f32', 2); this.tensor(fn, 'indices', indices, 'i32', 1); this.tensor(fn, 'dout', dout, 'f32', 2);
+    if (!(workspace instanceof Tensor)) throw new TypeError(`${fn}: workspace must be a Tensor, got ${workspace === null ? 'null' : typeof workspace}`);
+    const ws = this.tensor(fn, 'workspace', workspace, workspace.dtype);
+    const [rows, outputs] = [dout.shape[0]!, dout.shape[1]!];
+    const inputs = dweights.shape[0]!;
+    if (dweights.shape[1] !== outputs) throw new RangeError(`${fn}: dweights ${formatShape(dweights.shape)} must have ${outputs} columns, one per column of dout ${formatShape(dout.shape)}`);
+    const count = this.sparseRows(fn, starts, entries, inputs);
+    if (indices.length !== rows) throw new RangeError(`${fn}: indices ${formatShape(indices.shape)} must have one entry per row of dout ${formatShape(dout.shape)}`);
+    this.indicesInRange(fn, 'indices', indices, count, 'sparse row');
+    const needed = this.sparseWorkspaceBytes(inputs, outputs);
+    if (ws.byteLength < needed) throw new RangeError(`${fn}: workspace ${describe(ws)} holds ${ws.byteLength} bytes but dweights ${formatShape(dweights.shape)} needs ${needed}`);
+    for (const [t, name] of [[starts, 'starts'], [entries, 'entries'], [indices, 'indices'], [dout, 'dout'], [ws, 'workspace']] as const) this.disjoint(fn, dweights, 'dweights', t, name);
+    for (const [t, name] of [[starts, 'starts'], [entries, 'entries'], [indices, 'indices'], [dout, 'dout']] as const) this.disjoint(fn, ws, 'workspace', t, name);
+    const scale = this.finite(fn, 'scale', options.scale ?? 1 / 255);
+    (options.scalar ? this.raw.sparse_backward_weights_u8_scalar : this.par.sparse_backward_weights_u8)(
+      dweights.offset, starts.offset, entries.offset, indices.offset, dout.offset, rows, inputs, outputs, scale, ws.offset);
     return dweights;
   }
 

@@ -9,14 +9,18 @@
 // what they can: bias and ReLU into the forward GEMM's tile epilogue (dense_forward), the mask
 // [a > 0] into the input-gradient GEMM (dense_backward_input), and softmax, loss, accuracy and δ_L
 // into one pass (softmax_crossentropy). The first layer reads its input straight from the u8
-// pixels by row index (dense_forward_u8, dense_backward_weights_u8): training, evaluate and
-// predict on pixels never build an f32 copy of the batch; x holds f32 inputs only when the caller
-// gives them (computeGradients, predict on a Float32Array).
+// pixels by row index: training, evaluate and predict on pixels never build an f32 copy of the
+// batch; x holds f32 inputs only when the caller gives them (computeGradients, predict on a
+// Float32Array). The resident training set is held as sparse rows, its non-zero bytes only
+// (sparse_forward_u8, sparse_backward_weights_u8), when few enough of its bytes are non-zero (81 %
+// of MNIST's are zero); otherwise, and for evaluate and predict, as dense rows (dense_forward_u8,
+// dense_backward_weights_u8). Both give the same sums in exact arithmetic.
 import type { KernelExports } from './abi.js';
 import type { ParallelKernels } from './threads.js';
 import { layoutPlan, WASM32_MAX_BYTES, type Arena, type ArenaPlan, type Tensor } from './arena.js';
 import { decodeCheckpoint, encodeCheckpoint, parameterCount } from './checkpoint.js';
 import type { Dataset } from './data/dataset.js';
+import { countNonzero, packSparseRows, SPARSE_MAX_DENSITY, SPARSE_MAX_WIDTH } from './data/sparse.js';
 import { SimdnetError } from './errors.js';
 import { ADAM_DEFAULTS } from './kernels.js';
 import { Rng } from './rng.js';
@@ -26,6 +30,8 @@ export type Initializer = 'uniform' | 'he';
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
 export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
 export const INITIALIZERS: readonly Initializer[] = ['uniform', 'he'];
+export type PixelFormat = 'auto' | 'dense' | 'sparse';
+export const PIXEL_FORMATS: readonly PixelFormat[] = ['auto', 'dense', 'sparse'];
 
 export interface NetworkOptions {
   /** Widths from input to output, e.g. [784, 128, 10]: at least two, each an integer ≥ 1. */
@@ -82,6 +88,13 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Shuffle seed; defaults to the network's seed. */
   seed?: number;
+  /**
+   * How the training set's pixels are held while training: `sparse`, only the non-zero bytes (the
+   * first layer then works in proportion to them), or `dense`. Default `auto`: sparse when at most
+   * 30 % of the bytes are non-zero (MNIST: 19 %). Both train the same model: the sums differ only
+   * in rounding order.
+   */
+  pixelFormat?: PixelFormat;
   onStep?: (info: StepInfo) => void;
   onEpoch?: (info: EpochInfo) => void;
 }
@@ -118,6 +131,16 @@ const INFERENCE_ROWS = 512;
  * of them and still well below where float32 logits overflow to Inf and NaN.
  */
 export const MAX_PARAMETER = 1e15;
+
+/** The training set held in the arena: as dense rows of pixels, or as `entries` non-zero bytes in sparse rows. */
+interface Resident {
+  data: Dataset;
+  sparse: boolean;
+  entries: number;
+}
+
+/** Where the first layer reads its u8 rows (byte offsets): `indices` picks rows of dense pixels or of sparse rows. */
+type PixelRows = { indices: number } & ({ pixels: number } | { starts: number; entries: number });
 
 interface Layer {
   inputs: number;
@@ -181,12 +204,13 @@ function isArrayLike(value: unknown): value is ArrayLike<number> {
 }
 
 /**
- * The arena buffers for a network of these widths holding `rows` rows of activations, `trainCount`
- * resident images, and `xRows` rows of f32 inputs (only computeGradients and predict on a
- * Float32Array use x; training and inference on pixels read the u8 rows). Evaluate and predict
- * stage pixels INFERENCE_ROWS (at most `rows`) at a time.
+ * The arena buffers for a network of these widths holding `rows` rows of activations, the
+ * training set (dense or sparse), and `xRows` rows of f32 inputs (only computeGradients and
+ * predict on a Float32Array use x; training and inference on pixels read the u8 rows). Evaluate
+ * and predict stage pixels INFERENCE_ROWS (at most `rows`) at a time. `sparseWorkspaceBytes` is
+ * what sparse_backward_weights_u8 needs for the first layer.
  */
-function arenaPlan(layers: readonly number[], rows: number, trainCount: number | null, workspaceBytes: number, xRows: number): ArenaPlan {
+function arenaPlan(layers: readonly number[], rows: number, train: Resident | null, workspaceBytes: number, sparseWorkspaceBytes: number, xRows: number): ArenaPlan {
   const P = parameterCount(layers), inputs = layers[0]!;
   const staging = Math.min(rows, INFERENCE_ROWS);
   const plan: ArenaPlan = {
@@ -204,10 +228,17 @@ function arenaPlan(layers: readonly number[], rows: number, trainCount: number |
     plan[`act${l - 1}`] = [rows, layers[l]!];
     plan[`delta${l - 1}`] = [rows, layers[l]!];
   }
-  if (trainCount !== null) {
-    plan.trainPixels = { dtype: 'u8', shape: [trainCount, inputs] };
-    plan.trainLabels = { dtype: 'u8', shape: [trainCount] };
-    plan.order = { dtype: 'i32', shape: [trainCount] };
+  if (train !== null) {
+    const count = train.data.count;
+    if (train.sparse) {
+      plan.trainStarts = { dtype: 'i32', shape: [count + 1] };
+      plan.trainEntries = { dtype: 'i32', shape: [Math.max(1, train.entries)] };
+      plan.sparseWorkspace = { dtype: 'u8', shape: [Math.max(16, sparseWorkspaceBytes)] };
+    } else {
+      plan.trainPixels = { dtype: 'u8', shape: [count, inputs] };
+    }
+    plan.trainLabels = { dtype: 'u8', shape: [count] };
+    plan.order = { dtype: 'i32', shape: [count] };
   }
   return plan;
 }
@@ -243,8 +274,8 @@ export class Network {
   private capacity: number;
   /** Rows of f32 inputs x holds (grows only for computeGradients on more rows). */
   private xCapacity = INFERENCE_ROWS;
-  /** The training set whose pixels are resident in the arena, if any. */
-  private resident: Dataset | null = null;
+  /** The training set resident in the arena, if any. */
+  private resident: Resident | null = null;
   /** Byte offset of every buffer of the current arena, by name (the step reads dozens per call). */
   private offsets: Record<string, number> = {};
   /** Optimizer whose state the state regions hold, and its step count. */
@@ -281,7 +312,7 @@ export class Network {
       throw new RangeError(`Network.create: layers ${describeLayers(layers)} hold ${P} parameters; parameters, gradients, optimizer state and backup need ${5 * 4 * P} bytes (${(5 * 4 * P / 2 ** 30).toFixed(2)} GiB), beyond WASM32's 4 GiB address space; nothing was allocated`);
     }
     try {
-      layoutPlan(runtime.arenaBase, arenaPlan(layers, INFERENCE_ROWS, null, runtime.workspaceBytes * runtime.threads, INFERENCE_ROWS));
+      layoutPlan(runtime.arenaBase, arenaPlan(layers, INFERENCE_ROWS, null, runtime.workspaceBytes * runtime.threads, 0, INFERENCE_ROWS));
     } catch (err) {
       throw new RangeError(`Network.create: layers ${describeLayers(layers)}: ${(err as Error).message}`, { cause: err });
     }
@@ -345,14 +376,20 @@ export class Network {
 
   // ---- memory plan -------------------------------------------------------------------------
 
-  private buildArena(rows: number, train: Dataset | null, xRows: number): Arena {
-    const arena = this.runtime.createArena(arenaPlan(this.layers, rows, train?.count ?? null, this.runtime.workspaceBytes * this.runtime.threads, xRows));
+  private buildArena(rows: number, train: Resident | null, xRows: number): Arena {
+    const sparseWorkspaceBytes = train?.sparse ? this.runtime.sparseWorkspaceBytes(this.inputSize, this.layers[1]!) : 0;
+    const arena = this.runtime.createArena(arenaPlan(this.layers, rows, train, this.runtime.workspaceBytes * this.runtime.threads, sparseWorkspaceBytes, xRows));
     this.offsets = Object.fromEntries(Object.entries(arena.tensors).map(([name, t]) => [name, t.offset]));
     const identity = arena.tensor('stagingOrder', 'i32').view();
     for (let i = 0; i < identity.length; i++) identity[i] = i;
     if (train) {
-      arena.tensor('trainPixels', 'u8').write(train.pixels);
-      arena.tensor('trainLabels', 'u8').write(train.labels);
+      if (train.sparse) {
+        const entries = arena.tensor('trainEntries', 'i32').view();
+        packSparseRows(train.data.pixels, this.inputSize, arena.tensor('trainStarts', 'i32').view(), entries.subarray(0, train.entries));
+      } else {
+        arena.tensor('trainPixels', 'u8').write(train.data.pixels);
+      }
+      arena.tensor('trainLabels', 'u8').write(train.data.labels);
     }
     return arena;
   }
@@ -361,7 +398,7 @@ export class Network {
    * Re-plans the arena when it lacks rows, rows of f32 inputs (`xRows`) or the training set;
    * parameters and optimizer state move over.
    */
-  private ensureCapacity(rows: number, train: Dataset | null, xRows = 0): void {
+  private ensureCapacity(rows: number, train: Resident | null, xRows = 0): void {
     const keepTrain = train ?? this.resident;
     if (rows <= this.capacity && xRows <= this.xCapacity && keepTrain === this.resident) return;
     const carried = ['params', 'state1', 'state2'].map((name) => [name, this.tensor(name).read()] as const);
@@ -385,6 +422,21 @@ export class Network {
     if (t === undefined) throw new Error(`internal: arena has no ${name}`);
     this.arena.exports; // throws after dispose()
     return t;
+  }
+
+  /**
+   * How `train` is to be held for training in `format`: the current resident itself when it
+   * already fits (so nothing is re-planned), else counted afresh.
+   */
+  private residentFor(train: Dataset, format: PixelFormat): Resident {
+    const current = this.resident;
+    if (current?.data === train && (format === 'auto' || current.sparse === (format === 'sparse'))) return current;
+    if (format === 'sparse' && this.inputSize > SPARSE_MAX_WIDTH) {
+      throw new RangeError(`fit: pixelFormat 'sparse' addresses at most ${SPARSE_MAX_WIDTH} inputs, but the network ${describeLayers(this.layers)} takes ${this.inputSize}`);
+    }
+    const entries = countNonzero(train.pixels);
+    const sparse = format === 'sparse' || (format === 'auto' && this.inputSize <= SPARSE_MAX_WIDTH && entries <= SPARSE_MAX_DENSITY * train.pixels.length);
+    return { data: train, sparse, entries };
   }
 
   private checkDataset(data: Dataset, what: string): void {
@@ -424,18 +476,19 @@ export class Network {
   private gradPtr(element: number): number { return this.ptr('grads') + 4 * element; }
 
   /**
-   * Forward pass over `rows` rows of input: u8 pixel rows pixels[indices[r]] scaled by 1/255
+   * Forward pass over `rows` rows of input: u8 rows picked by `input.indices` and scaled by 1/255
    * (`input` given), or the f32 rows of x. Leaves each hidden layer's ReLU output in act_l and the
    * output layer's logits in the last act buffer.
    */
-  private forward(rows: number, input?: { pixels: number; indices: number }): void {
+  private forward(rows: number, input?: PixelRows): void {
     const k = this.par;
     const last = this.plan.length - 1;
     this.plan.forEach((p, l) => {
       const out = this.ptr(`act${l}`), relu = l < last ? 1 : 0;
       const W = this.paramPtr(p.weights), b = this.paramPtr(p.bias);
       if (l === 0 && input) {
-        k.dense_forward_u8(out, input.pixels, input.indices, W, b, rows, p.inputs, p.outputs, 1 / 255, relu, this.ptr('workspace'));
+        if ('starts' in input) k.sparse_forward_u8(out, input.starts, input.entries, input.indices, W, b, rows, p.outputs, 1 / 255, relu);
+        else k.dense_forward_u8(out, input.pixels, input.indices, W, b, rows, p.inputs, p.outputs, 1 / 255, relu, this.ptr('workspace'));
       } else {
         k.dense_forward(out, l === 0 ? this.ptr('x') : this.ptr(`act${l - 1}`), W, b, rows, p.inputs, p.outputs, relu);
       }
@@ -453,13 +506,14 @@ export class Network {
   }
 
   /** Gradients of the mean cross-entropy of `rows` rows into grads, from δ_L and the forward's activations; `input` as for forward. */
-  private backward(rows: number, input?: { pixels: number; indices: number }): void {
+  private backward(rows: number, input?: PixelRows): void {
     const k = this.raw, par = this.par;
     for (let l = this.plan.length - 1; l >= 0; l--) {
       const p = this.plan[l]!;
       const delta = this.ptr(`delta${l}`);
       if (l === 0 && input) {
-        par.dense_backward_weights_u8(this.gradPtr(p.weights), input.pixels, input.indices, delta, rows, p.inputs, p.outputs, 1 / 255, this.ptr('workspace'));
+        if ('starts' in input) par.sparse_backward_weights_u8(this.gradPtr(p.weights), input.starts, input.entries, input.indices, delta, rows, p.inputs, p.outputs, 1 / 255, this.ptr('sparseWorkspace'));
+        else par.dense_backward_weights_u8(this.gradPtr(p.weights), input.pixels, input.indices, delta, rows, p.inputs, p.outputs, 1 / 255, this.ptr('workspace'));
       } else {
         par.sgemm(1, 0, p.inputs, p.outputs, rows, l === 0 ? this.ptr('x') : this.ptr(`act${l - 1}`), delta, this.gradPtr(p.weights), 0);
       }
@@ -525,6 +579,8 @@ export class Network {
       if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`fit: ${name} must be a function, got ${describeValue(options[name])}`);
     }
     if (options.shuffle !== undefined && typeof options.shuffle !== 'boolean') throw new TypeError(`fit: shuffle must be a boolean, got ${describeValue(options.shuffle)}`);
+    const format = options.pixelFormat ?? 'auto';
+    if (!PIXEL_FORMATS.includes(format)) throw new RangeError(`fit: unknown pixelFormat ${JSON.stringify(format)}; use one of ${PIXEL_FORMATS.join(', ')}`);
     const opt = resolveOptimizer(options);
     const batch = options.batchSize === 'full' ? train.count : positiveInteger('batchSize', options.batchSize ?? 32, train.count);
     if (options.epochs !== undefined && options.iterations !== undefined) throw new RangeError('give epochs or iterations, not both');
@@ -535,8 +591,9 @@ export class Network {
     const shuffle = options.shuffle ?? batch < train.count;
     const rng = new Rng(options.seed ?? this.seed);
 
-    this.ensureCapacity(batch, train);
+    this.ensureCapacity(batch, this.residentFor(train, format));
     const k = this.raw;
+    const sparse = this.resident!.sparse;
     const order = this.tensor('order').view() as Int32Array;
     for (let i = 0; i < train.count; i++) order[i] = i;
     const P = this.parameterCount;
@@ -557,7 +614,10 @@ export class Network {
       }
       const start = positionInEpoch * batch;
       const rows = Math.min(batch, train.count - start);
-      const input = { pixels: this.ptr('trainPixels'), indices: this.ptr('order') + 4 * start };
+      const indices = this.ptr('order') + 4 * start;
+      const input: PixelRows = sparse
+        ? { starts: this.ptr('trainStarts'), entries: this.ptr('trainEntries'), indices }
+        : { pixels: this.ptr('trainPixels'), indices };
       k.gather_labels(this.ptr('labels'), this.ptr('trainLabels'), input.indices, rows);
       this.forward(rows, input);
       const { loss, correct } = this.outputLayer(rows);

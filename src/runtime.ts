@@ -125,26 +125,33 @@ export class Runtime {
   readonly controlBytes: number;
   /** The workers of a threaded runtime (started with its first arena). */
   private readonly workers: WorkerGroup | null;
+  /** An instance over a one-page memory, for the module's size queries. */
+  private readonly probe: KernelExports;
 
   /** threads > 1 needs the threads build (its memory is shared) and a way to start workers. */
   constructor(readonly module: WebAssembly.Module, readonly threads = 1, startWorker?: StartWorker, minSplitWork = MIN_SPLIT_WORK) {
     if (threads > 1 && startWorker === undefined) throw new RangeError(`threads: ${threads} needs a way to start workers`);
     this.workers = threads > 1 ? new WorkerGroup(threads, module, startWorker!, minSplitWork) : null;
     const memory = new WebAssembly.Memory(threads > 1 ? { initial: 1, maximum: 1, shared: true } : { initial: 1 });
-    let probe: KernelExports;
     try {
-      probe = this.instantiate(memory);
+      this.probe = this.instantiate(memory);
     } catch (err) {
       if (!(err instanceof WebAssembly.LinkError)) throw err;
       throw new TypeError(threads > 1
         ? `threads: ${threads} needs the threads build (shared memory), and this module is not it: ${err.message}`
         : `this module imports shared memory (the threads build); load it with threads > 1: ${err.message}`);
     }
+    const probe = this.probe;
     this.variant = probe.simd_build() ? 'simd' : 'scalar';
     if (threads > 1 && this.variant !== 'simd') throw new TypeError(`threads: ${threads} needs a SIMD build, got the '${this.variant}' build`);
     this.arenaBase = probe.arena_base();
     this.workspaceBytes = probe.dense_workspace_bytes();
     this.controlBytes = probe.parallel_control_bytes();
+  }
+
+  /** Bytes of workspace sparse_backward_weights_u8 needs for a weight gradient of inputs×outputs (one for all threads: each sums its own columns). */
+  sparseWorkspaceBytes(inputs: number, outputs: number): number {
+    return this.probe.sparse_workspace_bytes(inputs, outputs);
   }
 
   /**

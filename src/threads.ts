@@ -21,6 +21,8 @@ const SPLIT = {
   dense_forward_u8: { id: 3, args: 'pppppiiifip' },
   dense_backward_weights_u8: { id: 4, args: 'ppppiiifp' },
   dense_backward_input: { id: 5, args: 'ppppiii' },
+  sparse_forward_u8: { id: 10, args: 'ppppppiifi' },
+  sparse_backward_weights_u8: { id: 11, args: 'pppppiiifp' },
   softmax_crossentropy: { id: 6, args: 'pppiifp' },
   sgd_update: { id: 7, args: 'ppif' },
   momentum_update: { id: 8, args: 'pppiff' },
@@ -120,6 +122,9 @@ function work(name: ParallelKernelName, a: readonly number[]): number {
     case 'dense_forward_u8': return a[5]! * a[6]! * a[7]!;
     case 'dense_backward_weights_u8': return a[4]! * a[5]! * a[6]!;
     case 'dense_backward_input': return a[4]! * a[5]! * a[6]!;
+    // The sparse kernels' work is rows·outputs per non-zero input, and a row has tens of them.
+    case 'sparse_forward_u8': return 64 * a[6]! * a[7]!;
+    case 'sparse_backward_weights_u8': return 64 * a[5]! * a[7]!;
     case 'softmax_crossentropy': return 16 * a[3]! * a[4]!; // an exp, a log share and a few divisions per element
     case 'sgd_update': return a[2]!;
     case 'momentum_update': return 2 * a[3]!;

@@ -1,11 +1,14 @@
 // One training step of Network.fit (network.ts), replayed kernel by kernel on raw exports so
 // each call can be timed on its own: the same calls, in the same order, with the same shapes,
 // pointers-into-one-arena and in-place aliasing as fit → forward → loss → backward → update.
-// Data are random (He-scaled weights, u8 pixels, labels in range); timing does not depend on them.
+// Data are random: He-scaled weights, labels in range, and u8 pixels that are zero as often as
+// MNIST's (81 %), so the first layer takes the path, sparse or dense, that fit takes for MNIST,
+// at the same cost (the sparse kernels' time follows the number of non-zero bytes).
 import type { KernelExports } from '../abi.js';
 import type { Arena, ArenaPlan } from '../arena.js';
 import { ADAM_DEFAULTS } from '../kernels.js';
 import type { OptimizerName } from '../network.js';
+import { countNonzero, packSparseRows, SPARSE_MAX_DENSITY } from '../data/sparse.js';
 import { Rng } from '../rng.js';
 import type { Runtime } from '../runtime.js';
 import type { Work } from './limits.js';
@@ -18,6 +21,8 @@ export interface StepConfig {
   lr?: number;
   /** Images the batch is gathered from in shuffled order, as fit gathers from the resident training set. Default 60000. */
   poolImages?: number;
+  /** Fraction of the pixels that are non-zero (default MNIST's, 0.19); fit holds them as sparse rows at or below 0.3. */
+  pixelDensity?: number;
   seed?: number;
 }
 
@@ -44,6 +49,8 @@ export interface ReplayedStep {
 }
 
 const F32 = 4;
+/** The fraction of MNIST's training pixels that are not zero. */
+const MNIST_DENSITY = 0.19;
 
 /** Builds the arena and the call list of one training step of `config`. */
 export function replayTrainingStep(runtime: Runtime, config: StepConfig): ReplayedStep {
@@ -59,23 +66,34 @@ export function replayTrainingStep(runtime: Runtime, config: StepConfig): Replay
   }
   const arenaPlan: ArenaPlan = {
     params: [P], grads: [P], state1: [P], state2: [P], backup: [P],
-    x: [rows, inputs], labels: { dtype: 'i32', shape: [rows] }, correct: { dtype: 'i32', shape: [1] },
+    labels: { dtype: 'i32', shape: [rows] }, correct: { dtype: 'i32', shape: [1] },
     workspace: { dtype: 'u8', shape: [runtime.workspaceBytes] },
     trainPixels: { dtype: 'u8', shape: [pool, inputs] }, trainLabels: { dtype: 'u8', shape: [pool] },
     order: { dtype: 'i32', shape: [pool] },
   };
   plan.forEach((p, l) => { arenaPlan[`act${l}`] = [rows, p.outputs]; arenaPlan[`delta${l}`] = [rows, p.outputs]; });
-  const arena = runtime.createArena(arenaPlan);
   const rng = new Rng(config.seed ?? 0);
+  // The pixels first, to plan their sparse rows as fit would (trainPixels stays: x is gathered from it).
+  const density = config.pixelDensity ?? MNIST_DENSITY;
+  const pixelValues = new Uint8Array(pool * inputs);
+  for (let i = 0; i < pixelValues.length; i++) pixelValues[i] = rng.next() < density ? 1 + ((rng.next() * 255) | 0) : 0;
+  const nonzero = countNonzero(pixelValues);
+  const sparse = nonzero <= SPARSE_MAX_DENSITY * pixelValues.length;
+  if (sparse) {
+    arenaPlan.trainStarts = { dtype: 'i32', shape: [pool + 1] };
+    arenaPlan.trainEntries = { dtype: 'i32', shape: [Math.max(1, nonzero)] };
+    arenaPlan.sparseWorkspace = { dtype: 'u8', shape: [Math.max(16, runtime.sparseWorkspaceBytes(inputs, plan[0]!.outputs))] };
+  }
+  const arena = runtime.createArena(arenaPlan);
   const ptr = (name: string) => arena.tensors[name]!.offset;
+  arena.tensor('trainPixels', 'u8').write(pixelValues);
+  if (sparse) packSparseRows(pixelValues, inputs, arena.tensor('trainStarts', 'i32').view(), arena.tensor('trainEntries', 'i32').view().subarray(0, nonzero));
 
   const params = arena.tensor('params', 'f32').view();
   for (const p of plan) {
     const std = Math.sqrt(2 / p.inputs);
     for (let i = 0; i < p.inputs * p.outputs; i++) params[p.weights + i] = rng.normal() * std;
   }
-  const pixels = arena.tensor('trainPixels', 'u8').view();
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (rng.next() * 256) | 0;
   const labels = arena.tensor('trainLabels', 'u8').view();
   for (let i = 0; i < labels.length; i++) labels[i] = (rng.next() * classes) | 0;
   const order = arena.tensor('order', 'i32').view();
@@ -103,10 +121,6 @@ export function replayTrainingStep(runtime: Runtime, config: StepConfig): Replay
   // data: fit takes the next batch of the shuffled order (random rows of the resident set); the
   // first layer reads their pixels by index, so only the labels are gathered.
   const batch = () => ptr('order') + F32 * rows * current;
-  // Network.fit keeps no f32 copy of a batch; x holds the first step's batch (batch 0) in f32,
-  // gathered once here and never by the timed calls, so the replay can be checked against
-  // Network.computeGradients(x, labels) on the same parameters (bench/profile.bench.ts).
-  k.gather_images(ptr('x'), ptr('trainPixels'), ptr('order'), rows, inputs, 1 / 255);
   calls.push({
     kernel: 'gather_labels', label: `labels ← labels[order]  ${rows}`, phase: 'data', flops: 0, bytes: rows * (1 + 2 * F32),
     run: () => {
@@ -117,12 +131,20 @@ export function replayTrainingStep(runtime: Runtime, config: StepConfig): Replay
   });
 
   // forward: a' = ReLU(a·W + b) per hidden layer, logits z = a·W + b for the last; the first
-  // layer straight from the u8 pixels (scaled by 1/255 as it packs them).
+  // layer straight from the u8 pixels (scaled by 1/255 as it reads them), or from their sparse
+  // rows, whose FLOPs and bytes count the non-zero pixels only.
+  const nonzeroPerBatch = rows * inputs * (nonzero / pixelValues.length);
   plan.forEach((p, l) => {
     const out = ptr(`act${l}`), relu = l < last ? 1 : 0;
     const name = `L${l + 1}`, what = relu ? 'a = ReLU(a·W + b)' : 'z = a·W + b';
     const flops = 2 * rows * p.outputs * p.inputs;
-    if (l === 0) {
+    if (l === 0 && sparse) {
+      calls.push({
+        kernel: 'sparse_forward_u8', label: `${name} ${what}  sparse u8 ${rows}×${p.outputs}×${p.inputs}`, phase: 'forward', flops: 2 * nonzeroPerBatch * p.outputs,
+        bytes: F32 * (nonzeroPerBatch + rows + p.inputs * p.outputs + p.outputs + rows * p.outputs),
+        run: () => k.sparse_forward_u8(out, ptr('trainStarts'), ptr('trainEntries'), batch(), paramPtr(p.weights), paramPtr(p.bias), rows, p.outputs, 1 / 255, relu),
+      });
+    } else if (l === 0) {
       calls.push({
         kernel: 'dense_forward_u8', label: `${name} ${what}  u8 ${rows}×${p.outputs}×${p.inputs}`, phase: 'forward', flops,
         bytes: rows * p.inputs + F32 * (p.inputs * p.outputs + p.outputs + rows * p.outputs),
@@ -151,7 +173,13 @@ export function replayTrainingStep(runtime: Runtime, config: StepConfig): Replay
     const p = plan[l]!;
     const name = `L${l + 1}`;
     const delta = ptr(`delta${l}`);
-    if (l === 0) {
+    if (l === 0 && sparse) {
+      calls.push({
+        kernel: 'sparse_backward_weights_u8', label: `${name} dW = aᵀ·δ  sparse u8 ${p.inputs}×${p.outputs}×${rows}`, phase: 'backward',
+        flops: 2 * nonzeroPerBatch * p.outputs, bytes: F32 * (nonzeroPerBatch + rows + rows * p.outputs + p.inputs * p.outputs),
+        run: () => k.sparse_backward_weights_u8(gradPtr(p.weights), ptr('trainStarts'), ptr('trainEntries'), batch(), delta, rows, p.inputs, p.outputs, 1 / 255, ptr('sparseWorkspace')),
+      });
+    } else if (l === 0) {
       calls.push({
         kernel: 'dense_backward_weights_u8', label: `${name} dW = aᵀ·δ  u8 ${p.inputs}×${p.outputs}×${rows}`, phase: 'backward',
         flops: 2 * p.inputs * p.outputs * rows, bytes: rows * p.inputs + F32 * (rows * p.outputs + p.inputs * p.outputs),

@@ -84,6 +84,30 @@ export class Buffer<T> {
   }
 }
 
+// The sparse rows of `count` rows of `inputs` pixels (as src/data/sparse.ts builds them):
+// starts (count + 1 offsets) and entries ((column << 8) | byte per non-zero byte).
+export class SparseRows {
+  starts: Buffer<i32>;
+  entries: Buffer<u32>;
+  constructor(pixels: Buffer<u8>, count: i32, inputs: i32) {
+    let nonzero = 0;
+    for (let i = 0; i < count * inputs; i++) if (pixels[i] != 0) nonzero++;
+    this.starts = new Buffer<i32>(count + 1);
+    this.entries = new Buffer<u32>(max(nonzero, 1));
+    let at = 0;
+    for (let r = 0; r < count; r++) {
+      this.starts[r] = at;
+      for (let c = 0; c < inputs; c++) {
+        const byte = pixels[r * inputs + c];
+        if (byte != 0) this.entries[at++] = (<u32>c << 8) | byte;
+      }
+    }
+    this.starts[count] = at;
+  }
+
+  free(): void { this.starts.free(); this.entries.free(); }
+}
+
 export function fillUniform(buf: Buffer<f32>, lo: f64, hi: f64): Buffer<f32> {
   for (let i = 0; i < buf.length; i++) buf[i] = uniform(lo, hi);
   return buf;

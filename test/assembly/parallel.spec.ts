@@ -3,15 +3,17 @@
 // as the whole call does), nothing else, and, for softmax_crossentropy, partial loss sums and
 // counts that add up to the whole. Shapes go around the share alignments (8 rows for the NN/TN
 // GEMM and the u8 forward, 4 for dense_forward, 2 for NT, 16 inputs for the u8 weight gradient,
-// 16 elements for the updates). In the scalar build thread 0 runs the whole call.
+// 16 elements for the updates; any row or column for the sparse kernels). In the scalar build thread
+// 0 runs the whole call.
 import { parallel_control_bytes, parallel_run } from "../../assembly/parallel";
 import { sgemm } from "../../assembly/gemm";
 import {
   dense_backward_input, dense_backward_weights_u8, dense_forward, dense_forward_u8, dense_workspace_bytes,
 } from "../../assembly/dense";
+import { sparse_backward_weights_u8, sparse_forward_u8, sparse_workspace_bytes } from "../../assembly/sparse";
 import { softmax_crossentropy } from "../../assembly/softmax";
 import { adam_update, momentum_update, sgd_update } from "../../assembly/optim";
-import { below, Buffer, fail, fillNaN, fillUniform, nextU32, seed } from "./helpers";
+import { below, Buffer, fail, fillNaN, fillUniform, nextU32, seed, SparseRows } from "./helpers";
 
 const THREADS: i32[] = [2, 3, 5];
 
@@ -150,6 +152,40 @@ describe("parallel_run", () => {
           got.free(); call.free();
         }
         pixels.free(); indices.free(); dout.free(); ws.free(); want.free();
+      }
+    }
+  });
+
+  test("sparse_forward_u8 split by rows, sparse_backward_weights_u8 by columns (one shared workspace)", () => {
+    seed(88);
+    const pool = 17;
+    const ins: i32[] = [1, 3, 16, 33, 100];
+    const outs: i32[] = [1, 4, 10, 17];
+    for (let a = 0; a < ROWS.length; a++) {
+      for (let b = 0; b < outs.length; b++) {
+        const rows = ROWS[a], outputs = outs[b], inputs = ins[(a + b) % ins.length];
+        const pixels = new Buffer<u8>(pool * inputs);
+        for (let i = 0; i < pool * inputs; i++) pixels[i] = below(3) == 0 ? <u8>(nextU32() >>> 24) : 0;
+        const sparse = new SparseRows(pixels, pool, inputs), indices = randomIndices(rows, pool);
+        const W = fillUniform(new Buffer<f32>(inputs * outputs), -1, 1), bias = fillUniform(new Buffer<f32>(outputs), -1, 1);
+        const dout = fillUniform(new Buffer<f32>(rows * outputs), -1, 1);
+        const ws = new Buffer<u8>(sparse_workspace_bytes(inputs, outputs));
+        const f = fillNaN(new Buffer<f32>(rows * outputs)), dW = fillNaN(new Buffer<f32>(inputs * outputs));
+        sparse_forward_u8(f.ptr, sparse.starts.ptr, sparse.entries.ptr, indices.ptr, W.ptr, bias.ptr, rows, outputs, 1.0 / 255, 1);
+        sparse_backward_weights_u8(dW.ptr, sparse.starts.ptr, sparse.entries.ptr, indices.ptr, dout.ptr, rows, inputs, outputs, 1.0 / 255, ws.ptr);
+        for (let k = 0; k < THREADS.length; k++) {
+          const T = THREADS[k];
+          const f2 = fillNaN(new Buffer<f32>(rows * outputs)), dW2 = fillNaN(new Buffer<f32>(inputs * outputs));
+          const c1 = new Call(10).p(f2.ptr).p(sparse.starts.ptr).p(sparse.entries.ptr).p(indices.ptr).p(W.ptr).p(bias.ptr).i(rows).i(outputs).f(1.0 / 255).i(1);
+          c1.run(T);
+          same(f2, f, label("sparse_forward_u8", T, rows, inputs, outputs));
+          const c2 = new Call(11).p(dW2.ptr).p(sparse.starts.ptr).p(sparse.entries.ptr).p(indices.ptr).p(dout.ptr).i(rows).i(inputs).i(outputs).f(1.0 / 255).p(ws.ptr);
+          c2.run(T);
+          same(dW2, dW, label("sparse_backward_weights_u8", T, rows, inputs, outputs));
+          f2.free(); dW2.free(); c1.free(); c2.free();
+        }
+        if (!ws.guardsIntact()) fail(label("sparse_backward_weights_u8 wrote outside its workspace", 5, rows, inputs, outputs));
+        pixels.free(); sparse.free(); indices.free(); W.free(); bias.free(); dout.free(); ws.free(); f.free(); dW.free();
       }
     }
   });

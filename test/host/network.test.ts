@@ -158,10 +158,51 @@ describe('memory plan', () => {
   });
 });
 
+describe('pixel formats', () => {
+  // The same training with the training set held as sparse rows (the non-zero bytes) or dense
+  // rows: each first-layer sum is the same f32 sum in another order, so the weights agree to
+  // rounding; `auto` picks sparse for MNIST (19 % non-zero) and dense for images without zeros.
+  const options = { optimizer: 'sgd', lr: 0.1, batchSize: 32, epochs: 1 } as const;
+  const train = (runtime: Runtime, data: Dataset, pixelFormat: 'auto' | 'dense' | 'sparse') => {
+    const net = Network.create(runtime, { layers: [784, 24, 10], seed: 8 });
+    net.fit(data, { ...options, pixelFormat });
+    const result = { params: net.getParameters(), memoryBytes: net.memoryBytes, accuracy: net.evaluate(subset(mnist.test, 0, 2000)).accuracy };
+    net.dispose();
+    return result;
+  };
+
+  for (const variant of ['simd', 'scalar', 'simd, 2 threads'] as const) {
+    it(`${variant}: MNIST trains from sparse rows under auto, to the weights dense rows give up to rounding`, () => {
+      const data = subset(mnist.train, 0, 2000);
+      const auto = train(runtimes[variant], data, 'auto'), sparse = train(runtimes[variant], data, 'sparse'), dense = train(runtimes[variant], data, 'dense');
+      assert.deepEqual(auto.params, sparse.params, 'auto trains exactly as sparse');
+      assert.ok(sparse.memoryBytes < dense.memoryBytes, `sparse rows take less memory: ${sparse.memoryBytes} vs ${dense.memoryBytes} bytes`);
+      const diff = maxAbsDiff(sparse.params, dense.params);
+      assert.ok(diff <= 1e-5, `max |sparse − dense| over the weights after ${2000 / 32} steps: ${diff}`);
+      assert.ok(Math.abs(sparse.accuracy - dense.accuracy) <= 0.002, `test accuracy ${sparse.accuracy} (sparse) vs ${dense.accuracy} (dense)`);
+    });
+  }
+
+  it('images without zero bytes stay dense under auto', () => {
+    const rng = new Rng(3);
+    const count = 300;
+    const data: Dataset = { count, rows: 28, cols: 28, pixels: new Uint8Array(count * 784).map(() => 1 + Math.floor(rng.next() * 255)), labels: new Uint8Array(count).map(() => Math.floor(rng.next() * 10)) };
+    const auto = train(runtimes.simd, data, 'auto'), dense = train(runtimes.simd, data, 'dense');
+    assert.deepEqual(auto.params, dense.params);
+    assert.equal(auto.memoryBytes, dense.memoryBytes);
+  });
+
+  it('an unknown pixelFormat is refused before anything is planned', () => {
+    const net = Network.create(runtimes.simd, { layers: [784, 10, 10] });
+    assert.throws(() => net.fit(subset(mnist.train, 0, 100), { pixelFormat: 'csr' as never }), /unknown pixelFormat "csr"; use one of auto, dense, sparse/);
+    net.dispose();
+  });
+});
+
 describe('threads', () => {
   it('two threads train to the same weights, bit for bit, as one (mini-batch Adam and full-batch SGD)', () => {
-    // Every split (rows of outputs, 16-column blocks of the first layer's gradient, 16-element
-    // blocks of the update) computes each element exactly as one thread does.
+    // Every split (rows of outputs, columns of the first layer's gradient from sparse rows,
+    // 16-element blocks of the update) computes each element exactly as one thread does.
     const data = subset(mnist.train, 0, 1000);
     for (const [layers, options] of [
       [[784, 24, 10], { optimizer: 'adam', lr: 0.002, batchSize: 50, epochs: 1 }],

@@ -32,18 +32,18 @@ describe('profile flags', () => {
 });
 
 describe('profileStep', () => {
-  it('replays network.ts\'s kernel sequence for 784-16-10 with momentum', async () => {
+  it('replays network.ts\'s kernel sequence for 784-16-10 with momentum (MNIST-like pixels: the sparse first layer)', async () => {
     const r = await profileStep({ layers: [784, 16, 10], batch: 8, optimizer: 'momentum', steps: 5, variant: 'simd' });
     assert.deepEqual(r.calls.map((c) => `${c.phase}:${c.kernel}`), [
       'data:gather_labels',
-      'forward:dense_forward_u8', 'forward:dense_forward',
+      'forward:sparse_forward_u8', 'forward:dense_forward',
       'loss:softmax_crossentropy',
       'backward:sgemm', 'backward:bias_backward', 'backward:dense_backward_input',
-      'backward:dense_backward_weights_u8', 'backward:bias_backward',
+      'backward:sparse_backward_weights_u8', 'backward:bias_backward',
       'update:momentum_update',
     ]);
-    const shapes = r.calls.filter((c) => /sgemm|dense_/.test(c.kernel)).map((c) => c.label.split('  ')[1]);
-    assert.deepEqual(shapes, ['u8 8×16×784', '8×10×16', 'TN 16×10×8', 'NT 8×16×10', 'u8 784×16×8']);
+    const shapes = r.calls.filter((c) => /sgemm|dense_|sparse_/.test(c.kernel)).map((c) => c.label.split('  ')[1]);
+    assert.deepEqual(shapes, ['sparse u8 8×16×784', '8×10×16', 'TN 16×10×8', 'NT 8×16×10', 'sparse u8 784×16×8']);
     assert.equal(r.parameters, 784 * 16 + 16 + 16 * 10 + 10);
     for (const c of r.calls) {
       assert.ok(c.seconds > 0 && c.calls >= 5, `${c.label}: ${c.calls} calls`);

@@ -1,0 +1,223 @@
+// The first dense layer from sparse u8 rows: images stored as their non-zero bytes only.
+//   sparse_forward_u8           out = act((scale · X[indices])·W + bias), X given as sparse rows;
+//   sparse_backward_weights_u8  dW = (scale · X[indices])ᵀ·dout, the first layer's weight gradient.
+// MNIST digits are about 81 % zero bytes: reading a row's ~150 non-zero bytes instead of its 784
+// does a fifth of the multiply-adds and moves a fifth of the pixels, and a zero pixel contributes
+// exactly +0 to a sum of finite products, so the results are bit for bit those of the dense
+// kernels' scalar twins (dense_forward_u8_scalar, dense_backward_weights_u8_scalar), which sum in
+// the same order, for finite weights and gradients.
+//
+// Sparse rows (built by the host, src/data/sparse.ts), for `count` rows of `inputs` bytes:
+//   starts   i32[count + 1]  row r's entries are entries[starts[r] … starts[r + 1]);
+//   entries  u32[…]          (column << 8) | byte for every non-zero byte, columns increasing.
+// Conventions: see gemm.ts. Weights are inputs×outputs row-major and bias has `outputs` elements
+// (as dense.ts); indices are i32 row numbers < count (the host checks them); every kernel
+// overwrites its output, which must not overlap its inputs. Each output element is one f32 sum in
+// order of increasing column (forward) or of increasing r (weight gradient), the same in the SIMD
+// kernels and their scalar twins, so the two agree exactly, and so do any splits of the rows
+// (forward) or columns (weight gradient) over threads (parallel.ts).
+
+// Bytes of workspace sparse_backward_weights_u8 needs: when outputs is not a multiple of 4 it
+// sums into rows padded to whole f32x4 (aligned read-modify-writes that never touch a neighbouring
+// row, so threads owning other columns are safe) and copies them out at the end; otherwise it
+// sums into dW directly.
+export function sparse_workspace_bytes(inputs: i32, outputs: i32): i32 {
+  return outputs & 3 ? (inputs * paddedWidth(outputs)) << 2 : 0;
+}
+
+// @ts-ignore: decorator
+@inline function paddedWidth(outputs: i32): i32 {
+  return (outputs + 3) & ~3;
+}
+
+// out (rows×outputs) = act(Σ over row indices[r]'s entries of (f32(byte) · scale) · W[column, :]
+// + bias), act = ReLU when relu ≠ 0. SIMD: blocks of up to 16 outputs in registers, four f32x4
+// whose last one is shifted left to end at the row's last output when outputs is not a multiple
+// of 4 (the overlapped lanes compute the same sums twice and store the same values), so no read
+// passes W's last element; fewer than 4 outputs run the scalar twin.
+export function sparse_forward_u8(
+  out: usize, starts: usize, entries: usize, indices: usize, weights: usize, bias: usize,
+  rows: i32, outputs: i32, scale: f32, relu: i32,
+): void {
+  if (!ASC_FEATURE_SIMD || outputs < 4) {
+    sparse_forward_u8_scalar(out, starts, entries, indices, weights, bias, rows, outputs, scale, relu);
+    return;
+  }
+  const wRow = <usize>outputs << 2;
+  for (let r = 0; r < rows; r++) {
+    const row = <usize>load<i32>(indices + (<usize>r << 2)) << 2;
+    const first = entries + (<usize>load<i32>(starts + row) << 2), end = entries + (<usize>load<i32>(starts + row, 4) << 2);
+    const o = out + <usize>r * wRow;
+    for (let j = 0; j < outputs; j += 16) {
+      const vectors = min(4, (outputs - j + 3) >> 2);
+      if (vectors == 4) forwardBlock(4, o, first, end, weights, wRow, bias, j, outputs, scale, relu);
+      else if (vectors == 3) forwardBlock(3, o, first, end, weights, wRow, bias, j, outputs, scale, relu);
+      else if (vectors == 2) forwardBlock(2, o, first, end, weights, wRow, bias, j, outputs, scale, relu);
+      else forwardBlock(1, o, first, end, weights, wRow, bias, j, outputs, scale, relu);
+    }
+  }
+}
+
+// One row's outputs j … j + 4·vectors (the last vector shifted to end at `outputs`); `vectors` is
+// a constant at every call, so the unused accumulators fold away.
+// @ts-ignore: decorator
+@inline function forwardBlock(
+  vectors: i32, o: usize, first: usize, end: usize, weights: usize, wRow: usize, bias: usize,
+  j: i32, outputs: i32, scale: f32, relu: i32,
+): void {
+  const at0 = <usize>min(j, outputs - 4) << 2, at1 = <usize>min(j + 4, outputs - 4) << 2;
+  const at2 = <usize>min(j + 8, outputs - 4) << 2, at3 = <usize>min(j + 12, outputs - 4) << 2;
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+  for (let e = first; e < end; e += 4) {
+    const entry = load<u32>(e);
+    const x = f32x4.splat(<f32>(entry & 255) * scale);
+    const w = weights + <usize>(entry >> 8) * wRow;
+    acc0 = f32x4.add(acc0, f32x4.mul(x, v128.load(w + at0)));
+    if (vectors > 1) acc1 = f32x4.add(acc1, f32x4.mul(x, v128.load(w + at1)));
+    if (vectors > 2) acc2 = f32x4.add(acc2, f32x4.mul(x, v128.load(w + at2)));
+    if (vectors > 3) acc3 = f32x4.add(acc3, f32x4.mul(x, v128.load(w + at3)));
+  }
+  finishOutputs(o + at0, acc0, bias + at0, relu);
+  if (vectors > 1) finishOutputs(o + at1, acc1, bias + at1, relu);
+  if (vectors > 2) finishOutputs(o + at2, acc2, bias + at2, relu);
+  if (vectors > 3) finishOutputs(o + at3, acc3, bias + at3, relu);
+}
+
+// @ts-ignore: decorator
+@inline function finishOutputs(o: usize, acc: v128, bias: usize, relu: i32): void {
+  let v = f32x4.add(acc, v128.load(bias));
+  if (relu) v = f32x4.max(v, f32x4.splat(0));
+  v128.store(o, v);
+}
+
+// Scalar twin of sparse_forward_u8 (same contract): one sum per output, entries in order.
+export function sparse_forward_u8_scalar(
+  out: usize, starts: usize, entries: usize, indices: usize, weights: usize, bias: usize,
+  rows: i32, outputs: i32, scale: f32, relu: i32,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const row = <usize>load<i32>(indices + (<usize>r << 2)) << 2;
+    const first = <usize>load<i32>(starts + row), end = <usize>load<i32>(starts + row, 4);
+    for (let j = 0; j < outputs; j++) {
+      let acc: f32 = 0;
+      for (let e = first; e < end; e++) {
+        const entry = load<u32>(entries + (e << 2));
+        acc += (<f32>(entry & 255) * scale) * load<f32>(weights + ((<usize>(entry >> 8) * outputs + j) << 2));
+      }
+      const v = acc + load<f32>(bias + (<usize>j << 2));
+      store<f32>(out + ((<usize>r * outputs + j) << 2), relu ? Mathf.max(v, 0) : v);
+    }
+  }
+}
+
+// dweights (inputs×outputs) = Σ_r (f32(byte) · scale) · dout[r, :] over the entries of row
+// indices[r], each element summed in order of increasing r; zero where no row has the column.
+// `workspace` holds sparse_workspace_bytes(inputs, outputs) bytes (unused when that is 0) and
+// must not overlap the other arguments.
+export function sparse_backward_weights_u8(
+  dweights: usize, starts: usize, entries: usize, indices: usize, dout: usize,
+  rows: i32, inputs: i32, outputs: i32, scale: f32, workspace: usize,
+): void {
+  if (ASC_FEATURE_SIMD) sparseBackwardWeightsU8(dweights, starts, entries, indices, dout, rows, inputs, outputs, scale, workspace, 0, inputs);
+  else sparse_backward_weights_u8_scalar(dweights, starts, entries, indices, dout, rows, inputs, outputs, scale, workspace);
+}
+
+// Columns [c0, c1) of sparse_backward_weights_u8 (rows c0 … c1 − 1 of dweights and of the
+// workspace): a thread's share. Each row's entries in the range are found by binary search, then
+// each adds x · dout[r, :] into its column's row, dout's row held in registers 16 outputs at a
+// time (a partial last vector is loaded with zeros beyond `outputs`, so the padding stays zero).
+export function sparseBackwardWeightsU8(
+  dweights: usize, starts: usize, entries: usize, indices: usize, dout: usize,
+  rows: i32, inputs: i32, outputs: i32, scale: f32, workspace: usize, c0: i32, c1: i32,
+): void {
+  const padded = outputs & 3 ? paddedWidth(outputs) : outputs;
+  const sums = outputs & 3 ? workspace : dweights;
+  const sumRow = <usize>padded << 2;
+  memory.fill(sums + <usize>c0 * sumRow, 0, <usize>(c1 - c0) * sumRow);
+  const whole = c0 == 0 && c1 == inputs;
+  const low = <u32>c0 << 8, high = <u32>c1 << 8;
+  for (let r = 0; r < rows; r++) {
+    const row = <usize>load<i32>(indices + (<usize>r << 2)) << 2;
+    let first = entries + (<usize>load<i32>(starts + row) << 2), end = entries + (<usize>load<i32>(starts + row, 4) << 2);
+    if (!whole) {
+      first = lowerBound(first, end, low);
+      end = lowerBound(first, end, high);
+    }
+    const d = dout + ((<usize>r * outputs) << 2);
+    for (let j = 0; j < outputs; j += 16) {
+      const left = outputs - j;
+      if (left >= 16) backwardBlock(4, 0, sums, sumRow, first, end, d, j, scale);
+      else if (left > 12) backwardBlock(4, left & 3, sums, sumRow, first, end, d, j, scale);
+      else if (left > 8) backwardBlock(3, left & 3, sums, sumRow, first, end, d, j, scale);
+      else if (left > 4) backwardBlock(2, left & 3, sums, sumRow, first, end, d, j, scale);
+      else backwardBlock(1, left & 3, sums, sumRow, first, end, d, j, scale);
+    }
+  }
+  if (sums == dweights) return;
+  const outRow = <usize>outputs << 2;
+  for (let c = c0; c < c1; c++) memory.copy(dweights + <usize>c * outRow, sums + <usize>c * sumRow, outRow);
+}
+
+// The first entry in [first, end) whose column is ≥ key >> 8 (entries are sorted by column).
+function lowerBound(first: usize, end: usize, key: u32): usize {
+  let lo = first, hi = end;
+  while (lo < hi) {
+    const mid = lo + (((hi - lo) >> 3) << 2);
+    if (load<u32>(mid) < key) lo = mid + 4;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// Adds x · dout[r, j … j + 4·vectors) into each entry's column row of `sums`; the last vector
+// holds `partial` (1 to 3) outputs and zeros when partial ≠ 0. `vectors` and `partial` are
+// constants at every call.
+// @ts-ignore: decorator
+@inline function backwardBlock(
+  vectors: i32, partial: i32, sums: usize, sumRow: usize, first: usize, end: usize, d: usize, j: i32, scale: f32,
+): void {
+  const dj = d + (<usize>j << 2);
+  const d0 = vectors == 1 && partial ? loadPartialZero(dj, partial) : v128.load(dj);
+  const d1 = vectors < 2 ? d0 : vectors == 2 && partial ? loadPartialZero(dj + 16, partial) : v128.load(dj + 16);
+  const d2 = vectors < 3 ? d0 : vectors == 3 && partial ? loadPartialZero(dj + 32, partial) : v128.load(dj + 32);
+  const d3 = vectors < 4 ? d0 : partial ? loadPartialZero(dj + 48, partial) : v128.load(dj + 48);
+  const column = sums + (<usize>j << 2);
+  for (let e = first; e < end; e += 4) {
+    const entry = load<u32>(e);
+    const x = f32x4.splat(<f32>(entry & 255) * scale);
+    const s = column + <usize>(entry >> 8) * sumRow;
+    v128.store(s, f32x4.add(v128.load(s), f32x4.mul(x, d0)));
+    if (vectors > 1) v128.store(s, f32x4.add(v128.load(s, 16), f32x4.mul(x, d1)), 16);
+    if (vectors > 2) v128.store(s, f32x4.add(v128.load(s, 32), f32x4.mul(x, d2)), 32);
+    if (vectors > 3) v128.store(s, f32x4.add(v128.load(s, 48), f32x4.mul(x, d3)), 48);
+  }
+}
+
+// The first `count` (1 to 3) f32 at p, zeros in the other lanes; reads only those elements.
+// @ts-ignore: decorator
+@inline function loadPartialZero(p: usize, count: i32): v128 {
+  if (count == 1) return v128.load32_zero(p);
+  const pair = v128.load64_zero(p);
+  return count == 2 ? pair : f32x4.replace_lane(pair, 2, load<f32>(p, 8));
+}
+
+// Scalar twin of sparse_backward_weights_u8 (same contract; ignores the workspace).
+export function sparse_backward_weights_u8_scalar(
+  dweights: usize, starts: usize, entries: usize, indices: usize, dout: usize,
+  rows: i32, inputs: i32, outputs: i32, scale: f32, workspace: usize,
+): void {
+  memory.fill(dweights, 0, (<usize>inputs * outputs) << 2);
+  for (let r = 0; r < rows; r++) {
+    const row = <usize>load<i32>(indices + (<usize>r << 2)) << 2;
+    const first = <usize>load<i32>(starts + row), end = <usize>load<i32>(starts + row, 4);
+    for (let e = first; e < end; e++) {
+      const entry = load<u32>(entries + (e << 2));
+      const x = <f32>(entry & 255) * scale;
+      const w = dweights + ((<usize>(entry >> 8) * outputs) << 2);
+      for (let j = 0; j < outputs; j++) {
+        const p = w + (<usize>j << 2);
+        store<f32>(p, load<f32>(p) + x * load<f32>(dout + ((<usize>r * outputs + j) << 2)));
+      }
+    }
+  }
+}
