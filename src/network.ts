@@ -24,6 +24,7 @@ import { countNonzero, packSparseRows, SPARSE_MAX_DENSITY, SPARSE_MAX_WIDTH } fr
 import { SimdnetError } from './errors.js';
 import { ADAM_DEFAULTS } from './kernels.js';
 import { Rng } from './rng.js';
+import { planSchedule, positiveInteger, scheduleSteps } from './schedule.js';
 import type { Runtime } from './runtime.js';
 
 export type Initializer = 'uniform' | 'he';
@@ -170,14 +171,6 @@ function checkLayers(layers: unknown): number[] {
     }
   });
   return [...layers] as number[];
-}
-
-function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value} ${JSON.stringify(value)}`);
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new RangeError(`${name} must be an integer in [1, ${max}], got ${JSON.stringify(value)}`);
-  }
-  return value;
 }
 
 function positiveFinite(name: string, value: unknown): number {
@@ -582,20 +575,12 @@ export class Network {
     const format = options.pixelFormat ?? 'auto';
     if (!PIXEL_FORMATS.includes(format)) throw new RangeError(`fit: unknown pixelFormat ${JSON.stringify(format)}; use one of ${PIXEL_FORMATS.join(', ')}`);
     const opt = resolveOptimizer(options);
-    const batch = options.batchSize === 'full' ? train.count : positiveInteger('batchSize', options.batchSize ?? 32, train.count);
-    if (options.epochs !== undefined && options.iterations !== undefined) throw new RangeError('give epochs or iterations, not both');
-    const stepsPerEpoch = Math.ceil(train.count / batch);
-    const totalSteps = options.iterations !== undefined
-      ? positiveInteger('iterations', options.iterations)
-      : positiveInteger('epochs', options.epochs ?? 1) * stepsPerEpoch;
-    const shuffle = options.shuffle ?? batch < train.count;
-    const rng = new Rng(options.seed ?? this.seed);
+    const schedule = planSchedule(train.count, { ...options, seed: options.seed ?? this.seed });
+    const { stepsPerEpoch, totalSteps } = schedule;
 
-    this.ensureCapacity(batch, this.residentFor(train, format));
+    this.ensureCapacity(schedule.batch, this.residentFor(train, format));
     const k = this.raw;
     const sparse = this.resident!.sparse;
-    const order = this.tensor('order').view() as Int32Array;
-    for (let i = 0; i < train.count; i++) order[i] = i;
     const P = this.parameterCount;
     const memory = () => new Float32Array(this.arena.buffer);
     const epochs: EpochInfo[] = [];
@@ -603,17 +588,14 @@ export class Network {
     let finalLoss = NaN;
     const started = performance.now();
 
-    for (let step = 0; step < totalSteps; step++) {
-      const positionInEpoch = step % stepsPerEpoch;
-      const epoch = Math.floor(step / stepsPerEpoch) + 1;
+    // The schedule shuffles the arena's order array in place; the kernels read each batch's row
+    // indices from it (memory never grows, so the view stays valid).
+    for (const { step, epoch, positionInEpoch, start, indices: batchRows } of scheduleSteps(train.count, schedule, this.tensor('order').view() as Int32Array)) {
       if (positionInEpoch === 0) {
-        if (shuffle) rng.shuffle(this.tensor('order').view() as Int32Array);
         // The last good weights: restored if the loss turns non-finite during this epoch.
-        const f32 = memory();
-        f32.copyWithin(this.ptr('backup') / 4, this.ptr('params') / 4, this.ptr('params') / 4 + P);
+        memory().copyWithin(this.ptr('backup') / 4, this.ptr('params') / 4, this.ptr('params') / 4 + P);
       }
-      const start = positionInEpoch * batch;
-      const rows = Math.min(batch, train.count - start);
+      const rows = batchRows.length;
       const indices = this.ptr('order') + 4 * start;
       const input: PixelRows = sparse
         ? { starts: this.ptr('trainStarts'), entries: this.ptr('trainEntries'), indices }

@@ -1,6 +1,6 @@
 // The TensorFlow.js twin of a simdnet Network: the same stack of dense layers built with the tfjs
 // Layers API, started from the same weights, trained with the tfjs optimizer of the same name and
-// hyper-parameters, on the same batches in the same order (schedule.ts reproduces Network.fit's).
+// hyper-parameters, on the same batches in the same order (../schedule.ts is Network.fit's).
 //
 // Model     tf.sequential of tf.layers.dense: ReLU hidden layers, softmax output, bias on; kernel
 //           in×out, the layout simdnet stores, so weights copy over unchanged.
@@ -37,7 +37,7 @@ import type { Dataset } from '../data/dataset.js';
 import { SimdnetError } from '../errors.js';
 import { resolveOptimizer, type Evaluation, type FitOptions, type Network, type OptimizerConfig, type Prediction } from '../network.js';
 import { useTfjsBackend, type TfjsBackendInfo, type TfjsBackendName } from './backend.js';
-import { planSchedule, scheduleSteps, type Schedule } from './schedule.js';
+import { planSchedule, scheduleSteps, type Schedule } from '../schedule.js';
 
 export { useTfjsBackend, type TfjsBackendInfo, type TfjsBackendName } from './backend.js';
 

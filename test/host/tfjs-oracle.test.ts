@@ -27,7 +27,7 @@ import { loadMnist } from '../../src/data/mnist.js';
 import { loadSimdnet } from '../../src/loader.node.js';
 import { Network, type OptimizerName } from '../../src/network.js';
 import type { Runtime } from '../../src/runtime.js';
-import { planSchedule, scheduleSteps } from '../../src/tfjs/schedule.js';
+import { planSchedule, scheduleSteps } from '../../src/schedule.js';
 import { TfjsTwin, scalePixels, useTfjsBackend } from '../../src/tfjs/twin.js';
 
 const U = 2 ** -24;

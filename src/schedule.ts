@@ -1,11 +1,11 @@
-// The batch schedule of Network.fit, reproduced step for step so that another engine can be fed
-// the very same batches in the very same order. Network.fit (src/network.ts) does this:
+// The batch schedule of Network.fit, which fit runs and the tfjs twin replays, so that another
+// engine is fed the very same batches in the very same order:
 //   order = [0, 1, …, count−1];  rng = new Rng(seed)
 //   at the start of every epoch, if shuffling: rng.shuffle(order)   (in place: epoch e shuffles
 //                                                                     the order epoch e−1 left)
 //   step s of the epoch takes rows order[s·batch … min((s+1)·batch, count)) — the last is partial
 // Browser-safe: no tfjs, no Node imports.
-import { Rng } from '../rng.js';
+import { Rng } from './rng.js';
 
 export interface ScheduleOptions {
   /** Rows per step, or `full`. Default 32. */
@@ -36,12 +36,16 @@ export interface ScheduledStep {
   epoch: number;
   /** 0-based position of the step in its epoch. */
   positionInEpoch: number;
+  /** Where the batch starts in the order array. */
+  start: number;
   /** Row indices of this batch: a view into the schedule's order array, valid until the next step. */
   indices: Int32Array;
 }
 
-function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+/** `value` if it is an integer in [1, max]; a TypeError for a non-number, a RangeError otherwise. */
+export function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value} ${JSON.stringify(value)}`);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
     throw new RangeError(`${name} must be an integer in [1, ${max}], got ${JSON.stringify(value)}`);
   }
   return value;
@@ -62,9 +66,12 @@ export function planSchedule(count: number, options: ScheduleOptions): Schedule 
   return { batch, stepsPerEpoch, totalSteps, shuffle, seed: options.seed };
 }
 
-/** The steps of `schedule` over `count` rows, in Network.fit's order. */
-export function* scheduleSteps(count: number, schedule: Schedule): Generator<ScheduledStep> {
-  const order = new Int32Array(count);
+/**
+ * The steps of `schedule` over `count` rows, in Network.fit's order, kept in `order` (count
+ * elements, overwritten; e.g. a view of the arena that the kernels read the batches from).
+ */
+export function* scheduleSteps(count: number, schedule: Schedule, order: Int32Array<ArrayBufferLike> = new Int32Array(count)): Generator<ScheduledStep> {
+  if (order.length !== count) throw new RangeError(`scheduleSteps: order holds ${order.length} elements for ${count} rows`);
   for (let i = 0; i < count; i++) order[i] = i;
   const rng = new Rng(schedule.seed);
   for (let step = 0; step < schedule.totalSteps; step++) {
@@ -76,6 +83,7 @@ export function* scheduleSteps(count: number, schedule: Schedule): Generator<Sch
       step,
       epoch: Math.floor(step / schedule.stepsPerEpoch) + 1,
       positionInEpoch,
+      start,
       indices: order.subarray(start, start + rows),
     };
   }
