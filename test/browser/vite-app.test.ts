@@ -31,6 +31,8 @@ const IMAGES = 16;
 const TOLERANCE = 1e-6;
 /** A CSP that allows scripts from the page's origin but not WebAssembly compilation. */
 const CSP_WITHOUT_WASM = "default-src 'self'; script-src 'self'";
+/** The demo's policy with worker-src 'none': cross-origin isolated, but no worker may start. */
+const CSP_WITHOUT_WORKERS = DEMO_CSP.replace("worker-src 'self'", "worker-src 'none'");
 /** What the threads tests train: images from the checkpoint on, Adam (its update is split too). */
 const TRAIN_IMAGES = 600;
 const FIT: FitOptions = { optimizer: 'adam', lr: 0.002, batchSize: 50, epochs: 1, seed: 3 };
@@ -57,6 +59,7 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
   let server: StaticServer;
   let strictServer: StaticServer;
   let isolatedServer: StaticServer;
+  let noWorkersServer: StaticServer;
   let browser: Browser;
   let page: Page;
   let problems: PageProblems;
@@ -113,6 +116,7 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
     server = await startStaticServer({ root: OUT_DIR, crossOriginIsolated: false });
     strictServer = await startStaticServer({ root: OUT_DIR, csp: CSP_WITHOUT_WASM, crossOriginIsolated: false });
     isolatedServer = await startStaticServer({ root: OUT_DIR });
+    noWorkersServer = await startStaticServer({ root: OUT_DIR, csp: CSP_WITHOUT_WORKERS });
     browser = await launchChromium();
     page = await browser.newPage();
     problems = watchPage(page);
@@ -125,6 +129,7 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
     await server?.close();
     await strictServer?.close();
     await isolatedServer?.close();
+    await noWorkersServer?.close();
   });
 
   it('the production build emits the three .wasm builds, byte for byte, and the worker file, and rewrites their URLs', async () => {
@@ -228,6 +233,19 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
       assert.deepEqual(isolatedProblems.errors, []);
       assert.deepEqual(isolatedProblems.requests, []);
     });
+  });
+
+  it("cross-origin isolated under worker-src 'none', threads: 2 fails to load with an error that names the causes", async () => {
+    const blocked = await browser.newPage();
+    try {
+      await blocked.goto(noWorkersServer.url);
+      const outcome = await blocked.evaluate(() => window.simdnetApp.tryLoad({ threads: 2 }));
+      assert.equal(outcome.ok, false);
+      process.stdout.write(`# worker-src 'none': ${outcome.error?.name}: ${outcome.error?.message}\n`);
+      assert.match(`${outcome.error?.name}: ${outcome.error?.message}`, /^Error: simdnet worker 1 did not start: .*Content-Security-Policy worker-src without 'self'/);
+    } finally {
+      await blocked.close();
+    }
   });
 
   const tryLoad = (source: Parameters<Window['simdnetApp']['tryLoad']>[0]): Promise<LoadOutcome> =>

@@ -19,8 +19,8 @@ export interface AppApi {
    * (every split kernel call split), and says what the runtime ran and the trained parameters.
    */
   train(threads: number, checkpoint: number[], pixels: number[], labels: number[], fit: FitOptions): Promise<TrainOutcome>;
-  /** loadSimdnet with a URL source, or the packaged build's bytes / compiled module. */
-  tryLoad(source: { url: string } | { packaged: 'bytes' | 'module'; variant: Variant }): Promise<LoadOutcome>;
+  /** loadSimdnet with a URL source, the packaged build's bytes / compiled module, or threads. */
+  tryLoad(source: { url: string } | { packaged: 'bytes' | 'module'; variant: Variant } | { threads: number }): Promise<LoadOutcome>;
 }
 
 export interface TrainOutcome {
@@ -67,6 +67,7 @@ window.simdnetApp = {
   },
   async tryLoad(source) {
     if ('url' in source) return outcome({ source: source.url });
+    if ('threads' in source) return outcome({ threads: source.threads });
     const bytes = await (await fetch(packagedWasmUrl(source.variant))).arrayBuffer();
     return outcome({ source: source.packaged === 'bytes' ? bytes : await WebAssembly.compile(bytes) });
   },
