@@ -34,7 +34,7 @@ const CSP_WITHOUT_WASM = "default-src 'self'; script-src 'self'";
 /** The demo's policy with worker-src 'none': cross-origin isolated, but no worker may start. */
 const CSP_WITHOUT_WORKERS = DEMO_CSP.replace("worker-src 'self'", "worker-src 'none'");
 /** What the threads tests train: images from the checkpoint on, Adam (its update is split too). */
-const TRAIN_IMAGES = 600;
+const TRAIN_IMAGES = 300;
 const FIT: FitOptions = { optimizer: 'adam', lr: 0.002, batchSize: 50, epochs: 1, seed: 3 };
 
 /**
