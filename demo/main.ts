@@ -26,7 +26,9 @@ export interface DemoState {
   phase: 'loading' | 'ready' | 'training' | 'done' | 'stopped' | 'error';
   error: string | null;
   variant: string | null;
-  threads: 1;
+  /** Threads simdnet runs on, and why only one when more were asked for (no cross-origin isolation). */
+  threads: number;
+  singleThreadReason: string | null;
   config: TrainingConfig;
   data: { train: number; test: number } | null;
   step: number;
@@ -72,17 +74,20 @@ function emptyStats(): LibraryStats {
   return { steps: 0, milliseconds: 0, msPerStep: null, firstLoss: null, lastLoss: null, heldOut: null };
 }
 
+/** URL parameter `name` as a positive number (or integer), undefined when absent. */
+function numberParam(search: URLSearchParams, name: string, integer: boolean): number | undefined {
+  const text = search.get(name);
+  if (text === null) return undefined;
+  const value = Number(text);
+  if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new RangeError(`URL parameter ${name} must be a ${integer ? 'positive integer' : 'positive number'}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
 function readConfig(search: URLSearchParams): TrainingConfig {
   const config = { ...DEFAULT_TRAINING, layers: [...DEFAULT_TRAINING.layers] };
-  const number = (name: string, integer: boolean): number | undefined => {
-    const text = search.get(name);
-    if (text === null) return undefined;
-    const value = Number(text);
-    if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-      throw new RangeError(`URL parameter ${name} must be a ${integer ? 'positive integer' : 'positive number'}, got ${JSON.stringify(text)}`);
-    }
-    return value;
-  };
+  const number = (name: string, integer: boolean): number | undefined => numberParam(search, name, integer);
   config.epochs = number('epochs', true) ?? config.epochs;
   config.batchSize = number('batch', true) ?? config.batchSize;
   config.lr = number('lr', false) ?? config.lr;
@@ -95,9 +100,11 @@ function readConfig(search: URLSearchParams): TrainingConfig {
 const search = new URLSearchParams(location.search);
 const autostart = search.get('autostart') !== '0';
 const withTwin = search.get('twin') !== '0';
+/** Threads the choice offers: one per core, up to 4 (the demo's small network gains little beyond). */
+const maxThreads = Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 4));
 
 const el = {
-  variant: byId('variant'), threads: byId('threads'), network: byId('network'), data: byId('data'), twin: byId('twin'),
+  variant: byId('variant'), threads: byId('threads'), threadsChoice: byId<HTMLSelectElement>('threads-choice'), network: byId('network'), data: byId('data'), twin: byId('twin'),
   error: byId('error'), progress: byId('progress'), note: byId('config-note'),
   train: byId<HTMLButtonElement>('train'), stop: byId<HTMLButtonElement>('stop'), clear: byId<HTMLButtonElement>('clear'),
   chart: byId<HTMLCanvasElement>('chart'), pad: byId<HTMLCanvasElement>('pad'), preview: byId<HTMLCanvasElement>('preview'),
@@ -108,7 +115,7 @@ const statCells = (row: string): Record<string, HTMLElement> => Object.fromEntri
 const cells = { simdnet: statCells('simdnet'), tfjs: statCells('tfjs') };
 
 const state: DemoState = {
-  phase: 'loading', error: null, variant: null, threads: 1, config: DEFAULT_TRAINING, data: null,
+  phase: 'loading', error: null, variant: null, threads: 1, singleThreadReason: null, config: DEFAULT_TRAINING, data: null,
   step: 0, totalSteps: 0, simdnet: emptyStats(), tfjs: { ...emptyStats(), info: null, error: null },
 };
 
@@ -318,6 +325,20 @@ function train(): Promise<DemoState> {
 }
 
 el.train.addEventListener('click', () => { void train(); });
+
+// Another thread count needs another runtime: the page reloads with ?threads=N.
+function showThreads(asked: number): void {
+  el.threads.textContent = String(state.threads);
+  el.threads.title = state.singleThreadReason ?? '';
+  const choices = Math.max(maxThreads, asked);
+  el.threadsChoice.replaceChildren(...Array.from({ length: choices }, (_, i) => new Option(`${i + 1}`, `${i + 1}`, false, i + 1 === state.threads)));
+  el.threadsChoice.disabled = state.singleThreadReason !== null || choices === 1;
+  el.threadsChoice.title = state.singleThreadReason ?? 'threads simdnet splits its kernel calls over (reloads the page)';
+}
+el.threadsChoice.addEventListener('change', () => {
+  search.set('threads', el.threadsChoice.value);
+  location.search = search.toString();
+});
 el.stop.addEventListener('click', () => { stopRequested = true; });
 
 // ---- start --------------------------------------------------------------------------------
@@ -331,14 +352,18 @@ async function start(): Promise<DemoState> {
   const twinInfo = withTwin
     ? initTfjs().catch((err: Error) => { state.tfjs.error = err.message; console.warn('TensorFlow.js twin unavailable:', err); return null; })
     : Promise.resolve(null);
-  const [loaded, data, info] = await Promise.all([loadSimdnet(), fetchMnistSubset(), twinInfo]);
+  // ?threads=N, else one per core up to maxThreads; a page without cross-origin isolation runs one.
+  const threads = numberParam(search, 'threads', true) ?? maxThreads;
+  const [loaded, data, info] = await Promise.all([loadSimdnet({ threads }), fetchMnistSubset(), twinInfo]);
   runtime = loaded;
   sets = data;
   state.variant = loaded.variant;
   state.data = { train: data.train.count, test: data.test.count };
   state.tfjs.info = info;
   el.variant.textContent = loaded.variant === 'simd' ? 'simd (128-bit WASM SIMD)' : 'scalar (no SIMD in this engine)';
-  el.threads.textContent = String(state.threads);
+  state.threads = loaded.threads;
+  state.singleThreadReason = loaded.singleThreadReason;
+  showThreads(threads);
   el.data.textContent = `MNIST ${data.train.count.toLocaleString('en')} train · ${data.test.count.toLocaleString('en')} held-out`;
   el.twin.textContent = info !== null
     ? `tfjs ${info.version} · ${info.backend}${info.simd ? ' simd' : ''} · ${info.threads} thread${info.threads === 1 ? '' : 's'}`

@@ -1,6 +1,7 @@
 // A tiny static server for the built demo (and the browser tests): the right Content-Type for
 // .wasm (streaming compilation needs application/wasm), a Content-Security-Policy header on every
-// response, no directory listings, nothing outside the root. `npm run demo` builds, then runs this.
+// response, the cross-origin isolation headers (so simdnet can run threads), no directory
+// listings, nothing outside the root. `npm run demo` builds, then runs this.
 //
 //   node --import tsx demo/serve.ts [--port N] [--host H] [--root DIR]
 import { createReadStream } from 'node:fs';
@@ -12,8 +13,9 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The policy the demo is served under. simdnet needs only 'wasm-unsafe-eval' (to compile
- * WebAssembly) on top of 'self'; so does TensorFlow.js with its wasm backend, single-threaded.
- * No 'unsafe-eval', no inline scripts or styles, no workers, nothing fetched from elsewhere.
+ * WebAssembly) on top of 'self', and worker-src 'self' for its threads' workers, which are files
+ * of this origin; so does TensorFlow.js with its wasm backend, single-threaded. No 'unsafe-eval',
+ * no inline scripts or styles, no blob: or data: workers, nothing fetched from elsewhere.
  */
 export const DEMO_CSP = [
   "default-src 'self'",
@@ -21,7 +23,7 @@ export const DEMO_CSP = [
   "style-src 'self'",
   "img-src 'self' data:",
   "connect-src 'self'",
-  "worker-src 'none'",
+  "worker-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
@@ -53,7 +55,15 @@ export interface StaticServerOptions {
   host?: string;
   /** Content-Security-Policy header value; default DEMO_CSP. */
   csp?: string;
+  /**
+   * Send Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp,
+   * which make the page cross-origin isolated: SharedArrayBuffer, so simdnet's threads. Default true.
+   */
+  crossOriginIsolated?: boolean;
 }
+
+/** The headers that make a page cross-origin isolated. */
+export const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } as const;
 
 export interface StaticServer {
   server: Server;
@@ -65,12 +75,13 @@ export interface StaticServer {
 export async function startStaticServer(options: StaticServerOptions): Promise<StaticServer> {
   const root = path.resolve(options.root);
   const csp = options.csp ?? DEMO_CSP;
+  const isolation = (options.crossOriginIsolated ?? true) ? ISOLATION_HEADERS : {};
   const rootStat = await stat(root).catch(() => null);
   if (!rootStat?.isDirectory()) throw new TypeError(`static server root ${root} is not a directory`);
 
   const server = createServer((req, res) => {
     const send = (status: number, text: string): void => {
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Security-Policy': csp });
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Security-Policy': csp, ...isolation });
       res.end(req.method === 'HEAD' ? undefined : text);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n');
@@ -88,6 +99,7 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
         'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
         'Content-Length': info.size,
         'Content-Security-Policy': csp,
+        ...isolation,
         'X-Content-Type-Options': 'nosniff',
         'Cache-Control': 'no-cache',
       });
@@ -125,7 +137,7 @@ async function main(argv: string[]): Promise<void> {
     throw new TypeError(`${indexFile} does not exist: build the demo first (npm run demo:build)`);
   }
   const { url } = await startStaticServer({ root, port, host: option('host') ?? '127.0.0.1' });
-  process.stdout.write(`simdnet demo: ${url}  (serving ${root} under CSP "${DEMO_CSP}"; Ctrl-C stops)\n`);
+  process.stdout.write(`simdnet demo: ${url}  (serving ${root} cross-origin isolated, under CSP "${DEMO_CSP}"; Ctrl-C stops)\n`);
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,7 +1,8 @@
 // The TensorFlow.js twin: the same network as a tf.sequential (dense ReLU hidden layers, dense
 // softmax output) on the tfjs wasm backend, started from simdnet's initial weights, trained with the
-// same optimizer on the same batches. Single-threaded: without cross-origin isolation there is no
-// SharedArrayBuffer, so tfjs picks its non-threaded (SIMD) build and starts no workers.
+// same optimizer on the same batches. Single-threaded: tfjs's threaded build starts its workers
+// from blob: URLs, which the page's CSP (worker-src 'self') refuses, so it is switched off even
+// though the page is cross-origin isolated.
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 // ?url: Vite emits the files and gives their URLs, so they are served from this origin.
@@ -29,6 +30,7 @@ export async function initTfjs(): Promise<TfjsInfo> {
     'tfjs-backend-wasm-simd.wasm': wasmSimd,
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
   });
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   if (!(await tf.setBackend('wasm'))) throw new TypeError('TensorFlow.js could not initialise its wasm backend');
   await tf.ready();
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));

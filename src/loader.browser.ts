@@ -1,14 +1,45 @@
 // Browsers: the packaged builds are referenced with new URL(…, import.meta.url) so bundlers emit
 // them, fetched, status-checked and compiled while streaming. Bundlers (Vite, webpack 5, Rollup
 // and esbuild plugins) only rewrite `new URL('<static string>', import.meta.url)`: keep one literal
-// per build, never a template or a variable, or the .wasm files are not emitted.
+// per build, never a template or a variable, or the .wasm files are not emitted. The same holds for
+// the worker file, and for `new Worker(new URL(…))` written as one expression.
 import type { Variant } from './abi.js';
 import { compileBytes, loadRuntime, type LoadOptions, type Platform, type Runtime } from './runtime.js';
+import type { WorkerEvents, WorkerHandle } from './threads.js';
 
-export function packagedWasmUrl(variant: Variant): URL {
-  return variant === 'simd'
-    ? new URL('../build/simdnet.simd.wasm', import.meta.url)
-    : new URL('../build/simdnet.scalar.wasm', import.meta.url);
+export function packagedWasmUrl(variant: Variant | 'threads'): URL {
+  switch (variant) {
+    case 'simd': return new URL('../build/simdnet.simd.wasm', import.meta.url);
+    case 'scalar': return new URL('../build/simdnet.scalar.wasm', import.meta.url);
+    case 'threads': return new URL('../build/simdnet.threads.wasm', import.meta.url);
+  }
+}
+
+// A module Web Worker from worker.browser.ts, a file of the package: no blob, no eval, so a CSP
+// with script-src 'self' 'wasm-unsafe-eval' (and worker-src 'self') allows it.
+function startWorker(index: number, events: WorkerEvents): WorkerHandle {
+  const worker = new Worker(new URL('./worker.browser.js', import.meta.url), { type: 'module', name: `simdnet worker ${index}` });
+  worker.addEventListener('message', (event) => events.message(event.data));
+  // A script that fails to load gives a bare Event: say what the usual causes are.
+  worker.addEventListener('error', (event) => events.error(new Error(event instanceof ErrorEvent && event.message
+    ? `simdnet worker ${index}: ${event.message}`
+    : `simdnet worker ${index} did not start: its script (worker.browser.js beside the simdnet loader, or the file a bundler emitted for it) failed to load; ` +
+      "check for a 404, a Content-Security-Policy worker-src without 'self', or a missing Cross-Origin-Embedder-Policy on the script")));
+  worker.addEventListener('messageerror', () => events.error(new Error(`simdnet worker ${index} could not receive a message (WebAssembly.Module or shared memory not transferable here)`)));
+  return { post: (message) => worker.postMessage(message), terminate: () => worker.terminate() };
+}
+
+/**
+ * Why this context cannot share memory with workers, or null when it can. SharedArrayBuffer (and
+ * so shared WebAssembly memory) exists only in cross-origin isolated contexts.
+ */
+function threadsUnavailable(): string | null {
+  if (globalThis.crossOriginIsolated !== true || typeof SharedArrayBuffer === 'undefined') {
+    return 'this page is not cross-origin isolated, so it cannot share memory with workers ' +
+      '(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
+  }
+  if (typeof Worker === 'undefined') return 'this context cannot start Web Workers';
+  return null;
 }
 
 // Vite's dev server pre-bundles dependencies into node_modules/.vite/deps/, where '../build/…'
@@ -50,7 +81,14 @@ async function compileFrom(location: URL | string): Promise<WebAssembly.Module> 
   return compileBytes(await response.arrayBuffer(), `${label} (${served}${bundlerAdvice(label)})`);
 }
 
-export const browserPlatform: Platform = { defaultLocation: packagedWasmUrl, compileFrom };
+export const browserPlatform: Platform = {
+  defaultLocation: packagedWasmUrl,
+  compileFrom,
+  threads: () => {
+    const unavailable = threadsUnavailable();
+    return unavailable === null ? { location: packagedWasmUrl('threads'), startWorker } : { unavailable };
+  },
+};
 
 // Chromium blames a missing 'unsafe-eval' when a CSP forbids WebAssembly; the narrower
 // 'wasm-unsafe-eval' is all simdnet needs, so the message says that instead of inviting eval.
@@ -61,7 +99,10 @@ function withCspAdvice(err: unknown): unknown {
     "add 'wasm-unsafe-eval' to script-src ('unsafe-eval' is not needed).", { cause: err });
 }
 
-/** Loads and compiles the simdnet module: the packaged simd or scalar build, or `options.source`. */
+/**
+ * Loads and compiles the simdnet module: the packaged simd or scalar build, or `options.source`;
+ * with threads > 1 in a cross-origin isolated page, the threads build and threads − 1 Web Workers.
+ */
 export async function loadSimdnet(options?: LoadOptions): Promise<Runtime> {
   try {
     return await loadRuntime(browserPlatform, options);

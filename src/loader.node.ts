@@ -2,29 +2,30 @@
 // http(s) URLs are fetched.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { Variant } from './abi.js';
 import { compileBytes, loadRuntime, type LoadOptions, type Platform, type Runtime } from './runtime.js';
-import { WORKER_LOOP, type WorkerHandle, type WorkerMessage, type WorkerStart } from './threads.js';
+import type { WorkerEvents, WorkerHandle } from './threads.js';
 
 export function packagedWasmUrl(variant: Variant | 'threads'): URL {
   return new URL(`../build/simdnet.${variant}.wasm`, import.meta.url);
 }
 
-// A worker_threads worker running the shared worker loop as an inline script (no file to resolve,
-// with tsx or from dist/ alike); arena bindings reach it on a MessagePort it reads synchronously.
+// A worker_threads worker running worker.node.ts, the file beside this one. From the TypeScript
+// source (tsx, as the tests and benchmarks run), a worker would not read .ts: tsx registers its
+// hooks on the main thread only, so a one-line bootstrap imports the entry through tsx's own API.
 // Unreferenced: an idle worker never keeps the process alive.
-function startWorker(start: WorkerStart): WorkerHandle {
-  const source = `${WORKER_LOOP}
-const { workerData, receiveMessageOnPort } = require('node:worker_threads');
-const { performance } = require('node:perf_hooks');
-worker(workerData.start, () => performance.now(), () => receiveMessageOnPort(workerData.port)?.message);`;
-  const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(source, { eval: true, workerData: { start, port: port2 }, transferList: [port2] });
-  worker.on('error', (err) => { process.emitWarning(`simdnet worker ${start.index}: ${err.message}`); });
+function startWorker(index: number, events: WorkerEvents): WorkerHandle {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = new URL(fromSource ? './worker.node.ts' : './worker.node.js', import.meta.url);
+  const worker = fromSource
+    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => tsx.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(import.meta.url)}))`,
+      { eval: true, name: `simdnet worker ${index}` })
+    : new Worker(entry, { name: `simdnet worker ${index}` });
+  worker.on('message', events.message);
+  worker.on('error', events.error);
   worker.unref();
-  port1.unref();
-  return { post: (message: WorkerMessage) => port1.postMessage(message), terminate: () => void worker.terminate() };
+  return { post: (message) => worker.postMessage(message), terminate: () => void worker.terminate() };
 }
 
 async function compileFrom(location: URL | string): Promise<WebAssembly.Module> {
@@ -51,7 +52,7 @@ async function compileFrom(location: URL | string): Promise<WebAssembly.Module> 
 }
 
 export const nodePlatform: Platform = {
-  defaultLocation: packagedWasmUrl, compileFrom, threadsLocation: () => packagedWasmUrl('threads'), startWorker,
+  defaultLocation: packagedWasmUrl, compileFrom, threads: () => ({ location: packagedWasmUrl('threads'), startWorker }),
 };
 
 /** Loads and compiles the simdnet module: the packaged simd, scalar or (threads > 1) threads build, or `options.source`. */

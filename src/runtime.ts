@@ -26,8 +26,9 @@ export interface LoadOptions {
   source?: ModuleSource;
   /**
    * Threads each arena's big kernel calls are split over (default 1). Above 1 the runtime loads the
-   * threads build (SIMD with shared memory) and every arena starts threads − 1 workers; needs a
-   * platform that can start them (Node's worker_threads; browsers run one thread).
+   * threads build (SIMD with shared memory) and starts threads − 1 workers (Node's worker_threads,
+   * or Web Workers). A browser page that is not cross-origin isolated cannot share memory with
+   * workers: there the runtime runs one thread and says why in `singleThreadReason`.
    */
   threads?: number;
   /**
@@ -38,13 +39,12 @@ export interface LoadOptions {
   minSplitWork?: number;
 }
 
-/** How a platform turns a location into a compiled module, and (optionally) starts workers. */
+/** How a platform turns a location into a compiled module, and starts workers where it can. */
 export interface Platform {
   defaultLocation(variant: Variant): URL;
   compileFrom(location: URL | string): Promise<WebAssembly.Module>;
-  /** Where the threads build is; with startWorker, what `threads` > 1 needs. */
-  threadsLocation?(): URL;
-  startWorker?: StartWorker;
+  /** What `threads` > 1 needs (where the threads build is, how to start a worker), or why it cannot be had here. */
+  threads(): { location: URL; startWorker: StartWorker } | { unavailable: string };
 }
 
 /** The `variant` option, checked: 'auto' (the default), 'simd' or 'scalar'. */
@@ -94,23 +94,27 @@ function threadsOption(requested: unknown): number {
 export async function loadRuntime(platform: Platform, options: LoadOptions = {}): Promise<Runtime> {
   // Checked even when a source decides the build, so a mistyped variant is named as the option at fault.
   const requested = variantOption(options.variant);
-  const threads = threadsOption(options.threads);
-  if (threads > 1 && (platform.startWorker === undefined || platform.threadsLocation === undefined)) {
-    throw new RangeError(`threads: ${threads} needs a platform that starts workers over shared memory (Node's worker_threads); here simdnet runs on one thread`);
-  }
-  if (threads > 1 && requested === 'scalar') throw new RangeError(`threads: ${threads} runs the SIMD threads build; variant 'scalar' runs on one thread only`);
-  const variant = options.source === undefined ? resolveVariant(threads > 1 ? 'simd' : requested) : undefined;
+  const asked = threadsOption(options.threads);
+  if (asked > 1 && requested === 'scalar') throw new RangeError(`threads: ${asked} runs the SIMD threads build; variant 'scalar' runs on one thread only`);
+  const minSplitWork = options.minSplitWork ?? MIN_SPLIT_WORK;
+  if (typeof minSplitWork !== 'number' || !(minSplitWork >= 0)) throw new RangeError(`minSplitWork must be a number ≥ 0, got ${JSON.stringify(options.minSplitWork)}`);
+  const platformThreads = asked > 1 ? platform.threads() : null;
+  const threading = platformThreads !== null && 'location' in platformThreads ? platformThreads : null;
+  const singleThreadReason = platformThreads !== null && 'unavailable' in platformThreads
+    ? `threads: ${asked} was asked for, but ${platformThreads.unavailable}; simdnet runs on one thread`
+    : null;
+  const variant = options.source === undefined ? resolveVariant(threading ? 'simd' : requested) : undefined;
   let module: WebAssembly.Module;
-  const source = options.source ?? (threads > 1 ? platform.threadsLocation!() : platform.defaultLocation(variant!));
+  const source = options.source ?? (threading ? threading.location : platform.defaultLocation(variant!));
   if (source instanceof WebAssembly.Module) module = source;
   else if (source instanceof URL || typeof source === 'string') module = await platform.compileFrom(source);
   else module = await compileBytes(source, 'the supplied bytes');
-  const minSplitWork = options.minSplitWork ?? MIN_SPLIT_WORK;
-  if (typeof minSplitWork !== 'number' || !(minSplitWork >= 0)) throw new RangeError(`minSplitWork must be a number ≥ 0, got ${JSON.stringify(options.minSplitWork)}`);
-  const runtime = new Runtime(module, threads, platform.startWorker, minSplitWork);
+  const workers = threading ? new WorkerGroup(asked, module, threading.startWorker, minSplitWork) : null;
+  const runtime = new Runtime(module, workers, singleThreadReason);
   if (requested !== 'auto' && runtime.variant !== requested) {
     throw new TypeError(`variant '${requested}' was requested but the supplied module is the '${runtime.variant}' build`);
   }
+  await workers?.start();
   return runtime;
 }
 
@@ -123,15 +127,18 @@ export class Runtime {
   readonly workspaceBytes: number;
   /** Bytes of the control block a threaded arena reserves at its start (parallel_control_bytes). */
   readonly controlBytes: number;
-  /** The workers of a threaded runtime (started with its first arena). */
-  private readonly workers: WorkerGroup | null;
+  /** Threads each arena's big kernel calls are split over. */
+  readonly threads: number;
   /** An instance over a one-page memory, for the module's size queries. */
   private readonly probe: KernelExports;
 
-  /** threads > 1 needs the threads build (its memory is shared) and a way to start workers. */
-  constructor(readonly module: WebAssembly.Module, readonly threads = 1, startWorker?: StartWorker, minSplitWork = MIN_SPLIT_WORK) {
-    if (threads > 1 && startWorker === undefined) throw new RangeError(`threads: ${threads} needs a way to start workers`);
-    this.workers = threads > 1 ? new WorkerGroup(threads, module, startWorker!, minSplitWork) : null;
+  /**
+   * A threaded runtime has `workers` (threads > 1 needs the threads build, whose memory is shared;
+   * loadRuntime starts them). `singleThreadReason` says why a runtime runs on one thread although
+   * more were asked for (a browser page without cross-origin isolation); null otherwise.
+   */
+  constructor(readonly module: WebAssembly.Module, private readonly workers: WorkerGroup | null = null, readonly singleThreadReason: string | null = null) {
+    const threads = this.threads = workers?.threads ?? 1;
     const memory = new WebAssembly.Memory(threads > 1 ? { initial: 1, maximum: 1, shared: true } : { initial: 1 });
     try {
       this.probe = this.instantiate(memory);
@@ -139,7 +146,7 @@ export class Runtime {
       if (!(err instanceof WebAssembly.LinkError)) throw err;
       throw new TypeError(threads > 1
         ? `threads: ${threads} needs the threads build (shared memory), and this module is not it: ${err.message}`
-        : `this module imports shared memory (the threads build); load it with threads > 1: ${err.message}`);
+        : `this module imports shared memory (the threads build); ${singleThreadReason ?? 'load it with threads > 1'}: ${err.message}`);
     }
     const probe = this.probe;
     this.variant = probe.simd_build() ? 'simd' : 'scalar';

@@ -1,14 +1,16 @@
 // Kernel calls split over threads that share an arena's memory (assembly/parallel.ts). A threaded
-// runtime (loadSimdnet({ threads })) starts threads − 1 workers once, the first time an arena
-// needs them, and gives every arena a shared WebAssembly.Memory with a control block at its start.
-// Each worker instantiates the module over each arena's memory (the arena's binding is posted to
-// it when the arena is made, and dropped when it is disposed or collected).
+// runtime (loadSimdnet({ threads })) starts threads − 1 workers when it loads (src/worker.ts is
+// their loop, in Node and in browsers), and gives every arena a shared WebAssembly.Memory with a
+// control block at its start. Each worker instantiates the module over each arena's memory (the
+// arena's binding is posted to it when the arena is made, and dropped when it is disposed or
+// collected).
 //
 // A call writes its arguments into the arena's control block, then rings the runtime's doorbell (a
 // generation counter and the arena's id in a small SharedArrayBuffer). The workers and the calling
 // thread each run their share, parallel_run(control, t), and the caller returns when every worker
 // has counted itself done. Workers spin briefly after a call (a training step's calls come back to
-// back) before they sleep in Atomics.wait.
+// back) before they sleep in Atomics.wait; the caller sleeps too where it may, and spins on a
+// browser's main thread, where Atomics.wait throws (kernel calls are short).
 //
 // ParallelKernels has the raw exports' signatures, so the network and the kernel wrappers call the
 // same functions whatever the thread count; on one thread they are the exports themselves.
@@ -37,10 +39,13 @@ export const MAX_THREADS = 16;
 
 /** Control block (in the arena's memory): words 2 and 3, then arguments from byte 24 (see assembly/parallel.ts). */
 const KERNEL = 2, THREADS = 3, ARGS_BYTE = 24, RESULTS_F64_BYTE = 128, RESULTS_I32_BYTE = 256;
-/** Doorbell words (the runtime's SharedArrayBuffer). */
-const GENERATION = 0, ARENA = 1, DONE = 2, STARTED = 3, FAILED = 4, DOORBELL_WORDS = 5;
-/** The arena id that tells the workers to end. */
-const STOP = -1;
+
+/**
+ * Words of a runtime's doorbell (a small SharedArrayBuffer), shared with src/worker.ts. EVENTS moves
+ * on with every call and every posted message: it is what idle workers wait on.
+ */
+export const DOORBELL = { EVENTS: 0, GENERATION: 1, ARENA: 2, DONE: 3, POSTED: 4, FAILED: 5 } as const;
+const DOORBELL_WORDS = 6;
 
 /**
  * Calls below this many multiply-adds (or element operations, for the elementwise kernels) run on
@@ -48,7 +53,7 @@ const STOP = -1;
  */
 export const MIN_SPLIT_WORK = 1 << 18;
 
-/** What a platform needs to start a worker (loader.node.ts). */
+/** A worker's first message: what it serves calls with. */
 export interface WorkerStart {
   module: WebAssembly.Module;
   /** The runtime's doorbell, DOORBELL_WORDS i32. */
@@ -60,59 +65,34 @@ export interface WorkerStart {
   /** Milliseconds a worker spins for the next call before it sleeps. */
   spinMs: number;
 }
-/** A started worker: where arena bindings go, and how to end it. */
+/** Every later message: an arena's binding, or that the arena is gone. */
+export type WorkerMessage = { id: number; memory: WebAssembly.Memory; control: number } | { drop: number };
+
+/** A started worker (running src/worker.ts's runWorker): where messages go, and how to end it. */
 export interface WorkerHandle {
-  post(message: WorkerMessage): void;
+  post(message: WorkerStart | WorkerMessage): void;
   terminate(): void;
 }
-export type WorkerMessage = { id: number; memory: WebAssembly.Memory; control: number } | { drop: number };
-export type StartWorker = (start: WorkerStart) => WorkerHandle;
+/** What the platform tells about a worker: the messages it posts, and errors it dies of. */
+export interface WorkerEvents {
+  message(message: unknown): void;
+  error(error: Error): void;
+}
+/** How a platform starts worker `index` (loader.node.ts, loader.browser.ts). */
+export type StartWorker = (index: number, events: WorkerEvents) => WorkerHandle;
 
-/**
- * The body every worker runs, as source text (platforms start it as an inline script):
- * `worker(start, now, receive)` counts itself started and serves calls until STOP; `now()` is the
- * platform's millisecond clock, `receive()` the next posted WorkerMessage or undefined (synchronous).
- */
-export const WORKER_LOOP = `
-function worker(start, now, receive) {
-  const { module, doorbell, index, workers, spinMs } = start;
-  const bell = new Int32Array(doorbell);
-  const arenas = new Map();
-  const drain = () => {
-    for (let m; (m = receive()) !== undefined;) {
-      if (m.drop !== undefined) arenas.delete(m.drop);
-      else arenas.set(m.id, { exports: new WebAssembly.Instance(module, { env: { memory: m.memory } }).exports, control: m.control });
-    }
-  };
-  // The generation is read before the worker counts itself started: the caller may ring the
-  // moment it sees the count, and that call must look new to this worker.
-  let seen = Atomics.load(bell, ${GENERATION});
-  Atomics.add(bell, ${STARTED}, 1);
-  Atomics.notify(bell, ${STARTED});
+/** Milliseconds loadSimdnet waits for its workers to start. */
+const START_TIMEOUT_MS = 30_000;
+
+/** Whether this thread may block in Atomics.wait (a browser's main thread may not: it throws). */
+function threadMayBlock(): boolean {
   try {
-  for (;;) {
-    let g = Atomics.load(bell, ${GENERATION});
-    if (g === seen) {
-      const until = now() + spinMs;
-      while ((g = Atomics.load(bell, ${GENERATION})) === seen && now() < until) {}
-      while ((g = Atomics.load(bell, ${GENERATION})) === seen) Atomics.wait(bell, ${GENERATION}, seen);
-    }
-    seen = g;
-    const id = Atomics.load(bell, ${ARENA});
-    if (id === ${STOP}) return;
-    drain();
-    const arena = arenas.get(id);
-    if (arena === undefined) throw new Error('simdnet worker ' + index + ': no binding for arena ' + id);
-    arena.exports.parallel_run(arena.control, index);
-    if (Atomics.add(bell, ${DONE}, 1) + 1 === workers) Atomics.notify(bell, ${DONE});
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
   }
-  } catch (err) {
-    // The caller waits on DONE: wake it with the failure instead of leaving it waiting.
-    Atomics.store(bell, ${FAILED}, index);
-    Atomics.notify(bell, ${DONE});
-    throw err;
-  }
-}`;
+}
 
 /** Multiply-adds (or element operations) of a call, to decide whether splitting it pays. */
 function work(name: ParallelKernelName, a: readonly number[]): number {
@@ -132,13 +112,15 @@ function work(name: ParallelKernelName, a: readonly number[]): number {
   }
 }
 
-/** A runtime's workers (threads − 1), started on first use, serving every arena of the runtime. */
+/** A runtime's workers (threads − 1), serving every arena of the runtime. */
 export class WorkerGroup {
   private readonly bell = new Int32Array(new SharedArrayBuffer(4 * DOORBELL_WORDS));
   private workers: WorkerHandle[] | null = null;
   private nextId = 1;
+  // A browser's main thread spins for the workers where Node (and any worker) sleeps.
+  private readonly mayBlock = threadMayBlock();
   // Arenas collected without dispose() still free their instances in the workers.
-  private readonly collected = new FinalizationRegistry<number>((id) => this.drop(id));
+  private readonly collected = new FinalizationRegistry<number>((id) => this.post({ drop: id }));
 
   constructor(
     readonly threads: number, private readonly module: WebAssembly.Module, private readonly startWorker: StartWorker,
@@ -148,31 +130,47 @@ export class WorkerGroup {
     private readonly spinMs = 2,
   ) {}
 
-  /** The workers, started (and waited for) the first time. */
-  private get started(): WorkerHandle[] {
-    if (this.workers) return this.workers;
-    const workers: WorkerHandle[] = [];
+  /**
+   * Starts the workers and resolves once each has said it serves calls. Asynchronous because a
+   * browser starts a worker only when the page returns to its event loop; rejects (and ends every
+   * worker) if one fails to start or they take longer than 30 s.
+   */
+  async start(): Promise<void> {
     const count = this.threads - 1;
+    const workers: WorkerHandle[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
+      const started: Array<Promise<void>> = [];
       for (let index = 1; index <= count; index++) {
-        workers.push(this.startWorker({ module: this.module, doorbell: this.bell.buffer as SharedArrayBuffer, index, workers: count, spinMs: this.spinMs }));
+        started.push(new Promise<void>((resolve, reject) => {
+          workers.push(this.startWorker(index, {
+            message: (message) => { if ((message as { started?: number }).started === index) resolve(); },
+            // Before every worker has started, the error is loadSimdnet's; later, calls see the
+            // failure on the doorbell, and this says what it was.
+            error: (err) => (this.workers ? console.error(`simdnet worker ${index} failed: ${err.message}`) : reject(err)),
+          }));
+        }));
       }
-      const deadline = Date.now() + 30_000;
-      for (let started; (started = Atomics.load(this.bell, STARTED)) < count;) {
-        if (Date.now() > deadline) throw new Error(`only ${started} of ${count} simdnet workers started within 30 s`);
-        Atomics.wait(this.bell, STARTED, started, 100);
-      }
+      const start = { module: this.module, doorbell: this.bell.buffer as SharedArrayBuffer, workers: count, spinMs: this.spinMs };
+      workers.forEach((worker, i) => worker.post({ ...start, index: i + 1 }));
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the ${count} simdnet worker(s) did not all start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+      });
+      await Promise.race([Promise.all(started), timeout]);
     } catch (err) {
-      for (const w of workers) w.terminate();
+      for (const worker of workers) worker.terminate();
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
-    return (this.workers = workers);
+    this.workers = workers;
   }
 
   /** Binds an arena's memory and control block in every worker; returns the arena's split kernels. */
   attach(owner: object, exports: KernelExports, memory: WebAssembly.Memory, control: number): { kernels: ParallelKernels; detach(): void } {
+    if (this.workers === null) throw new Error('internal: attach before the workers started');
     const id = this.nextId++;
-    for (const w of this.started) w.post({ id, memory, control });
+    this.post({ id, memory, control });
     const token = {};
     this.collected.register(owner, id, token);
     const words = new Int32Array(memory.buffer, control, ARGS_BYTE / 4);
@@ -209,18 +207,31 @@ export class WorkerGroup {
         if (detached) return;
         detached = true;
         this.collected.unregister(token);
-        this.drop(id);
+        this.post({ drop: id });
       },
     };
+  }
+
+  /** Posts `message` to every worker, counts it, and wakes them to take it (src/worker.ts). */
+  private post(message: WorkerMessage): void {
+    if (this.workers === null) return;
+    for (const worker of this.workers) worker.post(message);
+    Atomics.add(this.bell, DOORBELL.POSTED, 1);
+    this.wake();
+  }
+
+  private wake(): void {
+    Atomics.add(this.bell, DOORBELL.EVENTS, 1);
+    Atomics.notify(this.bell, DOORBELL.EVENTS);
   }
 
   /** Rings the doorbell for arena `id`, runs the caller's share, and waits for every worker. */
   private ring(id: number, own: () => void): void {
     const bell = this.bell;
-    Atomics.store(bell, ARENA, id);
-    Atomics.store(bell, DONE, 0);
-    Atomics.add(bell, GENERATION, 1);
-    Atomics.notify(bell, GENERATION);
+    Atomics.store(bell, DOORBELL.ARENA, id);
+    Atomics.store(bell, DOORBELL.DONE, 0);
+    Atomics.add(bell, DOORBELL.GENERATION, 1);
+    this.wake();
     try {
       own();
     } finally {
@@ -235,18 +246,14 @@ export class WorkerGroup {
     const bell = this.bell;
     const workers = this.threads - 1;
     let deadline = 0;
-    for (let spins = 0, done; (done = Atomics.load(bell, DONE)) < workers; spins++) {
-      const failed = Atomics.load(bell, FAILED);
+    for (let spins = 0, done; (done = Atomics.load(bell, DOORBELL.DONE)) < workers; spins++) {
+      const failed = Atomics.load(bell, DOORBELL.FAILED);
       if (failed) throw new Error(`simdnet worker ${failed} failed (its error is reported on the worker); the runtime's threads are unusable`);
       if (spins < 20_000) continue;
       // A worker that vanished without a word (terminated from outside) must not hang the caller.
       if (deadline === 0) deadline = Date.now() + 120_000;
       else if (Date.now() > deadline) throw new Error(`simdnet workers finished ${done} of ${workers} shares of a call in 120 s; the runtime's threads are unusable`);
-      Atomics.wait(bell, DONE, done, 1);
+      if (this.mayBlock) Atomics.wait(bell, DOORBELL.DONE, done, 1);
     }
-  }
-
-  private drop(id: number): void {
-    if (this.workers) for (const w of this.workers) w.post({ drop: id });
   }
 }

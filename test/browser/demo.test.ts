@@ -1,8 +1,9 @@
 // The demo page (demo/) in Debian's Chromium, built by demo/build.ts into a temporary folder and
-// served by demo/serve.ts under CSP script-src 'self' 'wasm-unsafe-eval': it loads with no console
-// error, trains simdnet and its tfjs-wasm twin to a stated held-out accuracy, classifies real MNIST
-// test digits painted onto the drawing pad and a digit drawn with the mouse, and leaves a screenshot
-// in test/browser/artifacts/demo.png.
+// served by demo/serve.ts cross-origin isolated, under CSP script-src 'self' 'wasm-unsafe-eval': it
+// loads with no console error, runs simdnet on one thread per core (up to 4) with workers started
+// from a file, trains simdnet and its tfjs-wasm twin to a stated held-out accuracy, classifies real
+// MNIST test digits painted onto the drawing pad and a digit drawn with the mouse, and leaves a
+// screenshot in test/browser/artifacts/demo.png.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 
 import { buildDemo } from '../../demo/build.js';
 import { DEFAULT_TRAINING, TEST_COUNT } from '../../demo/config.js';
-import { DEMO_CSP, startStaticServer, type StaticServer } from '../../demo/serve.js';
+import { DEMO_CSP, ISOLATION_HEADERS, startStaticServer, type StaticServer } from '../../demo/serve.js';
 import type { Classification, DemoState } from '../../demo/main.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { subset, type Dataset } from '../../src/data/dataset.js';
@@ -52,19 +53,30 @@ describeInChromium('the demo page in Chromium', { timeout: 600_000 }, () => {
     if (outDir) await rm(outDir, { recursive: true, force: true });
   });
 
-  it(`loads under "${DEMO_CSP.split('; ')[1]}": simd build, 1 thread, the tfjs-wasm twin`, async () => {
+  it(`loads cross-origin isolated under "${DEMO_CSP.split('; ')[1]}": simd build, one thread per core up to 4, the tfjs-wasm twin`, async () => {
+    const workers: string[] = [];
+    page.on('worker', (worker) => workers.push(worker.url()));
     const response = await page.goto(server.url);
-    assert.equal(response?.headers()['content-security-policy'], DEMO_CSP);
+    const headers = response?.headers() ?? {};
+    assert.equal(headers['content-security-policy'], DEMO_CSP);
+    for (const [name, value] of Object.entries(ISOLATION_HEADERS)) assert.equal(headers[name.toLowerCase()], value, name);
     const state = await page.evaluate(() => window.simdnetDemo.ready.then((s) => structuredClone(s)));
     assert.equal(state.error, null);
     assert.equal(state.variant, 'simd', 'Chromium has WASM SIMD: auto must pick the simd build');
-    assert.equal(state.threads, 1);
+    const { isolated, cores } = await page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
+    assert.equal(isolated, true);
+    const threads = Math.min(cores, 4);
+    assert.equal(state.threads, threads);
+    assert.equal(state.singleThreadReason, null);
+    assert.equal(workers.length, threads - 1, `workers: ${workers.join(', ')}`);
+    for (const url of workers) assert.match(url, new RegExp(`^${server.url}assets/worker\\.browser-[\\w-]+\\.js$`));
+    assert.equal(await page.inputValue('#threads-choice'), String(threads));
     assert.deepEqual(state.data, { train: 6000, test: TEST_COUNT });
     assert.equal(state.tfjs.error, null, `the tfjs twin failed under the CSP: ${state.tfjs.error}`);
     assert.equal(state.tfjs.info?.backend, 'wasm');
     assert.equal(state.tfjs.info?.threads, 1);
     assert.match(await page.textContent('#variant') ?? '', /^simd/);
-    assert.equal(await page.textContent('#threads'), '1');
+    assert.equal(await page.textContent('#threads'), String(threads));
   });
 
   it(`trains to ≥ ${MIN_HELD_OUT_ACCURACY * 100}% on the ${TEST_COUNT} held-out images, the twin in step`, async () => {

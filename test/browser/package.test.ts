@@ -1,7 +1,8 @@
 // What a bundler gets from the published package (no browser needed): the exports map's `default`
-// condition names the browser entry, the tarball ships it and both .wasm builds, and the browser
-// loader references each build with a static new URL('<literal>', import.meta.url) that points at
-// a file in the tarball, the only form bundlers rewrite and emit.
+// condition names the browser entry, the tarball ships it, the three .wasm builds and the worker
+// file, and the browser loader references each with a static new URL('<literal>', import.meta.url)
+// (the worker inside new Worker(…, { type: 'module' })) that points at a file in the tarball, the
+// only form bundlers rewrite and emit.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -29,7 +30,7 @@ async function listPackedFiles(): Promise<Set<string>> {
 }
 
 describe('the package, as a bundler sees it', () => {
-  it("exports['.'].default is the browser entry, and the tarball ships it, the browser loader and both .wasm builds", async () => {
+  it("exports['.'].default is the browser entry, and the tarball ships it, the browser loader, the worker and the .wasm builds", async () => {
     const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as PackageJson;
     const root = pkg.exports['.'];
     assert.ok(typeof root === 'object', 'exports["."] must be a map of conditions');
@@ -37,7 +38,8 @@ describe('the package, as a bundler sees it', () => {
     assert.equal(root.node, './dist/index.node.js');
     assert.deepEqual(Object.keys(root).at(-1), 'default', '`default` must come last: conditions are tried in order');
     const files = await packedFiles();
-    for (const file of ['dist/index.browser.js', 'dist/loader.browser.js', 'dist/core.js', 'dist/network.js', 'build/simdnet.simd.wasm', 'build/simdnet.scalar.wasm']) {
+    for (const file of ['dist/index.browser.js', 'dist/loader.browser.js', 'dist/worker.browser.js', 'dist/worker.js', 'dist/core.js', 'dist/network.js',
+      'build/simdnet.simd.wasm', 'build/simdnet.scalar.wasm', 'build/simdnet.threads.wasm']) {
       assert.ok(files.has(file), `npm pack would not ship ${file}`);
     }
   });
@@ -48,12 +50,19 @@ describe('the package, as a bundler sees it', () => {
     for (const file of ['src/loader.browser.ts', 'dist/loader.browser.js']) {
       const code = await readFile(path.join(REPO_ROOT, file), 'utf8');
       const literals = [...code.matchAll(/new URL\(\s*['"]([^'"]+\.wasm)['"]\s*,\s*import\.meta\.url\s*\)/g)].map((m) => m[1]!);
-      assert.deepEqual(literals.sort(), ['../build/simdnet.scalar.wasm', '../build/simdnet.simd.wasm'], `${file}: new URL literals`);
+      assert.deepEqual(literals.sort(), ['../build/simdnet.scalar.wasm', '../build/simdnet.simd.wasm', '../build/simdnet.threads.wasm'], `${file}: new URL literals`);
       assert.ok(!/new URL\(\s*`/.test(code), `${file}: a template literal in new URL(…) is not rewritten by bundlers`);
       for (const literal of literals) {
         const target = path.posix.join(path.posix.dirname(file), literal);
         assert.ok(files.has(target), `${file} points at ${target}, which npm pack would not ship`);
       }
+      // The worker: one module Worker from a literal (bundlers bundle it as an entry), no blob or eval.
+      const workers = [...code.matchAll(/new Worker\(\s*new URL\(\s*['"]([^'"]+)['"]\s*,\s*import\.meta\.url\s*\)\s*,\s*\{\s*type:\s*['"]module['"]/g)].map((m) => m[1]!);
+      assert.deepEqual(workers, ['./worker.browser.js'], `${file}: new Worker(new URL(…), { type: 'module' }) literals`);
+      assert.ok(!/createObjectURL|\beval\(|new Function\(/.test(code), `${file}: a blob URL, eval or new Function`);
+      // From src/ a bundler resolves the .js name to the .ts file, as for every import there.
+      const worker = path.posix.join(path.posix.dirname(file), file.startsWith('src/') ? 'worker.browser.ts' : 'worker.browser.js');
+      assert.ok(files.has(worker), `${file} starts ${worker}, which npm pack would not ship`);
     }
   });
 });

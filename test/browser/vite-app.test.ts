@@ -1,7 +1,9 @@
 // The package as a user's bundler sees it: test/browser/vite-app imports 'simdnet' by name (the
 // exports map's `default` condition → dist/index.browser.js), Vite's production build must emit
-// both .wasm builds and rewrite their new URL(…, import.meta.url), and the app, served under CSP
-// script-src 'self' 'wasm-unsafe-eval', must predict exactly as Node does for the same checkpoint.
+// the three .wasm builds and the worker file and rewrite their new URL(…, import.meta.url), and
+// the app, served under CSP script-src 'self' 'wasm-unsafe-eval', must predict exactly as Node does
+// for the same checkpoint. Served cross-origin isolated, threads: 2 must start a Web Worker from
+// the emitted file and train to Node's weights bit for bit; served without isolation, one thread.
 // Also here: the loader's errors for a 404, an HTML fallback page and non-WASM bytes, caller bytes
 // and modules, what a CSP without 'wasm-unsafe-eval' does, and Vite's dev server on an installed copy.
 import assert from 'node:assert/strict';
@@ -10,12 +12,13 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { build, createServer, type InlineConfig } from 'vite';
 
 import { DEMO_CSP, startStaticServer, type StaticServer } from '../../demo/serve.js';
-import type { LoadOutcome } from './vite-app/main.js';
+import type { FitOptions } from '../../src/network.js';
+import type { LoadOutcome, TrainOutcome } from './vite-app/main.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { subset } from '../../src/data/dataset.js';
 import { REPO_ROOT, cspViolations, describeInChromium, launchChromium, recordCspViolations, watchPage, type PageProblems } from './harness.js';
@@ -28,6 +31,11 @@ const IMAGES = 16;
 const TOLERANCE = 1e-6;
 /** A CSP that allows scripts from the page's origin but not WebAssembly compilation. */
 const CSP_WITHOUT_WASM = "default-src 'self'; script-src 'self'";
+/** The demo's policy with worker-src 'none': cross-origin isolated, but no worker may start. */
+const CSP_WITHOUT_WORKERS = DEMO_CSP.replace("worker-src 'self'", "worker-src 'none'");
+/** What the threads tests train: images from the checkpoint on, Adam (its update is split too). */
+const TRAIN_IMAGES = 300;
+const FIT: FitOptions = { optimizer: 'adam', lr: 0.002, batchSize: 50, epochs: 1, seed: 3 };
 
 /**
  * The bundle's simdnet modules must come from dist/ (the exports map's browser entry, not src/) and
@@ -50,6 +58,8 @@ function checkBundledDist(modules: readonly string[]): void {
 describeInChromium('a Vite app that imports simdnet by name, in Chromium', { timeout: 300_000 }, () => {
   let server: StaticServer;
   let strictServer: StaticServer;
+  let isolatedServer: StaticServer;
+  let noWorkersServer: StaticServer;
   let browser: Browser;
   let page: Page;
   let problems: PageProblems;
@@ -57,6 +67,9 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
   let pixels: Uint8Array;
   let labels: Uint8Array;
   const nodeProbabilities = new Map<string, Float32Array>();
+  let trainSet: { pixels: number[]; labels: number[] };
+  /** The checkpoint's network after FIT on trainSet in Node, one thread. */
+  let nodeTrained: Float32Array;
 
   before(async () => {
     const entry = path.join(REPO_ROOT, 'dist', 'index.browser.js');
@@ -92,9 +105,18 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
       const reference = simdnet.Network.fromBytes(await simdnet.loadSimdnet({ variant }), checkpoint);
       nodeProbabilities.set(variant, reference.predict(pixels).probabilities);
     }
+    const train = subset(mnist.train, 3000, TRAIN_IMAGES);
+    trainSet = { pixels: [...train.pixels], labels: [...train.labels] };
+    const trained = simdnet.Network.fromBytes(await simdnet.loadSimdnet(), checkpoint);
+    trained.fit(train, FIT);
+    nodeTrained = trained.getParameters();
 
-    server = await startStaticServer({ root: OUT_DIR });
-    strictServer = await startStaticServer({ root: OUT_DIR, csp: CSP_WITHOUT_WASM });
+    // Without the cross-origin isolation headers, as most pages are served; the isolated server is
+    // the one for threads.
+    server = await startStaticServer({ root: OUT_DIR, crossOriginIsolated: false });
+    strictServer = await startStaticServer({ root: OUT_DIR, csp: CSP_WITHOUT_WASM, crossOriginIsolated: false });
+    isolatedServer = await startStaticServer({ root: OUT_DIR });
+    noWorkersServer = await startStaticServer({ root: OUT_DIR, csp: CSP_WITHOUT_WORKERS });
     browser = await launchChromium();
     page = await browser.newPage();
     problems = watchPage(page);
@@ -106,14 +128,22 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
     await browser?.close();
     await server?.close();
     await strictServer?.close();
+    await isolatedServer?.close();
+    await noWorkersServer?.close();
   });
 
-  it('the production build emits both .wasm builds, byte for byte, and rewrites their URLs', async () => {
+  it('the production build emits the three .wasm builds, byte for byte, and the worker file, and rewrites their URLs', async () => {
     const assets = await readdir(path.join(OUT_DIR, 'assets'));
     const js = assets.filter((f) => f.endsWith('.js'));
-    assert.equal(js.length, 1, `expected one JS chunk, got ${js.join(', ')}`);
-    const bundle = await readFile(path.join(OUT_DIR, 'assets', js[0]!), 'utf8');
-    for (const variant of VARIANTS) {
+    const worker = js.find((f) => /^worker\.browser-[\w-]+\.js$/.test(f));
+    assert.ok(worker, `no worker.browser-<hash>.js in ${assets.join(', ')}`);
+    assert.equal(js.length, 2, `expected the app's chunk and the worker's, got ${js.join(', ')}`);
+    const bundle = await readFile(path.join(OUT_DIR, 'assets', js.find((f) => f !== worker)!), 'utf8');
+    assert.ok(/new Worker\(new URL\(/.test(bundle) && bundle.includes(`/assets/${worker}`), `the bundle does not start /assets/${worker} with new Worker(new URL(…))`);
+    assert.ok(!/createObjectURL|blob:|data:text\/javascript/.test(bundle), 'the bundle makes a blob or data: URL');
+    const workerCode = await readFile(path.join(OUT_DIR, 'assets', worker), 'utf8');
+    assert.ok(workerCode.includes('parallel_run'), 'the worker file does not hold the worker loop');
+    for (const variant of [...VARIANTS, 'threads']) {
       const emitted = assets.find((f) => new RegExp(`^simdnet\\.${variant}-[\\w-]+\\.wasm$`).test(f));
       assert.ok(emitted, `no simdnet.${variant}-<hash>.wasm in ${assets.join(', ')}`);
       assert.deepEqual(await readFile(path.join(OUT_DIR, 'assets', emitted)), await readFile(path.join(REPO_ROOT, 'build', `simdnet.${variant}.wasm`)));
@@ -153,6 +183,70 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
       }
     });
   }
+
+  const train = (on: Page, threads: number): Promise<TrainOutcome> => on.evaluate(({ threads, checkpoint, trainSet, fit }) =>
+    window.simdnetApp.train(threads, checkpoint, trainSet.pixels, trainSet.labels, fit), { threads, checkpoint: [...checkpoint], trainSet, fit: FIT });
+
+  it(`without cross-origin isolation, threads: 2 runs one thread, says why, and trains to Node's weights bit for bit`, async () => {
+    const outcome = await train(page, 2);
+    assert.equal(outcome.crossOriginIsolated, false);
+    assert.equal(outcome.threads, 1);
+    assert.match(outcome.singleThreadReason ?? '', /^threads: 2 was asked for, but this page is not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.*; simdnet runs on one thread$/);
+    assert.deepEqual(outcome.parameters, [...nodeTrained]);
+  });
+
+  describe('served cross-origin isolated (COOP same-origin, COEP require-corp) under the demo CSP', () => {
+    let isolated: Page;
+    let isolatedProblems: PageProblems;
+    const workers: string[] = [];
+
+    before(async () => {
+      isolated = await browser.newPage();
+      isolatedProblems = watchPage(isolated);
+      isolated.on('worker', (worker) => workers.push(worker.url()));
+      await recordCspViolations(isolated);
+      const response = await isolated.goto(isolatedServer.url);
+      assert.equal(response?.headers()['content-security-policy'], DEMO_CSP);
+      assert.equal(await isolated.evaluate(() => window.simdnetAppReady), 'simd');
+    });
+
+    after(() => isolated?.close());
+
+    it(`threads: 1 trains ${TRAIN_IMAGES} images to Node's weights, bit for bit`, async () => {
+      const outcome = await train(isolated, 1);
+      assert.deepEqual({ ...outcome, parameters: undefined }, { threads: 1, singleThreadReason: null, crossOriginIsolated: true, parameters: undefined });
+      assert.deepEqual(outcome.parameters, [...nodeTrained]);
+    });
+
+    it('threads: 2 starts one Web Worker from the emitted worker file and trains to the same weights, bit for bit (every call split)', async () => {
+      const started = performance.now();
+      const outcome = await train(isolated, 2);
+      process.stdout.write(`# threads: 2 in Chromium: loaded and trained ${TRAIN_IMAGES} images (${FIT.epochs} epoch, batch ${FIT.batchSize}) in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
+      assert.deepEqual({ ...outcome, parameters: undefined }, { threads: 2, singleThreadReason: null, crossOriginIsolated: true, parameters: undefined });
+      assert.deepEqual(outcome.parameters, [...nodeTrained]);
+      assert.equal(workers.length, 1, `workers started: ${workers.join(', ')}`);
+      assert.match(workers[0]!, new RegExp(`^${isolatedServer.url}assets/worker\\.browser-[\\w-]+\\.js$`));
+    });
+
+    it('had no console error, page error, failed request or CSP violation', async () => {
+      assert.deepEqual(await cspViolations(isolated), []);
+      assert.deepEqual(isolatedProblems.errors, []);
+      assert.deepEqual(isolatedProblems.requests, []);
+    });
+  });
+
+  it("cross-origin isolated under worker-src 'none', threads: 2 fails to load with an error that names the causes", async () => {
+    const blocked = await browser.newPage();
+    try {
+      await blocked.goto(noWorkersServer.url);
+      const outcome = await blocked.evaluate(() => window.simdnetApp.tryLoad({ threads: 2 }));
+      assert.equal(outcome.ok, false);
+      process.stdout.write(`# worker-src 'none': ${outcome.error?.name}: ${outcome.error?.message}\n`);
+      assert.match(`${outcome.error?.name}: ${outcome.error?.message}`, /^Error: simdnet worker 1 did not start: .*Content-Security-Policy worker-src without 'self'/);
+    } finally {
+      await blocked.close();
+    }
+  });
 
   const tryLoad = (source: Parameters<Window['simdnetApp']['tryLoad']>[0]): Promise<LoadOutcome> =>
     page.evaluate((s) => window.simdnetApp.tryLoad(s), source);

@@ -1,6 +1,7 @@
 // A tiny app as a user would write it: simdnet imported by its package name, bundled by Vite with
-// no configuration for the .wasm files. window.simdnetApp is what test/browser/vite-app.test.ts drives.
-import { loadSimdnet, Network, packagedWasmUrl, type LoadOptions, type Variant } from 'simdnet';
+// no configuration for the .wasm files or the worker. window.simdnetApp is what
+// test/browser/vite-app.test.ts drives.
+import { loadSimdnet, Network, packagedWasmUrl, type FitOptions, type LoadOptions, type Variant } from 'simdnet';
 
 export interface LoadOutcome {
   ok: boolean;
@@ -13,8 +14,20 @@ export interface AppApi {
   wasmUrls: Record<Variant, string>;
   /** Probabilities and classes of a checkpoint's network on n concatenated 28×28 u8 images. */
   predict(variant: Variant, checkpoint: number[], pixels: number[]): Promise<{ variant: string; probabilities: number[]; classes: number[] }>;
-  /** loadSimdnet with a URL source, or the packaged build's bytes / compiled module. */
-  tryLoad(source: { url: string } | { packaged: 'bytes' | 'module'; variant: Variant }): Promise<LoadOutcome>;
+  /**
+   * Trains a checkpoint's network on n 28×28 u8 images with loadSimdnet({ threads, minSplitWork: 0 })
+   * (every split kernel call split), and says what the runtime ran and the trained parameters.
+   */
+  train(threads: number, checkpoint: number[], pixels: number[], labels: number[], fit: FitOptions): Promise<TrainOutcome>;
+  /** loadSimdnet with a URL source, the packaged build's bytes / compiled module, or threads. */
+  tryLoad(source: { url: string } | { packaged: 'bytes' | 'module'; variant: Variant } | { threads: number }): Promise<LoadOutcome>;
+}
+
+export interface TrainOutcome {
+  threads: number;
+  singleThreadReason: string | null;
+  crossOriginIsolated: boolean;
+  parameters: number[];
 }
 
 declare global {
@@ -42,8 +55,19 @@ window.simdnetApp = {
       net.dispose();
     }
   },
+  async train(threads, checkpoint, pixels, labels, fit) {
+    const runtime = await loadSimdnet({ threads, minSplitWork: 0 });
+    const net = Network.fromBytes(runtime, Uint8Array.from(checkpoint), 'checkpoint from Node');
+    try {
+      net.fit({ count: labels.length, rows: 28, cols: 28, pixels: Uint8Array.from(pixels), labels: Uint8Array.from(labels) }, fit);
+      return { threads: runtime.threads, singleThreadReason: runtime.singleThreadReason, crossOriginIsolated, parameters: [...net.getParameters()] };
+    } finally {
+      net.dispose();
+    }
+  },
   async tryLoad(source) {
     if ('url' in source) return outcome({ source: source.url });
+    if ('threads' in source) return outcome({ threads: source.threads });
     const bytes = await (await fetch(packagedWasmUrl(source.variant))).arrayBuffer();
     return outcome({ source: source.packaged === 'bytes' ? bytes : await WebAssembly.compile(bytes) });
   },
