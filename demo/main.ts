@@ -3,7 +3,7 @@
 // chart stays live, and classifies what is drawn on the pad. window.simdnetDemo exposes the state
 // and a few hooks for the browser tests (test/browser/demo.test.ts).
 import { loadSimdnet, Network, type Dataset, type Runtime } from '../src/index.browser.js';
-import { Rng } from '../src/rng.js';
+import { planSchedule, scheduleSteps } from '../src/schedule.js';
 import { Chart, type Series } from './chart.js';
 import { DEFAULT_TRAINING, type TrainingConfig } from './config.js';
 import { fetchMnistSubset } from './data.js';
@@ -257,11 +257,10 @@ async function runTraining(): Promise<DemoState> {
   const size = train.rows * train.cols;
   const features = new Float32Array(config.batchSize * size);
   const batchLabels = new Uint8Array(config.batchSize);
-  const order = new Int32Array(train.count);
   for (let slice = 0; state.step < state.totalSteps && !stopRequested; slice++) {
     const steps = Math.min(config.stepsPerSlice, state.totalSteps - state.step);
-    // fit() shuffles the set with Rng(seed) when it starts and takes its first `steps` batches:
-    // a fresh seed per slice gives fresh batches, and the twin replays exactly those.
+    // fit() runs the batch schedule of src/schedule.ts from a shuffle with `seed`: a fresh seed per
+    // slice gives fresh batches, and the twin replays exactly those from the same schedule.
     const seed = config.seed * 100_003 + slice + 1;
     let lossSum = 0;
     const fit = net.fit(train, {
@@ -278,18 +277,16 @@ async function runTraining(): Promise<DemoState> {
     series.simdLoss.points.push([state.step + steps, state.simdnet.lastLoss]);
 
     if (twin !== null) {
-      for (let i = 0; i < order.length; i++) order[i] = i;
-      new Rng(seed).shuffle(order);
       let twinLoss = 0;
       const started = performance.now();
-      for (let s = 0; s < steps; s++) {
-        for (let r = 0; r < config.batchSize; r++) {
-          const index = order[s * config.batchSize + r]!;
+      for (const { indices } of scheduleSteps(train.count, planSchedule(train.count, { batchSize: config.batchSize, iterations: steps, seed }))) {
+        for (let r = 0; r < indices.length; r++) {
+          const index = indices[r]!;
           batchLabels[r] = train.labels[index]!;
           const from = index * size;
           for (let k = 0; k < size; k++) features[r * size + k] = train.pixels[from + k]! / 255;
         }
-        const { loss } = await twin.trainBatch(features, batchLabels, config.batchSize);
+        const { loss } = await twin.trainBatch(features, batchLabels, indices.length);
         if (state.tfjs.firstLoss === null) state.tfjs.firstLoss = loss;
         twinLoss += loss;
       }
