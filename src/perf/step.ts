@@ -98,7 +98,8 @@ export function replayTrainingStep(runtime: Runtime, config: StepConfig): Replay
   for (let i = 0; i < labels.length; i++) labels[i] = (rng.next() * classes) | 0;
   const order = arena.tensor('order', 'i32').view();
   for (let i = 0; i < pool; i++) order[i] = i;
-  rng.shuffle(order);
+  // As fit: mini-batches come in shuffled order (random rows of the set), a full batch in order.
+  if (rows < pool) rng.shuffle(order);
   // The initial parameters, restored (with zeroed optimizer state) after timing updates.
   const f32 = () => new Float32Array(arena.buffer);
   f32().copyWithin(ptr('backup') / F32, ptr('params') / F32, ptr('params') / F32 + P);
