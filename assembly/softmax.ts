@@ -3,8 +3,12 @@
 //
 // The SIMD kernels take rows four at a time, one row per lane (rows are short: 10 classes), so exp
 // (exp.ts), the row max and sum, the argmax and the label's one-hot all run on f32x4 without
-// horizontal reductions or column tails. Each lane does its row's arithmetic in the scalar order,
+// horizontal reductions or column tails. Each lane runs its row alone, summing in column order,
 // so a row's results do not depend on which block, or which thread's share, it falls in.
+// Measured against going along each row four columns at a time with a masked tail, best of 80
+// calls on a shared machine: softmax_crossentropy on 60000×10 takes 1.7 ms this way, 2.7 ms that
+// way (30000×17: 1.3 vs 1.7 ms; softmax_forward ties at 10 columns); the row-wise loop only wins
+// on wide rows (1000×784: 1.2 vs 1.7 ms), which the output layer does not have.
 import { expNonPositive } from "./exp";
 
 // Smallest probability the loss takes the log of, as Keras and tfjs clip (their epsilon).
