@@ -11,7 +11,7 @@ export { bias_forward, bias_forward_scalar, bias_backward, bias_backward_scalar 
 export { relu_forward, relu_forward_scalar, relu_backward, relu_backward_scalar } from "./activations";
 export {
   softmax_forward, softmax_forward_scalar, crossentropy_loss,
-  softmax_crossentropy_backward, softmax_crossentropy_backward_scalar, softmax_crossentropy,
+  softmax_crossentropy_backward, softmax_crossentropy_backward_scalar, softmax_crossentropy, softmax_crossentropy_scalar,
 } from "./softmax";
 export { argmax_rows, count_correct } from "./metrics";
 export {

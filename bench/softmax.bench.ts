@@ -1,7 +1,9 @@
 // softmax_forward and softmax_crossentropy_backward (assembly/softmax.ts) against tf.softmax(z)
 // and tf.mul(tf.sub(p, tf.oneHot(labels, C)), scale), the gradient of the mean cross-entropy
-// with respect to the logits (our kernel fuses the one-hot, the subtraction and the scaling).
-// The output layer of the MLP: rows × 10 at each batch size and the 10k test set. Rate: GB/s.
+// with respect to the logits (our kernel fuses the one-hot, the subtraction and the scaling);
+// softmax_crossentropy, the training step's output layer in one pass, against the same tfjs ops
+// plus the loss and the correct count. The output layer of the MLP: rows × 10 at each batch size
+// and the full training set. Rate: GB/s.
 import type { Runtime } from '../src/index.node.js';
 import { cached, randomF32, randomLabels, U } from './data.js';
 import type { Impl, KernelCase, Reference } from './harness.js';
@@ -99,7 +101,56 @@ export function softmaxXentCase(rows: number, cols = CLASSES): KernelCase {
   };
 }
 
+export function softmaxXentFusedCase(rows: number, cols = CLASSES): KernelCase {
+  const n = rows * cols;
+  const zs = () => cached(`logits:${n}`, () => randomF32(n, 21, -RANGE / 2, RANGE / 2));
+  const ys = () => cached(`labels:${rows}`, () => randomLabels(rows, cols, 22));
+  const scale = Math.fround(1 / rows);
+  return {
+    suite: 'softmax', kernel: 'softmax_crossentropy',
+    tfjsOp: 'tf.softmax(z), the xent gradient, −mean ln p[y], Σ [argMax = y]',
+    name: `output layer: softmax, loss, correct, δ = (p − onehot(y))/rows [${rows},${cols}]`,
+    shape: `${rows}×${cols}`, unit: 'GB/s', work: { flops: 5 * n, bytes: 8 * n + 4 * rows, elements: n },
+    simdnet(runtime: Runtime): Impl {
+      const arena = runtime.createArena({ z: [rows, cols], y: { dtype: 'i32', shape: [rows] }, d: [rows, cols], c: { dtype: 'i32', shape: [1] } });
+      const z = arena.tensor('z', 'f32').write(zs()), y = arena.tensor('y', 'i32').write(ys());
+      const d = arena.tensor('d', 'f32'), c = arena.tensor('c', 'i32'), k = arena.exports;
+      return {
+        output: () => { arena.kernels.softmaxCrossentropy(d, z, y, c, { scale }); return d.read() as Float32Array; },
+        run: () => k.softmax_crossentropy(d.offset, z.offset, y.offset, rows, cols, scale, c.offset),
+        dispose: () => arena.dispose(),
+      };
+    },
+    tfjs(): Impl {
+      const z = tf.tensor2d(zs(), [rows, cols]), y = tf.tensor1d(ys(), 'int32');
+      const op = () => {
+        const p = tf.softmax(z), hot = tf.oneHot(y, cols);
+        tf.neg(tf.mean(tf.log(tf.maximum(tf.sum(tf.mul(p, hot), 1), 1e-7))));
+        tf.sum(tf.cast(tf.equal(tf.argMax(p, 1), y), 'int32'));
+        return tf.mul(tf.sub(p, hot), scale);
+      };
+      return {
+        output: () => { const d = tf.tidy(op); const v = (d.dataSync() as Float32Array).slice(); d.dispose(); return v; },
+        run: () => { tf.tidy(() => { op(); }); },
+        dispose: () => { z.dispose(); y.dispose(); },
+      };
+    },
+    // The softmax's relative bound on p (see softmaxCase), scaled, plus the gradient's two roundings.
+    reference: () => {
+      const p = softmaxRef(zs(), rows, cols), y = ys();
+      const rel = 2 * (RANGE + cols + 8) * U;
+      const value = new Float64Array(n), bound = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const hot = y[Math.floor(i / cols)] === i % cols ? 1 : 0;
+        value[i] = (p[i]! - hot) * scale;
+        bound[i] = (rel * p[i]! + 2.02 * U * (p[i]! + hot)) * scale + 1e-38;
+      }
+      return { value, bound, basis: `(2·(${RANGE} + cols + 8)·u·p + 2·u·(p + onehot))·s` };
+    },
+  };
+}
+
 export function softmaxCases(options: { quick: boolean }): KernelCase[] {
   const rows = options.quick ? [32, 128] : [32, 128, 10000, 60000];
-  return [...rows.map((r) => softmaxCase(r)), ...rows.map((r) => softmaxXentCase(r))];
+  return [...rows.map((r) => softmaxCase(r)), ...rows.map((r) => softmaxXentCase(r)), ...rows.map((r) => softmaxXentFusedCase(r))];
 }

@@ -46,6 +46,7 @@ export interface KernelExports {
     rows: number, cols: number, scale: number): void;
   /** Fused softmax, loss, correct count and gradient; returns the mean loss, stores the count (i32) at `correct`. */
   softmax_crossentropy(dlogits: number, logits: number, labels: number, rows: number, cols: number, scale: number, correct: number): number;
+  softmax_crossentropy_scalar(dlogits: number, logits: number, labels: number, rows: number, cols: number, scale: number, correct: number): number;
   argmax_rows(out: number, x: number, rows: number, cols: number): void;
   count_correct(x: number, labels: number, rows: number, cols: number): number;
   sgd_update(params: number, grads: number, n: number, lr: number): void;
@@ -81,7 +82,7 @@ export const KERNEL_EXPORT_NAMES: ReadonlyArray<keyof KernelExports> = [
   'bias_forward', 'bias_forward_scalar', 'bias_backward', 'bias_backward_scalar',
   'relu_forward', 'relu_forward_scalar', 'relu_backward', 'relu_backward_scalar',
   'softmax_forward', 'softmax_forward_scalar', 'crossentropy_loss',
-  'softmax_crossentropy_backward', 'softmax_crossentropy_backward_scalar', 'softmax_crossentropy', 'argmax_rows', 'count_correct',
+  'softmax_crossentropy_backward', 'softmax_crossentropy_backward_scalar', 'softmax_crossentropy', 'softmax_crossentropy_scalar', 'argmax_rows', 'count_correct',
   'sgd_update', 'sgd_update_scalar', 'momentum_update', 'momentum_update_scalar', 'adam_update', 'adam_update_scalar',
   'gather_images', 'gather_images_scalar', 'gather_labels', 'arena_base', 'simd_build',
   'peak_flops', 'stream_copy', 'stream_sum', 'parallel_run', 'parallel_control_bytes',

@@ -306,7 +306,7 @@ export class Kernels {
    * logits itself.
    */
   softmaxCrossentropy(dlogits: Tensor<'f32'>, logits: Tensor<'f32'>, labels: Tensor<'i32'>, correct: Tensor<'i32'>,
-    options: { scale?: number } = {}): { loss: number; correct: number } {
+    options: { scale?: number } & ScalarOption = {}): { loss: number; correct: number } {
     const fn = 'softmaxCrossentropy';
     this.tensor(fn, 'dlogits', dlogits, 'f32', 2); this.tensor(fn, 'logits', logits, 'f32', 2);
     this.tensor(fn, 'correct', correct, 'i32', 1);
@@ -318,7 +318,7 @@ export class Kernels {
     for (const [t, name] of [[dlogits, 'dlogits'], [logits, 'logits'], [labels, 'labels']] as const) this.disjoint(fn, correct, 'correct', t, name);
     const rows = logits.shape[0]!, cols = logits.shape[1]!;
     const scale = this.finite(fn, 'scale', options.scale ?? 1 / rows);
-    const loss = this.par.softmax_crossentropy(dlogits.offset, logits.offset, labels.offset, rows, cols, scale, correct.offset);
+    const loss = (options.scalar ? this.raw.softmax_crossentropy_scalar : this.par.softmax_crossentropy)(dlogits.offset, logits.offset, labels.offset, rows, cols, scale, correct.offset);
     return { loss, correct: (correct.view() as Int32Array)[0]! };
   }
 

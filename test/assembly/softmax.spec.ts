@@ -1,12 +1,13 @@
-// softmax_forward, crossentropy_loss and softmax_crossentropy_backward (with their scalar twins)
-// against float64 references.
+// softmax_forward, crossentropy_loss, softmax_crossentropy_backward and softmax_crossentropy (with
+// their scalar twins) against float64 references, and the vector exp they use (exp.ts).
 //
 // Tolerance: max(1e-5, 1e-6·|ref|) everywhere. Probabilities are ≤ 1 and their f32 error is a few
 // ulps of exp and of a cols-term sum (< 1e-6 for these widths); the loss takes f64 logs of the same
-// f32 probabilities as its reference; the gradient rounds once per element.
+// f32 probabilities as its reference; the gradient rounds once per element. expNonPositive: 1 ulp.
+import { expNonPositive } from "../../assembly/exp";
 import {
   crossentropy_loss, softmax_crossentropy, softmax_crossentropy_backward, softmax_crossentropy_backward_scalar,
-  softmax_forward, softmax_forward_scalar,
+  softmax_crossentropy_scalar, softmax_forward, softmax_forward_scalar, softmaxCrossentropySum,
 } from "../../assembly/softmax";
 import { count_correct } from "../../assembly/metrics";
 import { below, Buffer, close, fail, fillFrom, fillNaN, fillUniform, mismatch, seed, shape2, SIZES } from "./helpers";
@@ -327,5 +328,181 @@ describe("softmax_crossentropy", () => {
     if (!close(d[2], 0.125)) mismatch(d[2], 0.125, "(0.25 − 0)/2");
     if (!close(d[3], -0.125)) mismatch(d[3], -0.125, "(0.75 − 1)/2");
     logits.free(); labels.free(); d.free(); correct.free();
+  });
+});
+
+// ---- expNonPositive (exp.ts), SIMD build only.
+
+const EXP_KEEPS_FROM: f32 = -87.33654022216796875; // the smallest argument not flushed to 0
+const MIN_NORMAL: f64 = 1.1754943508222875e-38;     // 2^−126
+
+// |got − ref| in ulps of ref's f32 binade (2^(e−23) for 2^e ≤ ref < 2^(e+1), e ≥ −126).
+function ulpsOff(got: f32, ref: f64): f64 {
+  const e = max(<i32>((reinterpret<u64>(ref) >> 52) & 0x7ff) - 1023, -126);
+  return Math.abs(<f64>got - ref) / reinterpret<f64>(<u64>(e - 23 + 1023) << 52);
+}
+
+// The largest ulpsOff of expNonPositive over the f32 bit patterns from, from + stride, … up to
+// `to` (all negative floats: patterns grow toward −∞), four per call, against f64 exp.
+function worstExpUlps(from: u32, to: u32, stride: u32): f64 {
+  let worst: f64 = 0;
+  for (let b = from; b <= to; b += 4 * stride) {
+    const d = f32x4(
+      reinterpret<f32>(b), reinterpret<f32>(min(b + stride, to)),
+      reinterpret<f32>(min(b + 2 * stride, to)), reinterpret<f32>(min(b + 3 * stride, to)),
+    );
+    const e = expNonPositive(d);
+    worst = Math.max(worst, ulpsOff(f32x4.extract_lane(e, 0), Math.exp(<f64>f32x4.extract_lane(d, 0))));
+    worst = Math.max(worst, ulpsOff(f32x4.extract_lane(e, 1), Math.exp(<f64>f32x4.extract_lane(d, 1))));
+    worst = Math.max(worst, ulpsOff(f32x4.extract_lane(e, 2), Math.exp(<f64>f32x4.extract_lane(d, 2))));
+    worst = Math.max(worst, ulpsOff(f32x4.extract_lane(e, 3), Math.exp(<f64>f32x4.extract_lane(d, 3))));
+  }
+  return worst;
+}
+
+// Every f32 within 2^15 patterns of d.
+function worstExpUlpsAround(d: f32): f64 {
+  const b = reinterpret<u32>(d);
+  return worstExpUlps(max(b, 0x80000000 + 32768) - 32768, min(b + 32768, reinterpret<u32>(EXP_KEEPS_FROM)), 1);
+}
+
+describe("expNonPositive (SIMD build)", () => {
+  test("within 1 ulp of f64 exp over [−87.33654, 0]: every 251st f32, and every f32 near the edges of the reduction", () => {
+    if (ASC_FEATURE_SIMD) {
+      // Measured once over all 1.12e9 floats of the range: 0.967 ulp at worst (d = −16.2325).
+      let worst = worstExpUlps(0x80000000, reinterpret<u32>(EXP_KEEPS_FROM), 251);
+      const edges: f32[] = [
+        -5.9604645e-8, <f32>(-Math.LN2 / 2), <f32>(-3 * Math.LN2 / 2), -1, -16.232505798339844,
+        <f32>(-63.5 * Math.LN2), <f32>(-125.5 * Math.LN2), EXP_KEEPS_FROM,
+      ];
+      for (let i = 0; i < edges.length; i++) worst = Math.max(worst, worstExpUlpsAround(edges[i]));
+      log<string>("expNonPositive: max error " + worst.toString() + " ulp");
+      expect<bool>(worst <= 1).toBe(true, "max error " + worst.toString() + " ulp");
+    }
+  });
+
+  test("e^0 = 1 for ±0; 0 below −87.33654 (down to −∞), a normal 2^−126 at it; NaN stays NaN", () => {
+    if (ASC_FEATURE_SIMD) {
+      const a = expNonPositive(f32x4(0, -0.0, -87.336555, -1e30));
+      expect<f32>(f32x4.extract_lane(a, 0)).toBe(1, "e^0");
+      expect<f32>(f32x4.extract_lane(a, 1)).toBe(1, "e^−0");
+      expect<f32>(f32x4.extract_lane(a, 2)).toBe(0, "e^−87.336555 flushes (true value below 2^−126)");
+      expect<f32>(f32x4.extract_lane(a, 3)).toBe(0, "e^−1e30");
+      const b = expNonPositive(f32x4(-Infinity, NaN, EXP_KEEPS_FROM, -f32.MAX_VALUE));
+      expect<f32>(f32x4.extract_lane(b, 0)).toBe(0, "e^−∞");
+      expect<bool>(isNaN(f32x4.extract_lane(b, 1))).toBe(true, "e^NaN");
+      const kept = <f64>f32x4.extract_lane(b, 2);
+      expect<bool>(kept >= MIN_NORMAL && ulpsOff(<f32>kept, Math.exp(<f64>EXP_KEEPS_FROM)) <= 1).toBe(true, "e^−87.33654 ≈ 2^−126");
+      expect<f32>(f32x4.extract_lane(b, 3)).toBe(0, "e^−f32.MAX");
+    }
+  });
+});
+
+// ---- softmax_forward and softmax_crossentropy at the edges of exp's range, and split rows.
+
+// softmax_forward and its twin on `logits` (rows×cols) against the float64 reference, the rows
+// flagged in `nanRows` (a bit per row) all NaN instead; the kernel and twin must agree on NaN.
+function checkExtremes(logits: Buffer<f32>, rows: i32, cols: i32, nanRows: u32, name: string): void {
+  const ref = referenceSoftmax(logits, rows, cols);
+  const probs = fillNaN(new Buffer<f32>(rows * cols)), twin = fillNaN(new Buffer<f32>(rows * cols));
+  softmax_forward(probs.ptr, logits.ptr, rows, cols);
+  softmax_forward_scalar(twin.ptr, logits.ptr, rows, cols);
+  for (let i = 0; i < rows * cols; i++) {
+    if (nanRows & (1 << <u32>(i / cols))) {
+      if (!isNaN(probs[i]) || !isNaN(twin[i])) fail(at(name + ": a NaN logit turns its row to NaN", rows, cols, i));
+    } else {
+      if (!close(probs[i], ref[i])) mismatch(probs[i], ref[i], at(name, rows, cols, i));
+      if (!close(twin[i], ref[i])) mismatch(twin[i], ref[i], at(name + " (scalar twin)", rows, cols, i));
+      // Far below the row maximum exp underflows: 0 from expNonPositive, at most subnormal from Mathf.exp.
+      if (ref[i] < MIN_NORMAL / 2 && (<f64>probs[i] >= MIN_NORMAL || <f64>twin[i] >= MIN_NORMAL)) mismatch(probs[i], ref[i], at(name + " underflow", rows, cols, i));
+    }
+  }
+  probs.free(); twin.free();
+}
+
+describe("softmax_forward at the edges of exp", () => {
+  test("equal logits give exactly 1/cols, through every lane and row block", () => {
+    for (let b = 0; b < COLS.length; b++) {
+      const cols = COLS[b];
+      for (let rows = 1; rows <= 9; rows++) {
+        const logits = new Buffer<f32>(rows * cols), probs = fillNaN(new Buffer<f32>(rows * cols));
+        for (let i = 0; i < rows * cols; i++) logits[i] = <f32>(i / cols) * 7.25 - 20;
+        softmax_forward(probs.ptr, logits.ptr, rows, cols);
+        for (let i = 0; i < rows * cols; i++) expect<f32>(probs[i]).toBe(<f32>1 / <f32>cols, at("softmax of equal logits", rows, cols, i));
+        logits.free(); probs.free();
+      }
+    }
+  });
+
+  test("−∞, −1e30 and gaps past exp's underflow (−90 … −200) give 0; a NaN turns its own row, not its block, to NaN", () => {
+    seed(40);
+    for (let b = 0; b < COLS.length; b++) {
+      const cols = COLS[b], rows = 7;
+      const logits = fillUniform(new Buffer<f32>(rows * cols), -3, 3);
+      for (let c = 1; c < cols; c += 2) logits[c] = -Infinity;                 // row 0
+      for (let c = 0; c < cols; c += 3) logits[cols + c] = -1e30;              // row 1 (unless cols = 1)
+      for (let c = 0; c < cols; c++) logits[2 * cols + c] = c == cols >> 1 ? 0 : -90 - <f32>(c % 11) * 10; // row 2
+      logits[3 * cols + (cols - 1)] = NaN;                                     // row 3
+      for (let c = 0; c < cols; c++) logits[5 * cols + c] = <f32>(-87.3 - 0.01 * <f64>c); // row 5: gaps at the threshold
+      if (cols == 1) logits[cols] = 5;                                         // a lone −1e30 would be its own maximum
+      checkExtremes(logits, rows, cols, 1 << 3, "softmax_forward, extreme logits");
+      logits[5 * cols] = 0;
+      checkExtremes(logits, rows, cols, 1 << 3, "softmax_forward, gaps 87.3 … below the maximum");
+      logits.free();
+    }
+  });
+});
+
+describe("softmax_crossentropy", () => {
+  test("the scalar twin equals softmax_forward_scalar → crossentropy_loss, count_correct, backward_scalar", () => {
+    seed(41);
+    for (let a = 0; a < ROWS.length; a++) {
+      for (let b = 0; b < COLS.length; b++) {
+        const rows = ROWS[a], cols = COLS[b], n = rows * cols, scale = <f32>1 / <f32>rows;
+        const logits = fillUniform(new Buffer<f32>(n), -6, 6);
+        const labels = randomLabels(rows, cols);
+        const probs = fillNaN(new Buffer<f32>(n)), expected = fillNaN(new Buffer<f32>(n)), dlogits = fillNaN(new Buffer<f32>(n));
+        softmax_forward_scalar(probs.ptr, logits.ptr, rows, cols);
+        const loss = crossentropy_loss(probs.ptr, labels.ptr, rows, cols);
+        const right = count_correct(probs.ptr, labels.ptr, rows, cols);
+        softmax_crossentropy_backward_scalar(expected.ptr, probs.ptr, labels.ptr, rows, cols, scale);
+        const correct = new Buffer<i32>(1);
+        const got = softmax_crossentropy_scalar(dlogits.ptr, logits.ptr, labels.ptr, rows, cols, scale, correct.ptr);
+        expect<f64>(got).toBe(loss, at("softmax_crossentropy_scalar loss", rows, cols, -1));
+        expect<i32>(correct[0]).toBe(right, at("softmax_crossentropy_scalar correct rows", rows, cols, -1));
+        if (!dlogits.sameAs(expected)) fail(at("softmax_crossentropy_scalar dlogits", rows, cols, -1));
+        logits.free(); labels.free(); probs.free(); expected.free(); dlogits.free(); correct.free();
+      }
+    }
+  });
+
+  test("rows split at any row (as the threads build splits them) give the same bits", () => {
+    seed(42);
+    const rows = 11;
+    for (let b = 0; b < COLS.length; b++) {
+      const cols = COLS[b], n = rows * cols;
+      const logits = fillUniform(new Buffer<f32>(n), -6, 6);
+      const labels = randomLabels(rows, cols);
+      const whole = fillNaN(new Buffer<f32>(n)), split = fillNaN(new Buffer<f32>(n));
+      const correct = new Buffer<i32>(1);
+      const loss = softmaxCrossentropySum(whole.ptr, logits.ptr, labels.ptr, rows, cols, 0.5, correct.ptr);
+      const right = correct[0];
+      for (let r0 = 1; r0 < rows; r0++) {
+        const skip = <usize>(r0 * cols) << 2;
+        let total = softmaxCrossentropySum(split.ptr, logits.ptr, labels.ptr, r0, cols, 0.5, correct.ptr);
+        let count = correct[0];
+        total += softmaxCrossentropySum(split.ptr + skip, logits.ptr + skip, labels.ptr + (<usize>r0 << 2), rows - r0, cols, 0.5, correct.ptr);
+        count += correct[0];
+        if (!split.sameAs(whole)) fail(at("softmaxCrossentropySum split at row " + r0.toString(), rows, cols, -1));
+        expect<i32>(count).toBe(right, at("correct rows split at row " + r0.toString(), rows, cols, -1));
+        if (!close(total, loss)) mismatch(total, loss, at("loss split at row " + r0.toString(), rows, cols, -1));
+        softmax_forward(split.ptr, logits.ptr, r0, cols);
+        softmax_forward(split.ptr + skip, logits.ptr + skip, rows - r0, cols);
+        softmax_forward(whole.ptr, logits.ptr, rows, cols);
+        if (!split.sameAs(whole)) fail(at("softmax_forward split at row " + r0.toString(), rows, cols, -1));
+        softmaxCrossentropySum(whole.ptr, logits.ptr, labels.ptr, rows, cols, 0.5, correct.ptr);
+      }
+      logits.free(); labels.free(); whole.free(); split.free(); correct.free();
+    }
   });
 });

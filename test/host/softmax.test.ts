@@ -1,5 +1,6 @@
-// softmaxForward, crossentropyLoss and softmaxCrossentropyBackward (assembly/softmax.ts) against
-// float64: boundary sizes and real shapes, in place, large logits, the 1e-7 floor, scale 1/m.
+// softmaxForward, crossentropyLoss, softmaxCrossentropyBackward and softmaxCrossentropy
+// (assembly/softmax.ts) against float64: boundary sizes and real shapes, in place, large logits,
+// logits spread past exp's underflow, the 1e-7 floor, scale 1/m.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -81,6 +82,17 @@ forEachVariant((ctx) => {
         const logits = rng.f32(rows * cols);
         for (let r = 0; r < rows; r++) logits[r * cols + (cols - 1 - r)] = 1000;
         checkSoftmax(ctx, logits, rows, cols, false, 'one dominant logit');
+      }
+    });
+
+    // The SIMD kernels take four rows at a time and exp (assembly/exp.ts) flushes results below
+    // 2^−126 to 0: rows 1–9 cover every partial block, spreads of ±60 put gaps past the flush.
+    it('rows 1–9 × widths around 4, 10 and 16, logits spread ±1, ±10 and ±60', () => {
+      const rng = new Rng(30);
+      for (const cols of [1, 2, 3, 4, 5, 8, 9, CLASSES, 15, 16, 17, 33]) {
+        for (let rows = 1; rows <= 9; rows++) {
+          for (const spread of [1, 10, 60]) checkSoftmax(ctx, rng.f32(rows * cols, -spread, spread), rows, cols, false, `logits in ±${spread}`);
+        }
       }
     });
 
@@ -184,6 +196,63 @@ forEachVariant((ctx) => {
           expectClose(f32(arena, 'dlogits').read(), ref.value, ref.tol,
             { what: `softmaxCrossentropyBackward scale ${scale} (${variant} ${twin.label})`, shape: shapeOf(rows, cols), cols });
         }
+      }
+    });
+  });
+});
+
+forEachVariant((ctx) => {
+  const { variant } = ctx;
+
+  describe('softmaxCrossentropy', () => {
+    const shapes: Array<[number, number]> = [...[1, 2, 3, 4, 5, 8, 9, 15, 16, 17, 33].map((c) => [7, c] as [number, number]),
+      ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 33].map((r) => [r, CLASSES] as [number, number]), [BATCHES[1], CLASSES]];
+
+    it(`dlogits and the loss vs float64 (kernel and scalar twin), ${shapes.length} shapes`, () => {
+      const rng = new Rng(31);
+      for (const [rows, cols] of shapes) {
+        const logits = rng.f32(rows * cols, -10, 10), labels = rng.ints(rows, cols), scale = Math.fround(1 / rows);
+        const p = softmaxReference(logits, rows, cols);
+        const ref = softmaxCrossentropyBackwardReference(Float32Array.from(p.value), labels, rows, cols, scale);
+        // The probabilities' own error, scaled, on top of the gradient's roundings.
+        const tol = ref.tol.map((t, k) => t + p.tol[k]! * scale);
+        let loss = 0, lossTol = 0;
+        for (let r = 0; r < rows; r++) {
+          const k = r * cols + labels[r]!;
+          loss -= Math.log(Math.max(p.value[k]!, 1e-7));
+          lossTol += p.tol[k]! / p.value[k]!; // d(−ln p) = −dp/p
+        }
+        const arena = makeArena(ctx.runtime, {
+          logits: { shape: [rows, cols], data: logits }, labels: { dtype: 'i32', shape: [rows], data: labels },
+          dlogits: { shape: [rows, cols] }, correct: { dtype: 'i32', shape: [1] },
+        });
+        for (const twin of TWINS) {
+          const D = f32(arena, 'dlogits').fill(NaN);
+          const got = arena.kernels.softmaxCrossentropy(D, f32(arena, 'logits'), i32(arena, 'labels'), i32(arena, 'correct'), { scalar: twin.scalar });
+          const context = { what: `softmaxCrossentropy (${variant} ${twin.label})`, shape: shapeOf(rows, cols), cols };
+          expectClose(D.read(), ref.value, tol, context);
+          assert.ok(Math.abs(got.loss - loss / rows) <= lossTol / rows + crossentropyTolerance(loss / rows),
+            `${context.what}: loss ${got.loss} vs reference ${loss / rows} (${context.shape})`);
+        }
+      }
+    });
+
+    it('the scalar twin equals the scalar twins of the kernels it fuses, bit for bit', () => {
+      const rng = new Rng(32);
+      for (const [rows, cols] of shapes) {
+        const arena = makeArena(ctx.runtime, {
+          logits: { shape: [rows, cols], data: rng.f32(rows * cols, -6, 6) }, labels: { dtype: 'i32', shape: [rows], data: rng.ints(rows, cols) },
+          probs: { shape: [rows, cols] }, expected: { shape: [rows, cols] }, dlogits: { shape: [rows, cols] }, correct: { dtype: 'i32', shape: [1] },
+        });
+        const k = arena.kernels, L = f32(arena, 'logits'), Y = i32(arena, 'labels'), P = f32(arena, 'probs');
+        k.softmaxForward(P, L, { scalar: true });
+        const loss = k.crossentropyLoss(P, Y), right = k.countCorrect(P, Y);
+        k.softmaxCrossentropyBackward(f32(arena, 'expected'), P, Y, { scalar: true });
+        const got = k.softmaxCrossentropy(f32(arena, 'dlogits'), L, Y, i32(arena, 'correct'), { scalar: true });
+        const what = `softmaxCrossentropy scalar twin (${variant}), ${shapeOf(rows, cols)}`;
+        assert.equal(got.loss, loss, `${what}: loss`);
+        assert.equal(got.correct, right, `${what}: correct rows`);
+        assert.deepEqual(f32(arena, 'dlogits').read(), f32(arena, 'expected').read(), `${what}: dlogits`);
       }
     });
   });
