@@ -20,7 +20,7 @@ export function sgemm(
 ): void {
   if (ASC_FEATURE_SIMD) {
     if (transB == 0) {
-      gemmTiledB(M, N, K, A, transA ? M : K, transA, B, C, accumulate, 0, 0);
+      gemmTiledB(M, N, K, A, transA ? M : K, transA, B, C, accumulate, 0, 0, packScratch(0));
       return;
     }
     if (transA == 0) {
@@ -119,62 +119,108 @@ export const TRANSPOSED_MAX_N = 10;
 // C (M×N) = op(A)·B, one K panel at a time; panels after the first accumulate, and the last one
 // runs the bias and ReLU epilogue (see finish) when bias ≠ 0 or relu ≠ 0 (dense_forward). lda is
 // A's row length in elements: K for NN (or more, for a block of A's rows), M for TN (or more, for
-// a block of op(A)'s rows, as parallel.ts splits it).
+// a block of op(A)'s rows, as parallel.ts splits it). scratch is the calling thread's pack block
+// (packScratch), or 0 to read B in place. With scratch, products for which packing pays
+// (packPays) run GotoBLAS's loop order: for each block of PACK_COLUMNS columns, for each K panel,
+// B's panel × block is copied once into tile-ordered strips (packB) that every row tile of A then
+// reads from L2. Packing moves data only: every element of C sums the same products in the same
+// order (panel by panel, p increasing within each), so C is bit-identical either way.
 export function gemmTiledB(
   M: i32, N: i32, K: i32, A: usize, lda: i32, transA: i32, B: usize, C: usize, accumulate: i32, bias: usize, relu: i32,
+  scratch: usize = 0,
 ): void {
   // Element (i, p) of op(A) sits at A + (i·rowStride + p·depthStride) elements.
   const depthStride = transA ? lda : 1;
-  for (let p0 = 0; p0 < K; p0 += DEPTH_PANEL) {
-    const depth = min(DEPTH_PANEL, K - p0);
-    const a = A + ((<usize>p0 * depthStride) << 2), b = B + ((<usize>p0 * N) << 2);
-    const acc = p0 == 0 ? accumulate : 1;
-    const last = p0 + depth == K;
-    if (transA) gemmPanelT(M, N, depth, lda, a, b, C, acc, last ? bias : 0, last ? relu : 0);
-    else gemmPanelN(M, N, depth, lda, a, b, C, acc, last ? bias : 0, last ? relu : 0);
+  const transposed = transA != 0 && N <= TRANSPOSED_MAX_N;
+  const packed = scratch != 0 && !transposed && packPays(M, N);
+  const blockCols = packed ? PACK_COLUMNS : N, cRow = <usize>N << 2;
+  for (let j0 = 0; j0 < N; j0 += blockCols) {
+    const cols = min(blockCols, N - j0), c = C + (<usize>j0 << 2), pbias = bias ? bias + (<usize>j0 << 2) : 0;
+    for (let p0 = 0; p0 < K; p0 += DEPTH_PANEL) {
+      const depth = min(DEPTH_PANEL, K - p0);
+      const a = A + ((<usize>p0 * depthStride) << 2);
+      let b = B + ((<usize>p0 * N + j0) << 2), bRow = cRow, bStrip: usize = 32;
+      if (packed) {
+        packB(scratch, b, cRow, depth, cols);
+        b = scratch; bRow = 32; bStrip = PACK_STRIP_BYTES;
+      }
+      const acc = p0 == 0 ? accumulate : 1;
+      const last = p0 + depth == K;
+      if (transA) gemmPanelT(M, cols, depth, lda, a, b, bRow, bStrip, c, cRow, acc, last ? pbias : 0, last ? relu : 0, transposed, packed ? scratch + PACK_STRIPS_BYTES : 0);
+      else gemmPanelN(M, cols, depth, lda, a, b, bRow, bStrip, c, cRow, acc, last ? pbias : 0, last ? relu : 0);
+    }
   }
 }
 
 // One K panel of depth K with A stored M×lda (rows of op(A) are rows of A, lda elements apart).
-function gemmPanelN(M: i32, N: i32, K: i32, lda: i32, A: usize, B: usize, C: usize, accumulate: i32, bias: usize, relu: i32): void {
-  const aRow = <usize>lda << 2, cRow = <usize>N << 2;
-  for (let i = 0; i < M; i += 4) tilesStrided(min(4, M - i), N, K, A + <usize>i * aRow, aRow, B, C + <usize>i * cRow, accumulate, bias, relu);
+// B's layout (bRow, bStrip) and C's row stride cRow (bytes) are as in rowTiles.
+function gemmPanelN(
+  M: i32, N: i32, K: i32, lda: i32, A: usize, B: usize, bRow: usize, bStrip: usize, C: usize, cRow: usize,
+  accumulate: i32, bias: usize, relu: i32,
+): void {
+  const aRow = <usize>lda << 2;
+  for (let i = 0; i < M; i += 4) {
+    rowTiles(min(4, M - i), 0, N, K, A + <usize>i * aRow, aRow, 4, B, bRow, bStrip, C + <usize>i * cRow, cRow, accumulate, bias, relu);
+  }
 }
 
 // One K panel with A stored K×lda: the rows of op(A) at one depth are adjacent in memory, so
-// when N is small a block of eight rows is two vectors and the transposed tiles apply.
-function gemmPanelT(M: i32, N: i32, K: i32, lda: i32, A: usize, B: usize, C: usize, accumulate: i32, bias: usize, relu: i32): void {
-  const aDepth = <usize>lda << 2, cRow = <usize>N << 2;
-  let i = 0;
-  if (N <= TRANSPOSED_MAX_N) {
-    for (; i + 8 <= M; i += 8) transposedTile(N, 8, K, A + (<usize>i << 2), aDepth, B, cRow, C + <usize>i * cRow, cRow, accumulate, bias, relu);
-  }
-  for (; i < M; i += 4) tilesAdjacent(min(4, M - i), N, K, A + (<usize>i << 2), aDepth, B, C + <usize>i * cRow, accumulate, bias, relu);
-}
-
-// `rows` (1 to 4) rows of C = A·B over all N columns, row r of A read at a + r·aRow (bytes),
-// advancing aDepth bytes per step of K, then C's epilogue (see finish; bias ≠ 0 points at bias[0]).
-// B is K×N, C is rows×N (row strides N). The shape is dispatched once to a constant-shape body.
-export function tilesStrided(
-  rows: i32, N: i32, K: i32, a: usize, aRow: usize, B: usize, c: usize,
-  accumulate: i32, bias: usize, relu: i32,
+// when N is small (transposed, B then in place) a block of eight rows is two vectors and the
+// transposed tiles apply. Otherwise a tile's four rows are 16 bytes per depth, 4·lda bytes apart;
+// with aTile ≠ 0 (B packed, so the tile is about to serve many strips) each whole tile is first
+// copied there, 16 contiguous bytes per depth, which L1 keeps across the strips (at lda = 1024
+// every depth of the tile in place would map to the same L1 set and page).
+function gemmPanelT(
+  M: i32, N: i32, K: i32, lda: i32, A: usize, B: usize, bRow: usize, bStrip: usize, C: usize, cRow: usize,
+  accumulate: i32, bias: usize, relu: i32, transposed: bool, aTile: usize,
 ): void {
-  if (rows == 4) rowBlock(4, 0, N, K, a, aRow, 4, B, c, accumulate, bias, relu);
-  else if (rows == 3) rowBlock(3, 0, N, K, a, aRow, 4, B, c, accumulate, bias, relu);
-  else if (rows == 2) rowBlock(2, 0, N, K, a, aRow, 4, B, c, accumulate, bias, relu);
-  else rowBlock(1, 0, N, K, a, aRow, 4, B, c, accumulate, bias, relu);
+  const aDepth = <usize>lda << 2;
+  let i = 0;
+  if (transposed) {
+    for (; i + 8 <= M; i += 8) transposedTile(N, 8, K, A + (<usize>i << 2), aDepth, B, bRow, C + <usize>i * cRow, cRow, accumulate, bias, relu);
+  }
+  if (aTile) {
+    for (; i + 4 <= M; i += 4) {
+      packTileT(aTile, A + (<usize>i << 2), aDepth, K);
+      rowTiles(4, 1, N, K, aTile, 4, 16, B, bRow, bStrip, C + <usize>i * cRow, cRow, accumulate, bias, relu);
+    }
+  }
+  for (; i < M; i += 4) {
+    rowTiles(min(4, M - i), 1, N, K, A + (<usize>i << 2), 4, aDepth, B, bRow, bStrip, C + <usize>i * cRow, cRow, accumulate, bias, relu);
+  }
 }
 
-// As tilesStrided, with the rows of A adjacent: row r at a + 4r bytes (immediate offsets), the
-// whole block advancing aDepth bytes per step of K (TN, and the packed panels of dense.ts).
+// `rows` (1 to 4) rows of C = A·B over all N columns, with the rows of A adjacent: row r at
+// a + 4r bytes (immediate offsets), the whole block advancing aDepth bytes per step of K (the
+// packed panels of dense.ts), then C's epilogue (see finish; bias ≠ 0 points at bias[0]). B is
+// K×N, C is rows×N (row strides N).
 export function tilesAdjacent(
   rows: i32, N: i32, K: i32, a: usize, aDepth: usize, B: usize, c: usize,
   accumulate: i32, bias: usize, relu: i32,
 ): void {
-  if (rows == 4) rowBlock(4, 1, N, K, a, 4, aDepth, B, c, accumulate, bias, relu);
-  else if (rows == 3) rowBlock(3, 1, N, K, a, 4, aDepth, B, c, accumulate, bias, relu);
-  else if (rows == 2) rowBlock(2, 1, N, K, a, 4, aDepth, B, c, accumulate, bias, relu);
-  else rowBlock(1, 1, N, K, a, 4, aDepth, B, c, accumulate, bias, relu);
+  rowTiles(rows, 1, N, K, a, 4, aDepth, B, <usize>N << 2, 32, c, <usize>N << 2, accumulate, bias, relu);
+}
+
+// `rows` (1 to 4) rows × N columns of C (row stride cRow bytes) = A·B over depth K, A read as in
+// rowBlock. B's 8-column strips sit bStrip bytes apart, each of its depth rows bRow bytes apart:
+// column j at depth p is at B + (j >> 3)·bStrip + p·bRow + 4·(j & 7). B in place (K×N) is
+// bRow = 4N, bStrip = 32; packed (packB), bRow = 32, bStrip = PACK_STRIP_BYTES. The shape is
+// dispatched once to a constant-shape body.
+function rowTiles(
+  rows: i32, adjacent: i32, N: i32, K: i32, a: usize, aRow: usize, aDepth: usize,
+  B: usize, bRow: usize, bStrip: usize, c: usize, cRow: usize, accumulate: i32, bias: usize, relu: i32,
+): void {
+  if (adjacent) {
+    if (rows == 4) rowBlock(4, 1, N, K, a, 4, aDepth, B, bRow, bStrip, c, cRow, accumulate, bias, relu);
+    else if (rows == 3) rowBlock(3, 1, N, K, a, 4, aDepth, B, bRow, bStrip, c, cRow, accumulate, bias, relu);
+    else if (rows == 2) rowBlock(2, 1, N, K, a, 4, aDepth, B, bRow, bStrip, c, cRow, accumulate, bias, relu);
+    else rowBlock(1, 1, N, K, a, 4, aDepth, B, bRow, bStrip, c, cRow, accumulate, bias, relu);
+  } else {
+    if (rows == 4) rowBlock(4, 0, N, K, a, aRow, 4, B, bRow, bStrip, c, cRow, accumulate, bias, relu);
+    else if (rows == 3) rowBlock(3, 0, N, K, a, aRow, 4, B, bRow, bStrip, c, cRow, accumulate, bias, relu);
+    else if (rows == 2) rowBlock(2, 0, N, K, a, aRow, 4, B, bRow, bStrip, c, cRow, accumulate, bias, relu);
+    else rowBlock(1, 0, N, K, a, aRow, 4, B, bRow, bStrip, c, cRow, accumulate, bias, relu);
+  }
 }
 
 // `rows` (1 to 4) rows of C, all N columns: 8-column tiles, then a 4-column tile, then a 1- to
@@ -182,33 +228,36 @@ export function tilesAdjacent(
 // instance keeps only the accumulators it needs: 2·rows f32x4 in registers for the whole panel
 // (V8 allocates 15 XMM registers; 4 rows × 8 columns + 2 B vectors + a splat + a product is the
 // widest tile that does not spill). adjacent = 1: row r of A at a + 4r bytes (TN, immediate
-// offsets); 0: at a + r·aRow (NN). aRow and aDepth are in bytes.
+// offsets); 0: at a + r·aRow (NN). aRow, aDepth and B's layout (see rowTiles) are in bytes.
 // @ts-ignore: decorator
 @inline function rowBlock(
   rows: i32, adjacent: i32, N: i32, K: i32, a: usize, aRow: usize, aDepth: usize,
-  B: usize, c: usize, accumulate: i32, bias: usize, relu: i32,
+  B: usize, bRow: usize, bStrip: usize, c: usize, cRow: usize, accumulate: i32, bias: usize, relu: i32,
 ): void {
-  const bRow = <usize>N << 2;
-  let j = 0;
+  let j = 0, pb = B;
   for (; j + 8 <= N; j += 8) {
-    tile(rows, adjacent, 2, 0, K, a, aRow, aDepth, B + (<usize>j << 2), bRow, c + (<usize>j << 2), accumulate, bias ? bias + (<usize>j << 2) : 0, relu);
+    tile(rows, adjacent, 2, 0, K, a, aRow, aDepth, pb, bRow, c + (<usize>j << 2), cRow, accumulate, bias ? bias + (<usize>j << 2) : 0, relu);
+    pb += bStrip;
   }
+  // What is left (≤ 7 columns) lies in one strip.
   if (j + 4 <= N) {
-    tile(rows, adjacent, 1, 0, K, a, aRow, aDepth, B + (<usize>j << 2), bRow, c + (<usize>j << 2), accumulate, bias ? bias + (<usize>j << 2) : 0, relu);
+    tile(rows, adjacent, 1, 0, K, a, aRow, aDepth, pb, bRow, c + (<usize>j << 2), cRow, accumulate, bias ? bias + (<usize>j << 2) : 0, relu);
     j += 4;
+    pb += 16;
   }
-  const width = N - j, pb = B + (<usize>j << 2), pc = c + (<usize>j << 2), pbias = bias ? bias + (<usize>j << 2) : 0;
-  if (width == 3) tile(rows, adjacent, 1, 3, K, a, aRow, aDepth, pb, bRow, pc, accumulate, pbias, relu);
-  else if (width == 2) tile(rows, adjacent, 1, 2, K, a, aRow, aDepth, pb, bRow, pc, accumulate, pbias, relu);
-  else if (width == 1) tile(rows, adjacent, 1, 1, K, a, aRow, aDepth, pb, bRow, pc, accumulate, pbias, relu);
+  const width = N - j, pc = c + (<usize>j << 2), pbias = bias ? bias + (<usize>j << 2) : 0;
+  if (width == 3) tile(rows, adjacent, 1, 3, K, a, aRow, aDepth, pb, bRow, pc, cRow, accumulate, pbias, relu);
+  else if (width == 2) tile(rows, adjacent, 1, 2, K, a, aRow, aDepth, pb, bRow, pc, cRow, accumulate, pbias, relu);
+  else if (width == 1) tile(rows, adjacent, 1, 1, K, a, aRow, aDepth, pb, bRow, pc, cRow, accumulate, pbias, relu);
 }
 
 // One tile: `rows` × (4·vectors) columns, or rows × partial columns when partial (1 to 3) is set
-// (then vectors = 1). All four shape arguments are compile-time constants. K ≥ 1.
+// (then vectors = 1). All four shape arguments are compile-time constants. K ≥ 1. B's depth rows
+// are bRow bytes apart, C's rows cRow bytes apart.
 // @ts-ignore: decorator
 @inline function tile(
   rows: i32, adjacent: i32, vectors: i32, partial: i32, K: i32,
-  a: usize, aRow: usize, aDepth: usize, b: usize, bRow: usize, c: usize,
+  a: usize, aRow: usize, aDepth: usize, b: usize, bRow: usize, c: usize, cRow: usize,
   accumulate: i32, bias: usize, relu: i32,
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
@@ -246,7 +295,6 @@ export function tilesAdjacent(
     }
     pb += bRow;
   } while (pb < end);
-  const cRow = bRow;
   finish(c, c00, partial, accumulate, bias, relu);
   if (vectors > 1) finish(c + 16, c01, 0, accumulate, bias ? bias + 16 : 0, relu);
   if (rows > 1) {
@@ -260,6 +308,77 @@ export function tilesAdjacent(
   if (rows > 3) {
     finish(c + 3 * cRow, c30, partial, accumulate, bias, relu);
     if (vectors > 1) finish(c + 3 * cRow + 16, c31, 0, accumulate, bias ? bias + 16 : 0, relu);
+  }
+}
+
+// ---- Packing for NN and TN products too wide for B to be read in place. --------------------------
+
+// Columns of B one packed block holds: DEPTH_PANEL × PACK_COLUMNS floats, 256 KiB, stay in Zen 5's
+// 1 MiB L2 while every row tile of A streams past them (2048³: 46 GFLOP/s, against 42 with 256
+// columns and 41 with 1024).
+export const PACK_COLUMNS = 512;
+
+// Bytes from one packed 8-column strip to the next: DEPTH_PANEL depths of 32 bytes, plus a cache
+// line so that strips are not 4 KiB apart. packB stores one depth row into every strip in turn;
+// 4 KiB apart, all those stores would fall in one L1 set (packing measured 4× slower).
+const PACK_STRIP_BYTES: usize = DEPTH_PANEL * 32 + 64;
+const PACK_STRIPS_BYTES: usize = <usize>(PACK_COLUMNS / 8) * PACK_STRIP_BYTES;
+
+// Bytes of one thread's pack block: B's strips, then one TN tile of A (see gemmPanelT).
+export const PACK_BLOCK_BYTES: usize = PACK_STRIPS_BYTES + DEPTH_PANEL * 16;
+
+// The pack blocks, one per thread index the threads build can be given (src/threads.ts
+// MAX_THREADS; a direct call is thread 0), one in the SIMD build, none in the scalar build, which
+// never packs. They are static data, so the host's arena starts past them (index.ts arena_base)
+// and plans nothing for them. The build assumes imported memory starts zeroed (asconfig.json
+// zeroFilledMemory), so these zero bytes are no data segment: the binary stays small, and a worker
+// instantiating the module over shared memory cannot clear a block another thread is using.
+export const PACK_SLOTS: i32 = ASC_FEATURE_SIMD ? (ASC_FEATURE_THREADS ? 16 : 1) : 0;
+const PACK_SCRATCH: usize = PACK_SLOTS ? memory.data(<i32>(<usize>PACK_SLOTS * PACK_BLOCK_BYTES), 64) : 0;
+
+// Thread t's pack block, or 0 (read B in place) past the reserved slots.
+export function packScratch(t: i32): usize {
+  return t < PACK_SLOTS ? PACK_SCRATCH + <usize>t * PACK_BLOCK_BYTES : 0;
+}
+
+// Packing copies B once per call and pays that back a little on every row tile of A that reads
+// the packed strips, so it needs enough rows (M, or a thread's share of them), and a B that is slow
+// in place. From N = PACK_PAGED_N (4 KiB rows) each depth of a strip read in place sits on its own
+// page, a panel's 128 pages overflow the L1 TLB, and in-place tiles run at about half speed
+// (1024³: 27 against 47 GFLOP/s packed), so packing pays from 8 rows on (NN 8×1024×1024: 29 → 38
+// GFLOP/s; 4 rows: even). Narrower B is fast in place: packing gains a few percent from 32 rows
+// (NN 512³: 47 → 51) and loses below (NN 16×512×784: 46 → 29, 4×256×784: 54 → 34). Below
+// PACK_MIN_N columns, which covers every layer of the MNIST MLPs (N ≤ 128), B stays in place.
+const PACK_MIN_N = 256, PACK_MIN_M = 32, PACK_PAGED_N = 1024, PACK_PAGED_MIN_M = 8;
+
+// @ts-ignore: decorator
+@inline export function packPays(M: i32, N: i32): bool {
+  return N >= PACK_PAGED_N ? M >= PACK_PAGED_MIN_M : N >= PACK_MIN_N && M >= PACK_MIN_M;
+}
+
+// Copies the 4 adjacent floats at a + p·aDepth (bytes), p < depth, to dst + 16p.
+function packTileT(dst: usize, a: usize, aDepth: usize, depth: i32): void {
+  const end = dst + (<usize>depth << 4);
+  for (let out = dst, pa = a; out < end; out += 16, pa += aDepth) v128.store(out, v128.load(pa));
+}
+
+// Copies the depth × cols block of B at b (depth ≤ DEPTH_PANEL rows bRow bytes apart, cols ≤
+// PACK_COLUMNS) to dst as 8-column strips, each depth-major: column j at depth p goes to
+// dst + (j >> 3)·PACK_STRIP_BYTES + 32p + 4·(j & 7), the layout rowTiles reads with bRow = 32 and
+// bStrip = PACK_STRIP_BYTES. A last strip narrower than 8 columns leaves its other lanes unwritten:
+// only the 4-column and partial tiles read it, and never there. B is read row by row,
+// sequentially, as the hardware prefetchers like it.
+function packB(dst: usize, b: usize, bRow: usize, depth: i32, cols: i32): void {
+  const full = cols & ~7;
+  for (let p = 0; p < depth; p++) {
+    const src = b + <usize>p * bRow;
+    let out = dst + (<usize>p << 5), j = 0;
+    for (; j < full; j += 8) {
+      v128.store(out, v128.load(src + (<usize>j << 2)));
+      v128.store(out, v128.load(src + (<usize>j << 2), 16), 16);
+      out += PACK_STRIP_BYTES;
+    }
+    for (let k = 0; j < cols; j++, k++) store<f32>(out + (<usize>k << 2), load<f32>(src + (<usize>j << 2)));
   }
 }
 

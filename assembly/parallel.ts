@@ -12,7 +12,7 @@
 //   128 + 8t  thread t's f64 result             256 + 4t  thread t's i32 result (t < 16)
 // Conventions: see gemm.ts. In builds without SIMD (never run with T > 1) thread 0 runs the whole
 // call and the others nothing.
-import { gemmNT, gemmTiledB, sgemm } from "./gemm";
+import { gemmNT, gemmTiledB, packScratch, sgemm } from "./gemm";
 import {
   dense_backward_input, dense_backward_weights_u8, dense_forward, dense_forward_u8, dense_workspace_bytes, denseBackwardWeightsU8,
 } from "./dense";
@@ -158,8 +158,8 @@ function runSgemm(control: usize, t: i32, T: i32): void {
   if (m1 <= m0) return;
   const c = C + ((<usize>m0 * N) << 2);
   if (transB) gemmNT(m1 - m0, N, K, A + ((<usize>m0 * K) << 2), B, c, accumulate, 0);
-  else if (transA) gemmTiledB(m1 - m0, N, K, A + (<usize>m0 << 2), M, 1, B, c, accumulate, 0, 0);
-  else gemmTiledB(m1 - m0, N, K, A + ((<usize>m0 * K) << 2), K, 0, B, c, accumulate, 0, 0);
+  else if (transA) gemmTiledB(m1 - m0, N, K, A + (<usize>m0 << 2), M, 1, B, c, accumulate, 0, 0, packScratch(t));
+  else gemmTiledB(m1 - m0, N, K, A + ((<usize>m0 * K) << 2), K, 0, B, c, accumulate, 0, 0, packScratch(t));
 }
 
 // The whole call, on one thread (builds without SIMD).

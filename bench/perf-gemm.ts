@@ -1,16 +1,21 @@
 // Performance engineer's GEMM probe (not part of bench/run.ts): best-of-N GFLOP/s of sgemm at the
 // squares and the MLP shapes, plus the machine's arithmetic peak, on a noisy machine (the best
 // sample is what the core can do when nothing interferes). Output is validated against a float64
-// reference at sampled elements before timing.
-//   node --import tsx bench/perf-gemm.ts [--variant simd|scalar] [--filter text] [--seconds 0.5]
+// reference at sampled elements before timing. --threads N runs the threads build with every call
+// split over N threads; --tfjs also times tf.matMul on tfjs-wasm at each shape, in the same process
+// (validated the same way).
+//   node --import tsx bench/perf-gemm.ts [--variant simd|scalar] [--threads N] [--tfjs] [--filter text] [--seconds 0.5]
 import { loadSimdnet } from '../src/loader.node.js';
 import type { Runtime } from '../src/runtime.js';
+import { setupTfjs, tf, useBackend } from './tfjs.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1]! : fallback; };
 const variant = opt('variant', 'simd') as 'simd' | 'scalar';
 const filter = opt('filter', '');
 const seconds = Number(opt('seconds', '0.4'));
+const threads = Number(opt('threads', '1'));
+const withTfjs = args.includes('--tfjs');
 
 export function bestSeconds(fn: () => void, budget: number): number {
   const t0 = performance.now();
@@ -30,6 +35,8 @@ export function bestSeconds(fn: () => void, budget: number): number {
 
 interface Shape { name: string; tA: number; tB: number; M: number; N: number; K: number }
 const shapes: Shape[] = [
+  { name: 'square 2048', tA: 0, tB: 0, M: 2048, N: 2048, K: 2048 },
+  { name: 'square 1024', tA: 0, tB: 0, M: 1024, N: 1024, K: 1024 },
   { name: 'square 512', tA: 0, tB: 0, M: 512, N: 512, K: 512 },
   { name: 'square 256', tA: 0, tB: 0, M: 256, N: 256, K: 256 },
   { name: 'square 128', tA: 0, tB: 0, M: 128, N: 128, K: 128 },
@@ -50,6 +57,8 @@ const shapes: Shape[] = [
   { name: 'igrad δ[60000,10]·W[10,10]ᵀ', tA: 0, tB: 1, M: 60000, N: 10, K: 10 },
   { name: 'NT square 256', tA: 0, tB: 1, M: 256, N: 256, K: 256 },
   { name: 'TN square 256', tA: 1, tB: 0, M: 256, N: 256, K: 256 },
+  { name: 'NT square 1024', tA: 0, tB: 1, M: 1024, N: 1024, K: 1024 },
+  { name: 'TN square 1024', tA: 1, tB: 0, M: 1024, N: 1024, K: 1024 },
 ];
 
 function check(s: Shape, A: Float32Array, B: Float32Array, C: Float32Array): number {
@@ -68,8 +77,32 @@ function check(s: Shape, A: Float32Array, B: Float32Array, C: Float32Array): num
   return worst;
 }
 
+function rate(s: Shape, t: number): string {
+  return `${(2 * s.M * s.N * s.K / t / 1e9).toFixed(1).padStart(6)} GFLOP/s  ${(t * 1e6).toFixed(1).padStart(9)} µs`;
+}
+
+/** tf.matMul on tfjs-wasm at shape s, inputs copied from simdnet's, validated like simdnet's output. */
+function timeTfjs(s: Shape, A: Float32Array, B: Float32Array): string {
+  const a = tf.tensor2d(A, s.tA ? [s.K, s.M] : [s.M, s.K]), b = tf.tensor2d(B, s.tB ? [s.N, s.K] : [s.K, s.N]);
+  try {
+    const c = tf.matMul(a, b, s.tA === 1, s.tB === 1);
+    const err = check(s, A, B, c.dataSync() as Float32Array);
+    c.dispose();
+    if (!(err <= 1)) throw new Error(`${s.name}: tfjs error ${err} of the γ_K bound`);
+    return rate(s, bestSeconds(() => { tf.tidy(() => { tf.matMul(a, b, s.tA === 1, s.tB === 1); }); }, seconds));
+  } finally {
+    a.dispose(); b.dispose();
+  }
+}
+
 async function main(): Promise<void> {
-  const rt: Runtime = await loadSimdnet({ variant });
+  const rt: Runtime = await loadSimdnet(threads > 1 ? { variant, threads } : { variant });
+  if (withTfjs) {
+    const info = await setupTfjs();
+    await useBackend('wasm');
+    console.log(`tfjs ${info.version} wasm: SIMD ${info.wasmSimd ? 'on' : 'off'}, ${info.wasmThreads} thread(s)`);
+  }
+  console.log(`simdnet ${rt.variant}, ${threads} thread(s)`);
   {
     const arena = rt.createArena({ x: [16] });
     const it = 2_000_000;
@@ -84,14 +117,14 @@ async function main(): Promise<void> {
     const av = A.view(), bv = B.view();
     for (let i = 0; i < av.length; i++) av[i] = ((i * 2654435761) % 1000) / 500 - 1;
     for (let i = 0; i < bv.length; i++) bv[i] = ((i * 40503 + 17) % 1000) / 500 - 1;
-    const k = arena.exports;
+    const k = arena.parallel;
     const run = () => k.sgemm(s.tA, s.tB, s.M, s.N, s.K, A.offset, B.offset, C.offset, 0);
     run();
     const err = check(s, A.view(), B.view(), C.view());
     if (!(err <= 1)) throw new Error(`${s.name}: error ${err} of the γ_K bound`);
     const t = bestSeconds(run, seconds);
-    const flops = 2 * s.M * s.N * s.K;
-    console.log(`${s.name.padEnd(34)} ${(s.tA ? 'T' : 'N') + (s.tB ? 'T' : 'N')} ${String(s.M + '×' + s.N + '×' + s.K).padEnd(16)} ${(flops / t / 1e9).toFixed(1).padStart(6)} GFLOP/s  ${(t * 1e6).toFixed(1).padStart(9)} µs`);
+    const tfjs = withTfjs ? `   tfjs-wasm ${timeTfjs(s, A.view(), B.view())}` : '';
+    console.log(`${s.name.padEnd(34)} ${(s.tA ? 'T' : 'N') + (s.tB ? 'T' : 'N')} ${String(s.M + '×' + s.N + '×' + s.K).padEnd(16)} ${rate(s, t)}${tfjs}`);
     arena.dispose();
   }
 }

@@ -5,6 +5,8 @@ import { Arena, type ArenaPlan, type ArenaOptions } from './arena.js';
 import { MAX_THREADS, MIN_SPLIT_WORK, WorkerGroup, type ParallelKernels, type StartWorker } from './threads.js';
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+/** Pages of the memory a runtime probes its module with (8 MiB, more than any build's static data). */
+const PROBE_PAGES = 128;
 
 // The smallest module that uses a v128 instruction: WebAssembly.validate accepts it only on
 // engines with SIMD (the same probe wasm-feature-detect uses).
@@ -129,7 +131,7 @@ export class Runtime {
   readonly controlBytes: number;
   /** Threads each arena's big kernel calls are split over. */
   readonly threads: number;
-  /** An instance over a one-page memory, for the module's size queries. */
+  /** An instance over a PROBE_PAGES memory, for the module's size queries. */
   private readonly probe: KernelExports;
 
   /**
@@ -139,7 +141,10 @@ export class Runtime {
    */
   constructor(readonly module: WebAssembly.Module, private readonly workers: WorkerGroup | null = null, readonly singleThreadReason: string | null = null) {
     const threads = this.threads = workers?.threads ?? 1;
-    const memory = new WebAssembly.Memory(threads > 1 ? { initial: 1, maximum: 1, shared: true } : { initial: 1 });
+    // The probe's memory must hold the module's static data, GEMM pack blocks included (66 pages in
+    // the threads build, assembly/gemm.ts); untouched, its pages cost address space only.
+    const memory = new WebAssembly.Memory(threads > 1
+      ? { initial: PROBE_PAGES, maximum: PROBE_PAGES, shared: true } : { initial: PROBE_PAGES });
     try {
       this.probe = this.instantiate(memory);
     } catch (err) {

@@ -6,7 +6,7 @@
 // Tolerance: max(1e-5, 1e-6·|ref|)·√K. An f32 dot product of K random-sign terms of magnitude ≤ 1
 // drifts from the float64 sum like √K roundings. The largest error these cases produce is 0.084 of
 // the tolerance (at K = 784), while a wrong element, index or stride misses it by orders of magnitude.
-import { sgemm, sgemm_scalar } from "../../assembly/gemm";
+import { DEPTH_PANEL, PACK_COLUMNS, gemmTiledB, packPays, sgemm, sgemm_scalar } from "../../assembly/gemm";
 import {
   Buffer, close, fail, fillFrom, fillNaN, fillUniform, mismatch, seed, shape3,
 } from "./helpers";
@@ -90,6 +90,30 @@ function expectExact(transA: i32, transB: i32, expected: f32[], accumulate: i32)
   A.free(); B.free(); C.free();
 }
 
+// Shapes (M, N, K) around where NN and TN pack B (gemm.ts packPays: N ≥ 256 with M ≥ 32, or
+// N ≥ 1024 with M ≥ 8) and around its blocks (PACK_COLUMNS = 512 columns × DEPTH_PANEL = 128
+// depths), with 4-row, 4-column and partial tails. Eight of the eleven are on the packed side.
+const PACKED: i32[] = [
+  31, 256, 129, 32, 256, 129, 33, 255, 65, 33, 257, 127,
+  33, 511, 257, 37, 512, 128, 34, 513, 65, 35, 1031, 33,
+  7, 1024, 20, 8, 1024, 20, 9, 1029, 20,
+];
+
+// C from sgemm (which packs B when packPays) and from the same product with B read in place
+// (gemmTiledB without scratch), bit for bit: packing moves data, not arithmetic.
+function checkPackedBitExact(transA: i32, M: i32, N: i32, K: i32, accumulate: i32): void {
+  const A = fillUniform(new Buffer<f32>(M * K), -1, 1), B = fillUniform(new Buffer<f32>(K * N), -1, 1);
+  const C = fillUniform(new Buffer<f32>(M * N), -1, 1), inPlace = C.copy();
+  sgemm(transA, 0, M, N, K, A.ptr, B.ptr, C.ptr, accumulate);
+  gemmTiledB(M, N, K, A.ptr, transA ? M : K, transA, B.ptr, inPlace.ptr, accumulate, 0, 0);
+  for (let e = 0; e < M * N; e++) {
+    if (reinterpret<u32>(C[e]) != reinterpret<u32>(inPlace[e])) {
+      mismatch(<f64>C[e], <f64>inPlace[e], where("packed vs in-place sgemm", transA, 0, M, N, K, accumulate, e / N, e % N));
+    }
+  }
+  A.free(); B.free(); C.free(); inPlace.free();
+}
+
 describe("sgemm", () => {
   test("2×2 products of small integers are exact in every mode", () => {
     // A = [[1,2],[3,4]], B = [[5,6],[7,8]] as stored.
@@ -144,6 +168,33 @@ describe("sgemm", () => {
         }
       }
     }
+  });
+
+  test("NN and TN with packed B: M, N, K around the packing threshold and its block edges", () => {
+    seed(29);
+    expect<i32>(DEPTH_PANEL).toBe(128, "the shapes straddle 128-deep panels");
+    expect<i32>(PACK_COLUMNS).toBe(512, "the shapes straddle 512-column blocks");
+    for (let s = 0; s < PACKED.length; s += 3) {
+      for (let transA = 0; transA <= 1; transA++) {
+        for (let accumulate = 0; accumulate <= 1; accumulate++) {
+          checkSgemm(transA, 0, PACKED[s], PACKED[s + 1], PACKED[s + 2], accumulate);
+        }
+      }
+    }
+  });
+
+  test("packed B gives C bit-identical to B read in place (NN and TN)", () => {
+    if (!ASC_FEATURE_SIMD) return; // the scalar build never packs
+    seed(31);
+    let packed = 0;
+    for (let s = 0; s < PACKED.length; s += 3) {
+      const M = PACKED[s], N = PACKED[s + 1], K = PACKED[s + 2];
+      if (packPays(M, N)) packed++;
+      for (let transA = 0; transA <= 1; transA++) {
+        for (let accumulate = 0; accumulate <= 1; accumulate++) checkPackedBitExact(transA, M, N, K, accumulate);
+      }
+    }
+    expect<i32>(packed).toBe(8, "shapes on the packed side of the threshold");
   });
 
   test("NT: K around the switch from transposed-B blocks (K < 32) to dot products", () => {

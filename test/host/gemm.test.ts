@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Runtime, Variant } from '../../src/index.node.js';
 import {
   SIZES, TWINS, Rng, expectClose, expectEqual, expectInputsUnchanged, expectWritesOnly, f32, forEachVariant, gemmMode, gemmReference,
-  gemmSequentialF32, gemmShapes, gemmTolerance, makeArena, type GemmCase,
+  gemmSequentialF32, gemmShapes, gemmTolerance, makeArena, runtimeFor, type GemmCase,
 } from './reference.js';
 
 const MODES = [
@@ -17,6 +17,15 @@ const MODES = [
 // tail of 3, 9 = one 8-wide tile and a tail of 1; 16 = whole tiles only, 33 = four 8-wide tiles + 1.
 const OTHERS = [[7, 9], [16, 33]] as const;
 const PANEL_DEPTHS = [127, 128, 129, 255, 256, 257];
+
+// NN and TN pack B (assembly/gemm.ts packPays) when N ≥ 256 with M ≥ 32, or N ≥ 1024 with M ≥ 8,
+// in blocks of 512 columns × 128 depths: shapes on both sides of each threshold, at block edges,
+// with 4-row, 4-column and partial tails. Eight of the eleven pack on one thread; on two, each
+// thread decides for its own share of the rows (8-row aligned), so some calls pack on one thread only.
+const PACKED_SHAPES = [
+  [31, 256, 129], [32, 256, 129], [33, 255, 130], [33, 257, 127], [36, 511, 257], [37, 512, 128],
+  [34, 513, 129], [35, 1031, 33], [7, 1024, 20], [8, 1024, 20], [9, 1029, 20],
+].map(([M, N, K]) => ({ M: M!, N: N!, K: K! }));
 
 /** The MLP (784 → 128 → 10, and 784 → 10) at batch 32 and 128, in the mode training uses. */
 const REAL_SHAPES: Array<GemmCase & { name: string }> = [
@@ -66,6 +75,17 @@ function checkGemm(runtime: Runtime, variant: Variant, c: GemmCase, accumulate: 
   }
 }
 
+/** C = op(A)·op(B) (+ c0 when accumulating) from the runtime's sgemm, in an arena of its own. */
+function productOn(runtime: Runtime, c: GemmCase, a: Float32Array, b: Float32Array, c0: Float32Array, accumulate: boolean): Float32Array {
+  const { a: aShape, b: bShape } = gemmShapes(c);
+  const arena = makeArena(runtime, { A: { shape: aShape, data: a }, B: { shape: bShape, data: b }, C: { shape: [c.M, c.N], data: c0 } });
+  try {
+    return arena.kernels.sgemm(f32(arena, 'C'), f32(arena, 'A'), f32(arena, 'B'), { transA: c.transA, transB: c.transB, accumulate }).read() as Float32Array;
+  } finally {
+    arena.dispose();
+  }
+}
+
 forEachVariant((ctx) => {
   const { variant } = ctx;
   describe('sgemm', () => {
@@ -98,6 +118,42 @@ forEachVariant((ctx) => {
         }
       });
     }
+
+    for (const mode of MODES) {
+      it(`${gemmMode(mode)} overwrite and accumulate: M, N, K around the B-packing threshold and its block edges`, () => {
+        for (const dims of PACKED_SHAPES) {
+          checkGemm(ctx.runtime, variant, { ...mode, ...dims }, false, dims.M * 31 + dims.N + dims.K);
+          checkGemm(ctx.runtime, variant, { ...mode, ...dims }, true, dims.M * 31 + dims.N + dims.K + 1);
+        }
+      });
+    }
+
+    // Packing moves data, not arithmetic: the rows of a packed product equal, bit for bit, the
+    // same rows computed four at a time (M = 4 never packs); and on two threads, one thread's C.
+    it('NN and TN with packed B equal B read in place bit for bit (and one thread\'s result on two threads)', async () => {
+      const single = ctx.threads > 1 ? await runtimeFor('simd') : null;
+      const rng = new Rng(41);
+      for (const transA of [false, true]) {
+        for (const dims of [{ M: 40, N: 1031, K: 257 }, { M: 36, N: 513, K: 130 }]) {
+          for (const accumulate of [false, true]) {
+            const c: GemmCase = { transA, transB: false, ...dims };
+            const { M, N, K } = c;
+            const a = rng.f32(M * K), b = rng.f32(K * N), c0 = rng.f32(M * N);
+            const what = `sgemm ${gemmMode(c)} ${accumulate ? 'accumulate' : 'overwrite'} (${variant})`;
+            const full = productOn(ctx.runtime, c, a, b, c0, accumulate);
+            const rows = new Float32Array(M * N);
+            for (let i = 0; i < M; i += 4) {
+              const m = Math.min(4, M - i);
+              // op(A)'s rows i..i+m−1, stored as the mode stores A.
+              const part = transA ? Float32Array.from({ length: K * m }, (_, k) => a[Math.floor(k / m) * M + i + (k % m)]!) : a.subarray(i * K, (i + m) * K);
+              rows.set(productOn(ctx.runtime, { ...c, M: m }, part, b, c0.subarray(i * N, (i + m) * N), accumulate), i * N);
+            }
+            expectEqual(full, rows, { what: `${what}: packed vs four rows at a time`, shape: shapeOf(c), cols: N });
+            if (single) expectEqual(full, productOn(single, c, a, b, c0, accumulate), { what: `${what}: two threads vs one`, shape: shapeOf(c), cols: N });
+          }
+        }
+      }
+    });
 
     for (const shape of REAL_SHAPES) {
       it(`${gemmMode(shape)} ${shape.name}, overwrite and accumulate`, () => {

@@ -171,10 +171,11 @@ export function expectWritesOnly<R>(arena: Arena, outputs: readonly Tensor[], ru
   const before = new Uint8Array(arena.memory.buffer).slice();
   const result = run();
   const after = new Uint8Array(arena.memory.buffer);
-  // A threaded arena's calls go through the control block between the module's data and the
-  // planned buffers (src/threads.ts): written by design, not an output of the kernel.
-  const control = arena.threads > 1 ? [[arena.runtime.arenaBase, arena.start] as const] : [];
-  const ranges = [...control, ...outputs.map((t) => [t.offset, t.offset + t.byteLength] as const)].sort((a, b) => a[0] - b[0]);
+  // Below the planned buffers lie the module's static data, whose GEMM pack blocks are scratch
+  // (assembly/gemm.ts), and in a threaded arena the control block its calls go through
+  // (src/threads.ts): written by design, not outputs of the kernel.
+  const module = [[0, arena.start] as const];
+  const ranges = [...module, ...outputs.map((t) => [t.offset, t.offset + t.byteLength] as const)].sort((a, b) => a[0] - b[0]);
   let from = 0;
   for (const [start, end] of [...ranges, [after.length, after.length] as const]) {
     const changed = firstDifference(before, after, from, start);
