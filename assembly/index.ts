@@ -5,7 +5,7 @@ export {
   dense_backward_weights_u8, dense_backward_weights_u8_scalar, dense_backward_input, dense_backward_input_scalar,
 } from "./dense";
 export {
-  sparse_workspace_bytes, sparse_forward_u8, sparse_forward_u8_scalar, sparse_backward_weights_u8, sparse_backward_weights_u8_scalar,
+  sparse_workspace_bytes, sparse_blocked_min_rows, sparse_forward_u8, sparse_forward_u8_scalar, sparse_backward_weights_u8, sparse_backward_weights_u8_scalar,
 } from "./sparse";
 export { bias_forward, bias_forward_scalar, bias_backward, bias_backward_scalar } from "./bias";
 export { relu_forward, relu_forward_scalar, relu_backward, relu_backward_scalar } from "./activations";

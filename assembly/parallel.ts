@@ -16,14 +16,18 @@ import { gemmNT, gemmTiledB, packScratch, sgemm } from "./gemm";
 import {
   dense_backward_input, dense_backward_weights_u8, dense_forward, dense_forward_u8, dense_workspace_bytes, denseBackwardWeightsU8,
 } from "./dense";
-import { sparse_backward_weights_u8, sparse_forward_u8, sparseBackwardWeightsU8 } from "./sparse";
+import {
+  reduceWeightBlocks, sparse_backward_weights_u8, sparse_blocked_min_rows, sparse_forward_u8, sparseBackwardWeightsU8, sparseWeightBlocks,
+} from "./sparse";
 import { softmaxCrossentropySum } from "./softmax";
 import { adam_update, momentum_update, sgd_update } from "./optim";
 
 // Kernel ids of the calls parallel_run splits (src/threads.ts mirrors them).
 const SGEMM = 1, DENSE_FORWARD = 2, DENSE_FORWARD_U8 = 3, DENSE_BACKWARD_WEIGHTS_U8 = 4;
 const DENSE_BACKWARD_INPUT = 5, SOFTMAX_CROSSENTROPY = 6, SGD_UPDATE = 7, MOMENTUM_UPDATE = 8, ADAM_UPDATE = 9;
-const SPARSE_FORWARD_U8 = 10, SPARSE_BACKWARD_WEIGHTS_U8 = 11;
+const SPARSE_FORWARD_U8 = 10, SPARSE_BACKWARD_WEIGHTS_U8 = 11, SPARSE_WEIGHT_BLOCKS_REDUCE = 12;
+// Row blocks of a blocked sparse weight gradient (assembly/sparse.ts), split over the threads.
+const SPARSE_ROW_BLOCKS = 16;
 
 const ARGS: usize = 24;
 
@@ -113,13 +117,29 @@ export function parallel_run(control: usize, t: i32): void {
       }
       break;
     }
+    // A blocked call (rows ≥ sparse_blocked_min_rows) runs in two calls: the threads' row blocks,
+    // then SPARSE_WEIGHT_BLOCKS_REDUCE adds them up by columns; a smaller one splits the columns.
     case SPARSE_BACKWARD_WEIGHTS_U8: {
-      const inputs = argI(control, 6);
+      const rows = argI(control, 5), inputs = argI(control, 6);
+      if (rows >= sparse_blocked_min_rows()) {
+        const k0 = splitPoint(SPARSE_ROW_BLOCKS, 1, t, T), k1 = splitPoint(SPARSE_ROW_BLOCKS, 1, t + 1, T);
+        if (k1 > k0) {
+          sparseWeightBlocks(argP(control, 1), argP(control, 2), argP(control, 3), argP(control, 4), rows, inputs, argI(control, 7), argF(control, 8),
+            argP(control, 9), k0, k1);
+        }
+        break;
+      }
       const c0 = splitPoint(inputs, 1, t, T), c1 = splitPoint(inputs, 1, t + 1, T);
       if (c1 > c0) {
-        sparseBackwardWeightsU8(argP(control, 0), argP(control, 1), argP(control, 2), argP(control, 3), argP(control, 4), argI(control, 5), inputs,
+        sparseBackwardWeightsU8(argP(control, 0), argP(control, 1), argP(control, 2), argP(control, 3), argP(control, 4), rows, inputs,
           argI(control, 7), argF(control, 8), argP(control, 9), c0, c1);
       }
+      break;
+    }
+    case SPARSE_WEIGHT_BLOCKS_REDUCE: {
+      const inputs = argI(control, 6);
+      const c0 = splitPoint(inputs, 1, t, T), c1 = splitPoint(inputs, 1, t + 1, T);
+      if (argI(control, 5) >= sparse_blocked_min_rows() && c1 > c0) reduceWeightBlocks(argP(control, 0), argP(control, 9), inputs, argI(control, 7), c0, c1);
       break;
     }
     case SGD_UPDATE: {

@@ -13,16 +13,38 @@
 // Conventions: see gemm.ts. Weights are inputs×outputs row-major and bias has `outputs` elements
 // (as dense.ts); indices are i32 row numbers < count (the host checks them); every kernel
 // overwrites its output, which must not overlap its inputs. Each output element is one f32 sum in
-// order of increasing column (forward) or of increasing r (weight gradient), the same in the SIMD
-// kernels and their scalar twins, so the two agree exactly, and so do any splits of the rows
-// (forward) or columns (weight gradient) over threads (parallel.ts).
+// order of increasing column (forward) or of increasing r (weight gradient; in fixed blocks of
+// rows for large calls, see below), the same in the SIMD kernels and their scalar twins, so the
+// two agree exactly, and so does any split of the work over threads (parallel.ts).
 
-// Bytes of workspace sparse_backward_weights_u8 needs: when outputs is not a multiple of 4 it
-// sums into rows padded to whole f32x4 (aligned read-modify-writes that never touch a neighbouring
-// row, so threads owning other columns are safe) and copies them out at the end; otherwise it
-// sums into dW directly.
-export function sparse_workspace_bytes(inputs: i32, outputs: i32): i32 {
-  return outputs & 3 ? (inputs * paddedWidth(outputs)) << 2 : 0;
+// The weight gradient of a call with at least BLOCKED_MIN_ROWS rows (a full batch) sums its rows
+// in ROW_BLOCKS fixed blocks, each into its own partial gradient in the workspace, then adds the
+// partials in block order. Threads then split the blocks, each reading only its own rows' entries
+// (a split of the columns has every thread read every row of a batch too large for cache), and
+// the result still does not depend on the thread count. Smaller calls (mini-batches, whose rows
+// are in cache) sum each element over all rows in order and split the columns.
+const BLOCKED_MIN_ROWS = 4096;
+const ROW_BLOCKS = 16;
+
+export function sparse_blocked_min_rows(): i32 {
+  return BLOCKED_MIN_ROWS;
+}
+
+// Bytes of workspace sparse_backward_weights_u8 needs (a number, for it can pass 2³¹): the
+// blocks' partial gradients for a blocked call; else, when outputs is not a multiple of 4, one
+// gradient in rows padded to whole f32x4 (aligned read-modify-writes that never touch a
+// neighbouring row, so threads owning other columns are safe), copied out at the end; else
+// nothing, the sums going to dW directly. Partial gradients are padded likewise.
+export function sparse_workspace_bytes(rows: i32, inputs: i32, outputs: i32): f64 {
+  const gradient = <f64>inputs * <f64>paddedWidth(outputs) * 4;
+  if (rows >= BLOCKED_MIN_ROWS) return ROW_BLOCKS * gradient;
+  return outputs & 3 ? gradient : 0;
+}
+
+// Where block k of ROW_BLOCKS starts among `rows` rows.
+// @ts-ignore: decorator
+@inline function blockStart(rows: i32, k: i32): i32 {
+  return <i32>((<i64>rows * k) / ROW_BLOCKS);
 }
 
 // @ts-ignore: decorator
@@ -130,21 +152,26 @@ export function sparse_forward_u8_scalar(
 }
 
 // dweights (inputs×outputs) = Σ_r (f32(byte) · scale) · dout[r, :] over the entries of row
-// indices[r], each element summed in order of increasing r; zero where no row has the column.
-// `workspace` holds sparse_workspace_bytes(inputs, outputs) bytes (unused when that is 0) and
-// must not overlap the other arguments.
+// indices[r]: each element summed in order of increasing r, or, for rows ≥ BLOCKED_MIN_ROWS, in
+// order within each of ROW_BLOCKS blocks and then over the blocks; zero where no row has the
+// column. `workspace` holds sparse_workspace_bytes(rows, inputs, outputs) bytes (unused when that
+// is 0) and must not overlap the other arguments.
 export function sparse_backward_weights_u8(
   dweights: usize, starts: usize, entries: usize, indices: usize, dout: usize,
   rows: i32, inputs: i32, outputs: i32, scale: f32, workspace: usize,
 ): void {
-  if (ASC_FEATURE_SIMD) sparseBackwardWeightsU8(dweights, starts, entries, indices, dout, rows, inputs, outputs, scale, workspace, 0, inputs);
-  else sparse_backward_weights_u8_scalar(dweights, starts, entries, indices, dout, rows, inputs, outputs, scale, workspace);
+  if (!ASC_FEATURE_SIMD) {
+    sparse_backward_weights_u8_scalar(dweights, starts, entries, indices, dout, rows, inputs, outputs, scale, workspace);
+  } else if (rows >= BLOCKED_MIN_ROWS) {
+    sparseWeightBlocks(starts, entries, indices, dout, rows, inputs, outputs, scale, workspace, 0, ROW_BLOCKS);
+    reduceWeightBlocks(dweights, workspace, inputs, outputs, 0, inputs);
+  } else {
+    sparseBackwardWeightsU8(dweights, starts, entries, indices, dout, rows, inputs, outputs, scale, workspace, 0, inputs);
+  }
 }
 
-// Columns [c0, c1) of sparse_backward_weights_u8 (rows c0 … c1 − 1 of dweights and of the
-// workspace): a thread's share. Each row's entries in the range are found by binary search, then
-// each adds x · dout[r, :] into its column's row, dout's row held in registers 16 outputs at a
-// time (a partial last vector is loaded with zeros beyond `outputs`, so the padding stays zero).
+// Columns [c0, c1) of an unblocked sparse_backward_weights_u8 (rows c0 … c1 − 1 of dweights and
+// of the workspace): a thread's share.
 export function sparseBackwardWeightsU8(
   dweights: usize, starts: usize, entries: usize, indices: usize, dout: usize,
   rows: i32, inputs: i32, outputs: i32, scale: f32, workspace: usize, c0: i32, c1: i32,
@@ -153,15 +180,54 @@ export function sparseBackwardWeightsU8(
   const sums = outputs & 3 ? workspace : dweights;
   const sumRow = <usize>padded << 2;
   memory.fill(sums + <usize>c0 * sumRow, 0, <usize>(c1 - c0) * sumRow);
-  const whole = c0 == 0 && c1 == inputs;
+  accumulateRows(sums, sumRow, starts, entries, indices, dout, 0, rows, inputs, outputs, scale, c0, c1);
+  if (sums == dweights) return;
+  const outRow = <usize>outputs << 2;
+  for (let c = c0; c < c1; c++) memory.copy(dweights + <usize>c * outRow, sums + <usize>c * sumRow, outRow);
+}
+
+// Blocks [k0, k1) of a blocked sparse_backward_weights_u8: block k's rows summed into partial
+// gradient k of the workspace (padded rows). A thread's share of the first phase.
+export function sparseWeightBlocks(
+  starts: usize, entries: usize, indices: usize, dout: usize,
+  rows: i32, inputs: i32, outputs: i32, scale: f32, workspace: usize, k0: i32, k1: i32,
+): void {
+  const sumRow = <usize>paddedWidth(outputs) << 2, partial = <usize>inputs * sumRow;
+  for (let k = k0; k < k1; k++) {
+    const sums = workspace + <usize>k * partial;
+    memory.fill(sums, 0, partial);
+    accumulateRows(sums, sumRow, starts, entries, indices, dout, blockStart(rows, k), blockStart(rows, k + 1), inputs, outputs, scale, 0, inputs);
+  }
+}
+
+// Rows c0 … c1 − 1 of dweights = Σ over the ROW_BLOCKS partial gradients, in block order: the
+// second phase of a blocked call (a thread's share), and the same code in both builds.
+export function reduceWeightBlocks(dweights: usize, workspace: usize, inputs: i32, outputs: i32, c0: i32, c1: i32): void {
+  const padded = paddedWidth(outputs), partial = <usize>inputs * padded;
+  for (let c = c0; c < c1; c++) {
+    for (let j = 0; j < outputs; j++) {
+      const at = workspace + ((<usize>c * padded + j) << 2);
+      let sum = load<f32>(at);
+      for (let k = 1; k < ROW_BLOCKS; k++) sum += load<f32>(at + ((<usize>k * partial) << 2));
+      store<f32>(dweights + ((<usize>c * outputs + j) << 2), sum);
+    }
+  }
+}
+
+// Adds rows r0 … r1 − 1 into the rows c0 … c1 − 1 (row stride sumRow bytes, padded to f32x4) of
+// `sums`: each row's entries in the column range (found by a scan) add x · dout[r, :] into their
+// column's row, dout's row held in registers 16 outputs at a time (a partial last vector is loaded
+// with zeros beyond `outputs`, so the padding stays zero).
+function accumulateRows(
+  sums: usize, sumRow: usize, starts: usize, entries: usize, indices: usize, dout: usize,
+  r0: i32, r1: i32, inputs: i32, outputs: i32, scale: f32, c0: i32, c1: i32,
+): void {
   const low = <u32>c0 << 8, high = <u32>c1 << 8;
-  for (let r = 0; r < rows; r++) {
+  for (let r = r0; r < r1; r++) {
     const row = <usize>load<i32>(indices + (<usize>r << 2)) << 2;
     let first = entries + (<usize>load<i32>(starts + row) << 2), end = entries + (<usize>load<i32>(starts + row, 4) << 2);
-    if (!whole) {
-      first = lowerBound(first, end, low);
-      end = lowerBound(first, end, high);
-    }
+    if (c0 > 0) first = firstAtLeast(first, end, low);
+    if (c1 < inputs) end = firstAtLeast(first, end, high);
     const d = dout + ((<usize>r * outputs) << 2);
     for (let j = 0; j < outputs; j += 16) {
       const left = outputs - j;
@@ -172,20 +238,15 @@ export function sparseBackwardWeightsU8(
       else backwardBlock(1, left & 3, sums, sumRow, first, end, d, j, scale);
     }
   }
-  if (sums == dweights) return;
-  const outRow = <usize>outputs << 2;
-  for (let c = c0; c < c1; c++) memory.copy(dweights + <usize>c * outRow, sums + <usize>c * sumRow, outRow);
 }
 
-// The first entry in [first, end) whose column is ≥ key >> 8 (entries are sorted by column).
-function lowerBound(first: usize, end: usize, key: u32): usize {
-  let lo = first, hi = end;
-  while (lo < hi) {
-    const mid = lo + (((hi - lo) >> 3) << 2);
-    if (load<u32>(mid) < key) lo = mid + 4;
-    else hi = mid;
-  }
-  return lo;
+// The first entry in [first, end) whose column is ≥ key >> 8 (entries are sorted by column). A
+// linear scan: a row's entries arrive in sequence from memory, where a binary search would wait
+// for one cache miss after another (a full batch's rows are not in cache).
+function firstAtLeast(first: usize, end: usize, key: u32): usize {
+  let e = first;
+  while (e < end && load<u32>(e) < key) e += 4;
+  return e;
 }
 
 // Adds x · dout[r, j … j + 4·vectors) into each entry's column row of `sums`; the last vector
@@ -220,19 +281,37 @@ function lowerBound(first: usize, end: usize, key: u32): usize {
   return count == 2 ? pair : f32x4.replace_lane(pair, 2, load<f32>(p, 8));
 }
 
-// Scalar twin of sparse_backward_weights_u8 (same contract; ignores the workspace).
+// Scalar twin of sparse_backward_weights_u8 (same contract; the workspace holds the partial
+// gradients of a blocked call).
 export function sparse_backward_weights_u8_scalar(
   dweights: usize, starts: usize, entries: usize, indices: usize, dout: usize,
   rows: i32, inputs: i32, outputs: i32, scale: f32, workspace: usize,
 ): void {
-  memory.fill(dweights, 0, (<usize>inputs * outputs) << 2);
-  for (let r = 0; r < rows; r++) {
+  if (rows < BLOCKED_MIN_ROWS) {
+    memory.fill(dweights, 0, (<usize>inputs * outputs) << 2);
+    accumulateRowsScalar(dweights, outputs, starts, entries, indices, dout, 0, rows, outputs, scale);
+    return;
+  }
+  const padded = paddedWidth(outputs), partial = <usize>inputs * padded;
+  for (let k = 0; k < ROW_BLOCKS; k++) {
+    const sums = workspace + ((<usize>k * partial) << 2);
+    memory.fill(sums, 0, partial << 2);
+    accumulateRowsScalar(sums, padded, starts, entries, indices, dout, blockStart(rows, k), blockStart(rows, k + 1), outputs, scale);
+  }
+  reduceWeightBlocks(dweights, workspace, inputs, outputs, 0, inputs);
+}
+
+// Adds rows r0 … r1 − 1 into `sums` (rows of `stride` elements), one element at a time.
+function accumulateRowsScalar(
+  sums: usize, stride: i32, starts: usize, entries: usize, indices: usize, dout: usize, r0: i32, r1: i32, outputs: i32, scale: f32,
+): void {
+  for (let r = r0; r < r1; r++) {
     const row = <usize>load<i32>(indices + (<usize>r << 2)) << 2;
     const first = <usize>load<i32>(starts + row), end = <usize>load<i32>(starts + row, 4);
     for (let e = first; e < end; e++) {
       const entry = load<u32>(entries + (e << 2));
       const x = <f32>(entry & 255) * scale;
-      const w = dweights + ((<usize>(entry >> 8) * outputs) << 2);
+      const w = sums + ((<usize>(entry >> 8) * stride) << 2);
       for (let j = 0; j < outputs; j++) {
         const p = w + (<usize>j << 2);
         store<f32>(p, load<f32>(p) + x * load<f32>(dout + ((<usize>r * outputs + j) << 2)));

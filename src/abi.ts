@@ -17,8 +17,10 @@ export interface KernelExports {
     rows: number, inputs: number, outputs: number, scale: number, workspace: number): void;
   dense_backward_weights_u8_scalar(dweights: number, pixels: number, indices: number, dout: number,
     rows: number, inputs: number, outputs: number, scale: number, workspace: number): void;
-  /** Bytes of workspace sparse_backward_weights_u8 needs for these widths (0 when outputs is a multiple of 4). */
-  sparse_workspace_bytes(inputs: number, outputs: number): number;
+  /** Bytes of workspace sparse_backward_weights_u8 needs for these sizes. */
+  sparse_workspace_bytes(rows: number, inputs: number, outputs: number): number;
+  /** Rows from which sparse_backward_weights_u8 sums in fixed row blocks (two split calls on threads). */
+  sparse_blocked_min_rows(): number;
   sparse_forward_u8(out: number, starts: number, entries: number, indices: number, weights: number, bias: number,
     rows: number, outputs: number, scale: number, relu: number): void;
   sparse_forward_u8_scalar(out: number, starts: number, entries: number, indices: number, weights: number, bias: number,
@@ -78,7 +80,7 @@ export interface KernelExports {
 export const KERNEL_EXPORT_NAMES: ReadonlyArray<keyof KernelExports> = [
   'sgemm', 'sgemm_scalar', 'dense_workspace_bytes', 'dense_forward', 'dense_forward_scalar', 'dense_forward_u8', 'dense_forward_u8_scalar',
   'dense_backward_weights_u8', 'dense_backward_weights_u8_scalar', 'dense_backward_input', 'dense_backward_input_scalar',
-  'sparse_workspace_bytes', 'sparse_forward_u8', 'sparse_forward_u8_scalar', 'sparse_backward_weights_u8', 'sparse_backward_weights_u8_scalar',
+  'sparse_workspace_bytes', 'sparse_blocked_min_rows', 'sparse_forward_u8', 'sparse_forward_u8_scalar', 'sparse_backward_weights_u8', 'sparse_backward_weights_u8_scalar',
   'bias_forward', 'bias_forward_scalar', 'bias_backward', 'bias_backward_scalar',
   'relu_forward', 'relu_forward_scalar', 'relu_backward', 'relu_backward_scalar',
   'softmax_forward', 'softmax_forward_scalar', 'crossentropy_loss',

@@ -201,12 +201,12 @@ export class Kernels {
     return dweights;
   }
 
-  /** Bytes of workspace sparseBackwardWeightsU8 needs for a weight gradient of inputs×outputs (0 when outputs is a multiple of 4). */
-  sparseWorkspaceBytes(inputs: number, outputs: number): number {
-    for (const [name, v] of [['inputs', inputs], ['outputs', outputs]] as const) {
+  /** Bytes of workspace sparseBackwardWeightsU8 needs for `rows` rows and a weight gradient of inputs×outputs. */
+  sparseWorkspaceBytes(rows: number, inputs: number, outputs: number): number {
+    for (const [name, v] of [['rows', rows], ['inputs', inputs], ['outputs', outputs]] as const) {
       if (!Number.isInteger(v) || v < 1 || v > SPARSE_MAX_WIDTH) throw new RangeError(`sparseWorkspaceBytes: ${name} must be an integer in [1, ${SPARSE_MAX_WIDTH}], got ${v}`);
     }
-    return this.raw.sparse_workspace_bytes(inputs, outputs);
+    return this.raw.sparse_workspace_bytes(rows, inputs, outputs);
   }
 
   /**
@@ -274,7 +274,7 @@ export class Kernels {
     const count = this.sparseRows(fn, starts, entries, inputs);
     if (indices.length !== rows) throw new RangeError(`${fn}: indices ${formatShape(indices.shape)} must have one entry per row of dout ${formatShape(dout.shape)}`);
     this.indicesInRange(fn, 'indices', indices, count, 'sparse row');
-    const needed = this.sparseWorkspaceBytes(inputs, outputs);
+    const needed = this.sparseWorkspaceBytes(rows, inputs, outputs);
     if (ws.byteLength < needed) throw new RangeError(`${fn}: workspace ${describe(ws)} holds ${ws.byteLength} bytes but dweights ${formatShape(dweights.shape)} needs ${needed}`);
     for (const [t, name] of [[starts, 'starts'], [entries, 'entries'], [indices, 'indices'], [dout, 'dout'], [ws, 'workspace']] as const) this.disjoint(fn, dweights, 'dweights', t, name);
     for (const [t, name] of [[starts, 'starts'], [entries, 'entries'], [indices, 'indices'], [dout, 'dout']] as const) this.disjoint(fn, ws, 'workspace', t, name);

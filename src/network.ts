@@ -370,7 +370,7 @@ export class Network {
   // ---- memory plan -------------------------------------------------------------------------
 
   private buildArena(rows: number, train: Resident | null, xRows: number): Arena {
-    const sparseWorkspaceBytes = train?.sparse ? this.runtime.sparseWorkspaceBytes(this.inputSize, this.layers[1]!) : 0;
+    const sparseWorkspaceBytes = train?.sparse ? this.runtime.sparseWorkspaceBytes(rows, this.inputSize, this.layers[1]!) : 0;
     const arena = this.runtime.createArena(arenaPlan(this.layers, rows, train, this.runtime.workspaceBytes * this.runtime.threads, sparseWorkspaceBytes, xRows));
     this.offsets = Object.fromEntries(Object.entries(arena.tensors).map(([name, t]) => [name, t.offset]));
     const identity = arena.tensor('stagingOrder', 'i32').view();

@@ -161,9 +161,9 @@ export class Runtime {
     this.controlBytes = probe.parallel_control_bytes();
   }
 
-  /** Bytes of workspace sparse_backward_weights_u8 needs for a weight gradient of inputs×outputs (one for all threads: each sums its own columns). */
-  sparseWorkspaceBytes(inputs: number, outputs: number): number {
-    return this.probe.sparse_workspace_bytes(inputs, outputs);
+  /** Bytes of workspace sparse_backward_weights_u8 needs for `rows` rows and a weight gradient of inputs×outputs (one for all threads). */
+  sparseWorkspaceBytes(rows: number, inputs: number, outputs: number): number {
+    return this.probe.sparse_workspace_bytes(rows, inputs, outputs);
   }
 
   /**

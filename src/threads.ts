@@ -30,6 +30,8 @@ const SPLIT = {
   momentum_update: { id: 8, args: 'pppiff' },
   adam_update: { id: 9, args: 'ppppiffffi' },
 } as const;
+/** The second call of a blocked sparse weight gradient (rows ≥ sparse_blocked_min_rows): the row blocks' sum, by columns. */
+const SPARSE_WEIGHT_BLOCKS_REDUCE = 12;
 
 export type ParallelKernelName = keyof typeof SPLIT;
 export type ParallelKernels = Pick<KernelExports, ParallelKernelName>;
@@ -178,6 +180,7 @@ export class WorkerGroup {
     const argsF32 = new Float32Array(args.buffer, args.byteOffset, args.length);
     Atomics.store(words, THREADS, this.threads);
     let detached = false;
+    const blockedMinRows = exports.sparse_blocked_min_rows();
     const run = (name: ParallelKernelName, a: readonly number[]): number | void => {
       if (detached) throw new TypeError('this arena was used after dispose()');
       const { id: kernel, args: kinds } = SPLIT[name];
@@ -187,6 +190,10 @@ export class WorkerGroup {
       }
       words[KERNEL] = kernel;
       this.ring(id, () => exports.parallel_run(control, 0));
+      if (name === 'sparse_backward_weights_u8' && a[5]! >= blockedMinRows) {
+        words[KERNEL] = SPARSE_WEIGHT_BLOCKS_REDUCE;
+        this.ring(id, () => exports.parallel_run(control, 0));
+      }
       if (name !== 'softmax_crossentropy') return;
       // The threads' partial loss sums and counts: the mean, and the count stored where the kernel stores it.
       const sums = new Float64Array(memory.buffer, control + RESULTS_F64_BYTE, this.threads);

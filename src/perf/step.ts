@@ -82,7 +82,7 @@ export function replayTrainingStep(runtime: Runtime, config: StepConfig): Replay
   if (sparse) {
     arenaPlan.trainStarts = { dtype: 'i32', shape: [pool + 1] };
     arenaPlan.trainEntries = { dtype: 'i32', shape: [Math.max(1, nonzero)] };
-    arenaPlan.sparseWorkspace = { dtype: 'u8', shape: [Math.max(16, runtime.sparseWorkspaceBytes(inputs, plan[0]!.outputs))] };
+    arenaPlan.sparseWorkspace = { dtype: 'u8', shape: [Math.max(16, runtime.sparseWorkspaceBytes(rows, inputs, plan[0]!.outputs))] };
   }
   const arena = runtime.createArena(arenaPlan);
   const ptr = (name: string) => arena.tensors[name]!.offset;

@@ -10,7 +10,7 @@ import { sgemm } from "../../assembly/gemm";
 import {
   dense_backward_input, dense_backward_weights_u8, dense_forward, dense_forward_u8, dense_workspace_bytes,
 } from "../../assembly/dense";
-import { sparse_backward_weights_u8, sparse_forward_u8, sparse_workspace_bytes } from "../../assembly/sparse";
+import { sparse_backward_weights_u8, sparse_blocked_min_rows, sparse_forward_u8, sparse_workspace_bytes } from "../../assembly/sparse";
 import { softmax_crossentropy } from "../../assembly/softmax";
 import { adam_update, momentum_update, sgd_update } from "../../assembly/optim";
 import { below, Buffer, fail, fillNaN, fillUniform, nextU32, seed, SparseRows } from "./helpers";
@@ -169,7 +169,7 @@ describe("parallel_run", () => {
         const sparse = new SparseRows(pixels, pool, inputs), indices = randomIndices(rows, pool);
         const W = fillUniform(new Buffer<f32>(inputs * outputs), -1, 1), bias = fillUniform(new Buffer<f32>(outputs), -1, 1);
         const dout = fillUniform(new Buffer<f32>(rows * outputs), -1, 1);
-        const ws = new Buffer<u8>(sparse_workspace_bytes(inputs, outputs));
+        const ws = new Buffer<u8>(<i32>sparse_workspace_bytes(rows, inputs, outputs));
         const f = fillNaN(new Buffer<f32>(rows * outputs)), dW = fillNaN(new Buffer<f32>(inputs * outputs));
         sparse_forward_u8(f.ptr, sparse.starts.ptr, sparse.entries.ptr, indices.ptr, W.ptr, bias.ptr, rows, outputs, 1.0 / 255, 1);
         sparse_backward_weights_u8(dW.ptr, sparse.starts.ptr, sparse.entries.ptr, indices.ptr, dout.ptr, rows, inputs, outputs, 1.0 / 255, ws.ptr);
@@ -186,6 +186,38 @@ describe("parallel_run", () => {
         }
         if (!ws.guardsIntact()) fail(label("sparse_backward_weights_u8 wrote outside its workspace", 5, rows, inputs, outputs));
         pixels.free(); sparse.free(); indices.free(); W.free(); bias.free(); dout.free(); ws.free(); f.free(); dW.free();
+      }
+    }
+  });
+
+  test("sparse_backward_weights_u8 from sparse_blocked_min_rows() rows: row blocks by thread, then their sum by columns (kernel 12)", () => {
+    seed(89);
+    const pool = 13, inputs = 21;
+    const from = sparse_blocked_min_rows();
+    const rowCounts: i32[] = [from, from + 5];
+    const outs: i32[] = [3, 10, 16];
+    for (let a = 0; a < rowCounts.length; a++) {
+      for (let b = 0; b < outs.length; b++) {
+        const rows = rowCounts[a], outputs = outs[b];
+        const pixels = new Buffer<u8>(pool * inputs);
+        for (let i = 0; i < pool * inputs; i++) pixels[i] = below(3) == 0 ? <u8>(nextU32() >>> 24) : 0;
+        const sparse = new SparseRows(pixels, pool, inputs), indices = randomIndices(rows, pool);
+        const dout = fillUniform(new Buffer<f32>(rows * outputs), -1, 1);
+        const ws = new Buffer<u8>(<i32>sparse_workspace_bytes(rows, inputs, outputs));
+        const dW = fillNaN(new Buffer<f32>(inputs * outputs));
+        sparse_backward_weights_u8(dW.ptr, sparse.starts.ptr, sparse.entries.ptr, indices.ptr, dout.ptr, rows, inputs, outputs, 1.0 / 255, ws.ptr);
+        for (let k = 0; k < THREADS.length; k++) {
+          const T = THREADS[k];
+          const dW2 = fillNaN(new Buffer<f32>(inputs * outputs));
+          const blocks = new Call(11).p(dW2.ptr).p(sparse.starts.ptr).p(sparse.entries.ptr).p(indices.ptr).p(dout.ptr).i(rows).i(inputs).i(outputs).f(1.0 / 255).p(ws.ptr);
+          const sum = new Call(12).p(dW2.ptr).p(sparse.starts.ptr).p(sparse.entries.ptr).p(indices.ptr).p(dout.ptr).i(rows).i(inputs).i(outputs).f(1.0 / 255).p(ws.ptr);
+          blocks.run(T);
+          sum.run(T);
+          same(dW2, dW, label("sparse_backward_weights_u8 in row blocks", T, rows, inputs, outputs));
+          dW2.free(); blocks.free(); sum.free();
+        }
+        if (!ws.guardsIntact()) fail(label("sparse_backward_weights_u8 wrote outside its workspace", 5, rows, inputs, outputs));
+        pixels.free(); sparse.free(); indices.free(); dout.free(); ws.free(); dW.free();
       }
     }
   });

@@ -2,7 +2,9 @@
 // every variant and thread count, kernel and scalar twin:
 //   - bit for bit equal to the dense u8 kernels' scalar twins on the same pixels (each element is
 //     the same f32 sum in the same order, and a zero byte adds exactly +0), which makes the result
-//     independent of the variant, of the thread count and of the sparse or dense form;
+//     independent of the variant, of the thread count and of the sparse or dense form; from
+//     sparse_blocked_min_rows rows the weight gradient sums in fixed row blocks, and is then bit
+//     for bit its own scalar twin's in every variant and thread count;
 //   - within the any-order bound of a float64 reference (dense.test.ts's: γ_{K+1}·(Σ|x·w| + |b|));
 //   - writing nothing but their outputs (and the workspace);
 // for rows, inputs and outputs around the vector width and the 16-output blocks, the MLP's first
@@ -52,7 +54,7 @@ function checkShape(runtime: Runtime, variant: Variant, s: Shape, pixels: Uint8A
     starts: { dtype: 'i32', shape: [starts.length], data: starts }, entries: { dtype: 'i32', shape: [Math.max(1, entries.length)], data: entries },
     W: { shape: [inputs, outputs], data: W }, b: { shape: [outputs], data: b }, dout: { shape: [rows, outputs], data: dout },
     out: { shape: [rows, outputs] }, denseOut: { shape: [rows, outputs] }, dW: { shape: [inputs, outputs] }, denseDW: { shape: [inputs, outputs] },
-    ws: { dtype: 'u8', shape: [Math.max(16, runtime.sparseWorkspaceBytes(inputs, outputs))] },
+    ws: { dtype: 'u8', shape: [Math.max(16, runtime.sparseWorkspaceBytes(rows, inputs, outputs))] },
     denseWs: { dtype: 'u8', shape: [arenaWorkspace(runtime)] },
   });
   const k = arena.kernels;
@@ -77,6 +79,8 @@ function checkShape(runtime: Runtime, variant: Variant, s: Shape, pixels: Uint8A
       grad[p * outputs + j] = sum; gradTol[p * outputs + j] = gamma(rows) * mag;
     }
   }
+  const blocked = rows >= arena.exports.sparse_blocked_min_rows();
+  let twinDW: Float32Array | undefined;
   for (const twin of TWINS) {
     const what = (name: string) => ({ what: `${name} (${variant} ${twin.label})`, shape: describeShape(s), cols: outputs });
     Out.fill(NaN);
@@ -85,7 +89,9 @@ function checkShape(runtime: Runtime, variant: Variant, s: Shape, pixels: Uint8A
     expectClose(Out.read(), fwd, fwdTol, what('sparseForwardU8'));
     DW.fill(NaN);
     expectWritesOnly(arena, [DW, Ws], () => k.sparseBackwardWeightsU8(DW, S, E, I, D, Ws, { scalar: twin.scalar }));
-    expectEqual(DW.read(), DenseDW.read(), what('sparseBackwardWeightsU8 vs denseBackwardWeightsU8 scalar twin'));
+    if (!blocked) expectEqual(DW.read(), DenseDW.read(), what('sparseBackwardWeightsU8 vs denseBackwardWeightsU8 scalar twin'));
+    else if (twinDW === undefined) twinDW = DW.read() as Float32Array;
+    else expectEqual(DW.read(), twinDW, what('sparseBackwardWeightsU8 in row blocks vs the kernel'));
     expectClose(DW.read(), grad, gradTol, what('sparseBackwardWeightsU8'));
   }
 }
@@ -105,6 +111,8 @@ const SHAPES: Shape[] = [
   ])),
   ...[32, 128].flatMap((rows) => [{ rows, inputs: PIXELS, outputs: CLASSES }, { rows, inputs: PIXELS, outputs: HIDDEN }]),
   { rows: 9, inputs: PIXELS, outputs: 100 },
+  // From sparse_blocked_min_rows (4096) rows: row blocks.
+  { rows: 4096, inputs: 33, outputs: 10 }, { rows: 4103, inputs: 7, outputs: 17 },
 ];
 
 describe('packSparseRows', () => {
@@ -158,7 +166,7 @@ forEachVariant((ctx) => {
       wide: { dtype: 'i32', shape: [3], data: [(1 << 8) | 5, (4 << 8) | 255, (2 << 8) | 7] },
       indices: { dtype: 'i32', shape: [2], data: [1, 0] }, bad: { dtype: 'i32', shape: [2], data: [1, 2] },
       W: { shape: [4, 5] }, b: { shape: [5] }, out: { shape: [2, 5] }, dout: { shape: [2, 5] }, dW: { shape: [4, 5] }, dW6: { shape: [4, 6] },
-      ws: { dtype: 'u8', shape: [ctx.runtime.sparseWorkspaceBytes(4, 5)] }, small: { dtype: 'u8', shape: [16] },
+      ws: { dtype: 'u8', shape: [ctx.runtime.sparseWorkspaceBytes(2, 4, 5)] }, small: { dtype: 'u8', shape: [16] },
     });
     const k = arena.kernels;
     const [S, E, I, W, b, out, dout, dW, ws] = [i32(arena, 'starts'), i32(arena, 'entries'), i32(arena, 'indices'), f32(arena, 'W'), f32(arena, 'b'),
@@ -172,6 +180,7 @@ forEachVariant((ctx) => {
     refused(() => k.sparseBackwardWeightsU8(f32(arena, 'dW6'), S, E, I, dout, ws), /dweights \[4,6\] must have 5 columns, one per column of dout \[2,5\]/);
     refused(() => k.sparseBackwardWeightsU8(dW, S, E, I, dout, u8(arena, 'small')), /workspace small \[16\] holds 16 bytes but dweights \[4,5\] needs 128/);
     refused(() => k.sparseBackwardWeightsU8(dW, S, E, I, dW.slice(0, [2, 5]), ws), /dweights \[4,5\] must not overlap dout/);
-    assert.throws(() => k.sparseWorkspaceBytes(0, 5), /inputs must be an integer/);
+    assert.throws(() => k.sparseWorkspaceBytes(2, 0, 5), /inputs must be an integer/);
+    assert.throws(() => k.sparseWorkspaceBytes(-1, 4, 5), /rows must be an integer/);
   });
 });
