@@ -13,7 +13,8 @@
 //
 // Memory (peakMemoryBytes) is what each engine holds to train, the training set included:
 //   simdnet  the bytes of the WebAssembly.Memory of the network's arena: parameters, gradients,
-//            optimizer state, activations for one batch, and the resident u8 training set.
+//            optimizer state, activations for one batch, and the resident training set (its
+//            sparse rows for MNIST, see network.ts).
 //   tfjs     tf.profile's peakBytes over one training step (weights, optimizer slots, the batch,
 //            activations, gradients: the peak of live tensor bytes) plus the u8 training set the
 //            twin stages its batches from. For the wasm backend wasmMemoryBytes adds the size its
@@ -96,7 +97,7 @@ export interface ComparisonReport {
   mode: TwinFitMode;
 }
 
-export const MEMORY_NOTE = 'peak memory: simdnet = its WebAssembly arena (parameters, gradients, optimizer state, one batch of activations, the u8 training set); '
+export const MEMORY_NOTE = 'peak memory: simdnet = its WebAssembly arena (parameters, gradients, optimizer state, one batch of activations, the training set as sparse or u8 rows); '
   + 'tfjs = peak live tensor bytes over one training step (tf.profile) + the u8 training set its batches are staged from';
 
 /** Untimed steps each engine trains on a throwaway copy of a mini-batch model before the timed run. */
