@@ -16,10 +16,34 @@ export const SPARSE_MAX_DENSITY = 0.3;
 /** Widest row the entries' 24-bit column field can address. */
 export const SPARSE_MAX_WIDTH = 1 << 23;
 
+/** Whether a Uint32Array reads bytes least significant first (it does on every platform simdnet targets). */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/**
+ * The whole 4-byte words of `bytes` (a view of its aligned middle, and where that starts in
+ * `bytes`): both loops below skip a zero word at a time, which is most of an image's background.
+ */
+function wordsOf(bytes: Uint8Array): { words: Uint32Array; first: number } {
+  const first = (4 - (bytes.byteOffset & 3)) & 3;
+  const count = Math.max(0, Math.floor((bytes.length - first) / 4));
+  return { words: count === 0 ? new Uint32Array(0) : new Uint32Array(bytes.buffer, bytes.byteOffset + first, count), first };
+}
+
 /** Non-zero bytes in `pixels`: the length of the entries of their sparse rows. */
 export function countNonzero(pixels: Uint8Array): number {
+  const { words, first } = wordsOf(pixels);
   let count = 0;
-  for (let i = 0; i < pixels.length; i++) if (pixels[i] !== 0) count++;
+  for (let i = 0; i < Math.min(first, pixels.length); i++) if (pixels[i] !== 0) count++;
+  for (let w = 0; w < words.length; w++) {
+    const word = words[w]!;
+    if (word === 0) continue;
+    // One bit per non-zero byte, at the bottom of each byte, then their sum in the top byte.
+    let bits = word | (word >>> 1);
+    bits |= bits >>> 2;
+    bits = (bits | (bits >>> 4)) & 0x01010101;
+    count += Math.imul(bits, 0x01010101) >>> 24;
+  }
+  for (let i = first + 4 * words.length; i < pixels.length; i++) if (pixels[i] !== 0) count++;
   return count;
 }
 
@@ -34,14 +58,30 @@ export function packSparseRows(pixels: Uint8Array, width: number, starts: Int32A
   const rows = pixels.length / width;
   if (!Number.isInteger(rows)) throw new RangeError(`packSparseRows: ${pixels.length} bytes are not whole rows of ${width}`);
   if (starts.length !== rows + 1) throw new RangeError(`packSparseRows: starts holds ${starts.length} offsets but ${rows} rows need ${rows + 1}`);
+  const { words, first } = wordsOf(pixels);
+  const overflow = () => new RangeError(`packSparseRows: entries holds ${entries.length} elements, fewer than the ${countNonzero(pixels)} non-zero bytes`);
   let at = 0;
   for (let r = 0, base = 0; r < rows; r++, base += width) {
     starts[r] = at;
-    for (let c = 0; c < width; c++) {
-      const byte = pixels[base + c]!;
-      if (byte === 0) continue;
-      if (at === entries.length) throw new RangeError(`packSparseRows: entries holds ${entries.length} elements, fewer than the ${countNonzero(pixels)} non-zero bytes`);
-      entries[at++] = (c << 8) | byte;
+    for (let i = base, end = base + width; i < end;) {
+      if (i >= first && ((i - first) & 3) === 0 && i + 4 <= end) {
+        // A whole word inside the row: nothing to do when it is zero, else its bytes in order.
+        const word = words[(i - first) >> 2]!;
+        for (let k = 0; word !== 0 && k < 4; k++) {
+          const byte = LITTLE_ENDIAN ? (word >>> (8 * k)) & 255 : pixels[i + k]!;
+          if (byte === 0) continue;
+          if (at === entries.length) throw overflow();
+          entries[at++] = ((i + k - base) << 8) | byte;
+        }
+        i += 4;
+      } else {
+        const byte = pixels[i]!;
+        if (byte !== 0) {
+          if (at === entries.length) throw overflow();
+          entries[at++] = ((i - base) << 8) | byte;
+        }
+        i++;
+      }
     }
   }
   starts[rows] = at;
