@@ -2,6 +2,7 @@
 // replayed on raw exports (perf/step.ts, the same calls and shapes as network.ts) and each call
 // is timed on its own over many repetitions, then set against the machine's roofline: the
 // f32 FLOP peak and the bandwidth at the call's working-set size (perf/limits.ts).
+import { loadMnist } from '../data/mnist.js';
 import { loadSimdnet } from '../loader.node.js';
 import { OPTIMIZERS } from '../network.js';
 import { describeMachine, machineInfo, type MachineInfo } from '../perf/machine.js';
@@ -76,10 +77,16 @@ export interface ProfileReport {
   total: { sumSeconds: number; stepSeconds: number; stepRme: number; rooflineSeconds: number };
 }
 
+/** Inputs of an MNIST image. */
+const MNIST_PIXELS = 28 * 28;
+
 /** Profiles one step; `log` receives progress lines (stderr in the command). */
 export async function profileStep(settings: Omit<ProfileSettings, 'json'>, log: (line: string) => void = () => {}): Promise<ProfileReport> {
   const runtime = await loadSimdnet({ variant: settings.variant });
-  const step = replayTrainingStep(runtime, { layers: settings.layers, batch: settings.batch, optimizer: settings.optimizer });
+  // 784 inputs: MNIST's own training images, whose zeros (and where they fall) set the sparse layer's cost.
+  const pixels = settings.layers[0] === MNIST_PIXELS ? (await loadMnist()).train.pixels : undefined;
+  log(pixels ? 'pixels: the MNIST training set' : `pixels: random, as often zero as MNIST's (${settings.layers[0]} inputs, not 784)`);
+  const step = replayTrainingStep(runtime, { layers: settings.layers, batch: settings.batch, optimizer: settings.optimizer, pixels });
   try {
     // The bandwidth curve only as far as the step reaches: every call's working set, and one size beyond.
     const reach = Math.max(...step.calls.map((c) => c.footprint ?? c.bytes));

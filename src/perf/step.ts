@@ -1,9 +1,9 @@
 // One training step of Network.fit (network.ts), replayed kernel by kernel on raw exports so
 // each call can be timed on its own: the same calls, in the same order, with the same shapes,
 // pointers-into-one-arena and in-place aliasing as fit → forward → loss → backward → update.
-// Data are random: He-scaled weights, labels in range, and u8 pixels that are zero as often as
-// MNIST's (81 %), so the first layer takes the path, sparse or dense, that fit takes for MNIST,
-// at the same cost (the sparse kernels' time follows the number of non-zero bytes).
+// Weights are He-scaled and labels random. The pixels are the caller's (simdnet profile passes
+// MNIST's training set), or random bytes that are zero as often as MNIST's (81 %): either way the
+// first layer takes the path, sparse or dense, that fit takes for them.
 import type { KernelExports } from '../abi.js';
 import type { Arena, ArenaPlan } from '../arena.js';
 import { ADAM_DEFAULTS } from '../kernels.js';
@@ -21,8 +21,10 @@ export interface StepConfig {
   lr?: number;
   /** Images the batch is gathered from in shuffled order, as fit gathers from the resident training set. Default 60000. */
   poolImages?: number;
-  /** Fraction of the pixels that are non-zero (default MNIST's, 0.19); fit holds them as sparse rows at or below 0.3. */
+  /** Fraction of the random pixels that are non-zero (default MNIST's, 0.19); fit holds them as sparse rows at or below 0.3. */
   pixelDensity?: number;
+  /** The resident images instead of random ones: whole rows of layers[0] bytes, at least a batch. */
+  pixels?: Uint8Array;
   seed?: number;
 }
 
@@ -56,8 +58,11 @@ const MNIST_DENSITY = 0.19;
 export function replayTrainingStep(runtime: Runtime, config: StepConfig): ReplayedStep {
   const { layers, batch: rows, optimizer } = config;
   const lr = config.lr ?? (optimizer === 'adam' ? 0.001 : 0.1);
-  const pool = Math.max(config.poolImages ?? 60000, rows);
   const inputs = layers[0]!, classes = layers[layers.length - 1]!;
+  const pool = config.pixels ? config.pixels.length / inputs : Math.max(config.poolImages ?? 60000, rows);
+  if (!Number.isInteger(pool) || pool < rows) {
+    throw new RangeError(`replayTrainingStep: pixels hold ${config.pixels?.length} bytes, not whole rows of ${inputs} for a batch of ${rows}`);
+  }
   const plan: Array<{ inputs: number; outputs: number; weights: number; bias: number }> = [];
   let P = 0;
   for (let l = 1; l < layers.length; l++) {
@@ -73,10 +78,10 @@ export function replayTrainingStep(runtime: Runtime, config: StepConfig): Replay
   };
   plan.forEach((p, l) => { arenaPlan[`act${l}`] = [rows, p.outputs]; arenaPlan[`delta${l}`] = [rows, p.outputs]; });
   const rng = new Rng(config.seed ?? 0);
-  // The pixels first, to plan their sparse rows as fit would (trainPixels stays: x is gathered from it).
+  // The pixels first, to plan their sparse rows as fit would (trainPixels stays: the dense path
+  // reads it, and bench/profile.bench.ts takes its check's batch from it).
   const density = config.pixelDensity ?? MNIST_DENSITY;
-  const pixelValues = new Uint8Array(pool * inputs);
-  for (let i = 0; i < pixelValues.length; i++) pixelValues[i] = rng.next() < density ? 1 + ((rng.next() * 255) | 0) : 0;
+  const pixelValues = config.pixels ?? new Uint8Array(pool * inputs).map(() => (rng.next() < density ? 1 + ((rng.next() * 255) | 0) : 0));
   const nonzero = countNonzero(pixelValues);
   const sparse = nonzero <= SPARSE_MAX_DENSITY * pixelValues.length;
   if (sparse) {
