@@ -17,7 +17,7 @@ import {
   dense_backward_input, dense_backward_weights_u8, dense_forward, dense_forward_u8, dense_workspace_bytes, denseBackwardWeightsU8,
 } from "./dense";
 import {
-  reduceWeightBlocks, sparse_backward_weights_u8, sparse_blocked_min_rows, sparse_forward_u8, sparseBackwardWeightsU8, sparseWeightBlocks,
+  reduceWeightBlocks, ROW_BLOCKS, sparse_backward_weights_u8, sparse_blocked_min_rows, sparse_forward_u8, sparseBackwardWeightsU8, sparseWeightBlocks,
 } from "./sparse";
 import { softmaxCrossentropySum } from "./softmax";
 import { adam_update, momentum_update, sgd_update } from "./optim";
@@ -26,8 +26,6 @@ import { adam_update, momentum_update, sgd_update } from "./optim";
 const SGEMM = 1, DENSE_FORWARD = 2, DENSE_FORWARD_U8 = 3, DENSE_BACKWARD_WEIGHTS_U8 = 4;
 const DENSE_BACKWARD_INPUT = 5, SOFTMAX_CROSSENTROPY = 6, SGD_UPDATE = 7, MOMENTUM_UPDATE = 8, ADAM_UPDATE = 9;
 const SPARSE_FORWARD_U8 = 10, SPARSE_BACKWARD_WEIGHTS_U8 = 11, SPARSE_WEIGHT_BLOCKS_REDUCE = 12;
-// Row blocks of a blocked sparse weight gradient (assembly/sparse.ts), split over the threads.
-const SPARSE_ROW_BLOCKS = 16;
 
 const ARGS: usize = 24;
 
@@ -122,7 +120,7 @@ export function parallel_run(control: usize, t: i32): void {
     case SPARSE_BACKWARD_WEIGHTS_U8: {
       const rows = argI(control, 5), inputs = argI(control, 6);
       if (rows >= sparse_blocked_min_rows()) {
-        const k0 = splitPoint(SPARSE_ROW_BLOCKS, 1, t, T), k1 = splitPoint(SPARSE_ROW_BLOCKS, 1, t + 1, T);
+        const k0 = splitPoint(ROW_BLOCKS, 1, t, T), k1 = splitPoint(ROW_BLOCKS, 1, t + 1, T);
         if (k1 > k0) {
           sparseWeightBlocks(argP(control, 1), argP(control, 2), argP(control, 3), argP(control, 4), rows, inputs, argI(control, 7), argF(control, 8),
             argP(control, 9), k0, k1);

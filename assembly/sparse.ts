@@ -5,7 +5,8 @@
 // does a fifth of the multiply-adds and moves a fifth of the pixels, and a zero pixel contributes
 // exactly +0 to a sum of finite products, so the results are bit for bit those of the dense
 // kernels' scalar twins (dense_forward_u8_scalar, dense_backward_weights_u8_scalar), which sum in
-// the same order, for finite weights and gradients.
+// the same order, for finite weights and gradients (except a large call's weight gradient, which
+// sums in row blocks: see below).
 //
 // Sparse rows (built by the host, src/data/sparse.ts), for `count` rows of `inputs` bytes:
 //   starts   i32[count + 1]  row r's entries are entries[starts[r] … starts[r + 1]);
@@ -24,7 +25,7 @@
 // the result still does not depend on the thread count. Smaller calls (mini-batches, whose rows
 // are in cache) sum each element over all rows in order and split the columns.
 const BLOCKED_MIN_ROWS = 4096;
-const ROW_BLOCKS = 16;
+export const ROW_BLOCKS = 16;
 
 export function sparse_blocked_min_rows(): i32 {
   return BLOCKED_MIN_ROWS;

@@ -14,7 +14,7 @@
 // final sum over threads; against the dense twin (one sum over all rows) it differs by rounding.
 import {
   sparse_backward_weights_u8, sparse_backward_weights_u8_scalar, sparse_forward_u8, sparse_forward_u8_scalar,
-  sparse_blocked_min_rows, sparse_workspace_bytes, sparseBackwardWeightsU8, sparseWeightBlocks, reduceWeightBlocks,
+  ROW_BLOCKS, sparse_blocked_min_rows, sparse_workspace_bytes, sparseBackwardWeightsU8, sparseWeightBlocks, reduceWeightBlocks,
 } from "../../assembly/sparse";
 import { dense_backward_weights_u8_scalar, dense_forward_u8_scalar } from "../../assembly/dense";
 import { below, Buffer, close, fail, fillNaN, fillUniform, mismatch, seed, SparseRows } from "./helpers";
@@ -113,7 +113,7 @@ function checkWeights(rows: i32, inputs: i32, outputs: i32): void {
     const T = THREADS[k];
     const shares = fillNaN(new Buffer<f32>(inputs * outputs));
     for (let t = T - 1; t >= 0; t--) {
-      if (blocked) sparseWeightBlocks(sparse.starts.ptr, sparse.entries.ptr, indices.ptr, dout.ptr, rows, inputs, outputs, SCALE, ws.ptr, 16 * t / T, 16 * (t + 1) / T);
+      if (blocked) sparseWeightBlocks(sparse.starts.ptr, sparse.entries.ptr, indices.ptr, dout.ptr, rows, inputs, outputs, SCALE, ws.ptr, ROW_BLOCKS * t / T, ROW_BLOCKS * (t + 1) / T);
       else sparseBackwardWeightsU8(shares.ptr, sparse.starts.ptr, sparse.entries.ptr, indices.ptr, dout.ptr, rows, inputs, outputs, SCALE, ws.ptr, inputs * t / T, inputs * (t + 1) / T);
     }
     for (let t = 0; blocked && t < T; t++) reduceWeightBlocks(shares.ptr, ws.ptr, inputs, outputs, inputs * (T - 1 - t) / T, inputs * (T - t) / T);
