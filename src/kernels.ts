@@ -132,13 +132,11 @@ export class Kernels {
     }
   }
 
-  /** A workspace tensor (any dtype) of at least denseWorkspaceBytes bytes. */
-  private workspace(fn: string, workspace: unknown): Tensor {
+  /** A workspace tensor (any dtype) of at least `needed` bytes (default denseWorkspaceBytes), which `what` needs. */
+  private workspace(fn: string, workspace: unknown, needed = this.denseWorkspaceBytes, what = 'the kernel'): Tensor {
     if (!(workspace instanceof Tensor)) throw new TypeError(`${fn}: workspace must be a Tensor, got ${workspace === null ? 'null' : typeof workspace}`);
     const ws = this.tensor(fn, 'workspace', workspace, workspace.dtype);
-    if (ws.byteLength < this.denseWorkspaceBytes) {
-      throw new RangeError(`${fn}: workspace ${describe(ws)} holds ${ws.byteLength} bytes but the kernel needs ${this.denseWorkspaceBytes}`);
-    }
+    if (ws.byteLength < needed) throw new RangeError(`${fn}: workspace ${describe(ws)} holds ${ws.byteLength} bytes but ${what} needs ${needed}`);
     return ws;
   }
 
@@ -266,16 +264,13 @@ export class Kernels {
     workspace: Tensor, options: ScalarOption & { scale?: number } = {}): Tensor<'f32'> {
     const fn = 'sparseBackwardWeightsU8';
     this.tensor(fn, 'dweights', dweights, 'f32', 2); this.tensor(fn, 'indices', indices, 'i32', 1); this.tensor(fn, 'dout', dout, 'f32', 2);
-    if (!(workspace instanceof Tensor)) throw new TypeError(`${fn}: workspace must be a Tensor, got ${workspace === null ? 'null' : typeof workspace}`);
-    const ws = this.tensor(fn, 'workspace', workspace, workspace.dtype);
     const [rows, outputs] = [dout.shape[0]!, dout.shape[1]!];
     const inputs = dweights.shape[0]!;
     if (dweights.shape[1] !== outputs) throw new RangeError(`${fn}: dweights ${formatShape(dweights.shape)} must have ${outputs} columns, one per column of dout ${formatShape(dout.shape)}`);
     const count = this.sparseRows(fn, starts, entries, inputs);
     if (indices.length !== rows) throw new RangeError(`${fn}: indices ${formatShape(indices.shape)} must have one entry per row of dout ${formatShape(dout.shape)}`);
     this.indicesInRange(fn, 'indices', indices, count, 'sparse row');
-    const needed = this.sparseWorkspaceBytes(rows, inputs, outputs);
-    if (ws.byteLength < needed) throw new RangeError(`${fn}: workspace ${describe(ws)} holds ${ws.byteLength} bytes but dweights ${formatShape(dweights.shape)} needs ${needed}`);
+    const ws = this.workspace(fn, workspace, this.sparseWorkspaceBytes(rows, inputs, outputs), `dweights ${formatShape(dweights.shape)}`);
     for (const [t, name] of [[starts, 'starts'], [entries, 'entries'], [indices, 'indices'], [dout, 'dout'], [ws, 'workspace']] as const) this.disjoint(fn, dweights, 'dweights', t, name);
     for (const [t, name] of [[starts, 'starts'], [entries, 'entries'], [indices, 'indices'], [dout, 'dout']] as const) this.disjoint(fn, ws, 'workspace', t, name);
     const scale = this.finite(fn, 'scale', options.scale ?? 1 / 255);

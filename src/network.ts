@@ -20,7 +20,7 @@ import type { ParallelKernels } from './threads.js';
 import { layoutPlan, WASM32_MAX_BYTES, type Arena, type ArenaPlan, type Tensor } from './arena.js';
 import { decodeCheckpoint, encodeCheckpoint, parameterCount } from './checkpoint.js';
 import type { Dataset } from './data/dataset.js';
-import { countNonzero, packSparseRows, SPARSE_MAX_DENSITY, SPARSE_MAX_WIDTH } from './data/sparse.js';
+import { countNonzero, packSparseRows, sparseByDefault, SPARSE_MAX_WIDTH } from './data/sparse.js';
 import { SimdnetError } from './errors.js';
 import { ADAM_DEFAULTS } from './kernels.js';
 import { Rng } from './rng.js';
@@ -224,9 +224,7 @@ function arenaPlan(layers: readonly number[], rows: number, train: Resident | nu
   if (train !== null) {
     const count = train.data.count;
     if (train.sparse) {
-      plan.trainStarts = { dtype: 'i32', shape: [count + 1] };
-      plan.trainEntries = { dtype: 'i32', shape: [Math.max(1, train.entries)] };
-      plan.sparseWorkspace = { dtype: 'u8', shape: [Math.max(16, sparseWorkspaceBytes)] };
+      Object.assign(plan, sparseRowsPlan(count, train.entries, sparseWorkspaceBytes));
     } else {
       plan.trainPixels = { dtype: 'u8', shape: [count, inputs] };
     }
@@ -234,6 +232,24 @@ function arenaPlan(layers: readonly number[], rows: number, train: Resident | nu
     plan.order = { dtype: 'i32', shape: [count] };
   }
   return plan;
+}
+
+/**
+ * The buffers of a training set of `count` rows held as sparse rows with `entries` non-zero bytes
+ * (trainStarts, trainEntries), and the first layer's weight-gradient workspace: what fit plans,
+ * and perf/step.ts replays.
+ */
+export function sparseRowsPlan(count: number, entries: number, workspaceBytes: number): ArenaPlan {
+  return {
+    trainStarts: { dtype: 'i32', shape: [count + 1] },
+    trainEntries: { dtype: 'i32', shape: [Math.max(1, entries)] },
+    sparseWorkspace: { dtype: 'u8', shape: [Math.max(16, workspaceBytes)] },
+  };
+}
+
+/** Packs `pixels` (rows of `width` bytes, `entries` of them non-zero) into an arena planned with sparseRowsPlan. */
+export function writeSparseRows(arena: Arena, pixels: Uint8Array, width: number, entries: number): void {
+  packSparseRows(pixels, width, arena.tensor('trainStarts', 'i32').view(), arena.tensor('trainEntries', 'i32').view().subarray(0, entries));
 }
 
 /** The optimizer and hyper-parameters `fit` will use, defaults filled in and checked (shared with the tfjs twin). */
@@ -377,8 +393,7 @@ export class Network {
     for (let i = 0; i < identity.length; i++) identity[i] = i;
     if (train) {
       if (train.sparse) {
-        const entries = arena.tensor('trainEntries', 'i32').view();
-        packSparseRows(train.data.pixels, this.inputSize, arena.tensor('trainStarts', 'i32').view(), entries.subarray(0, train.entries));
+        writeSparseRows(arena, train.data.pixels, this.inputSize, train.entries);
       } else {
         arena.tensor('trainPixels', 'u8').write(train.data.pixels);
       }
@@ -427,8 +442,9 @@ export class Network {
     if (format === 'sparse' && this.inputSize > SPARSE_MAX_WIDTH) {
       throw new RangeError(`fit: pixelFormat 'sparse' addresses at most ${SPARSE_MAX_WIDTH} inputs, but the network ${describeLayers(this.layers)} takes ${this.inputSize}`);
     }
-    const entries = countNonzero(train.pixels);
-    const sparse = format === 'sparse' || (format === 'auto' && this.inputSize <= SPARSE_MAX_WIDTH && entries <= SPARSE_MAX_DENSITY * train.pixels.length);
+    // Only sparse rows need the count (dense rows hold every byte).
+    const entries = format === 'dense' ? 0 : countNonzero(train.pixels);
+    const sparse = format === 'sparse' || (format === 'auto' && sparseByDefault(entries, train.pixels.length, this.inputSize));
     return { data: train, sparse, entries };
   }
 

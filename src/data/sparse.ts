@@ -16,6 +16,11 @@ export const SPARSE_MAX_DENSITY = 0.3;
 /** Widest row the entries' 24-bit column field can address. */
 export const SPARSE_MAX_WIDTH = 1 << 23;
 
+/** Whether rows of `width` bytes, `nonzero` of whose `bytes` bytes are not zero, are held as sparse rows unless told otherwise (fit's `auto`). */
+export function sparseByDefault(nonzero: number, bytes: number, width: number): boolean {
+  return width <= SPARSE_MAX_WIDTH && nonzero <= SPARSE_MAX_DENSITY * bytes;
+}
+
 /** Whether a Uint32Array reads bytes least significant first (it does on every platform simdnet targets). */
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 

@@ -7,8 +7,8 @@
 import type { KernelExports } from '../abi.js';
 import type { Arena, ArenaPlan } from '../arena.js';
 import { ADAM_DEFAULTS } from '../kernels.js';
-import type { OptimizerName } from '../network.js';
-import { countNonzero, packSparseRows, SPARSE_MAX_DENSITY } from '../data/sparse.js';
+import { sparseRowsPlan, writeSparseRows, type OptimizerName } from '../network.js';
+import { countNonzero, sparseByDefault } from '../data/sparse.js';
 import { Rng } from '../rng.js';
 import type { Runtime } from '../runtime.js';
 import type { Work } from './limits.js';
@@ -83,16 +83,12 @@ export function replayTrainingStep(runtime: Runtime, config: StepConfig): Replay
   const density = config.pixelDensity ?? MNIST_DENSITY;
   const pixelValues = config.pixels ?? new Uint8Array(pool * inputs).map(() => (rng.next() < density ? 1 + ((rng.next() * 255) | 0) : 0));
   const nonzero = countNonzero(pixelValues);
-  const sparse = nonzero <= SPARSE_MAX_DENSITY * pixelValues.length;
-  if (sparse) {
-    arenaPlan.trainStarts = { dtype: 'i32', shape: [pool + 1] };
-    arenaPlan.trainEntries = { dtype: 'i32', shape: [Math.max(1, nonzero)] };
-    arenaPlan.sparseWorkspace = { dtype: 'u8', shape: [Math.max(16, runtime.sparseWorkspaceBytes(rows, inputs, plan[0]!.outputs))] };
-  }
+  const sparse = sparseByDefault(nonzero, pixelValues.length, inputs);
+  if (sparse) Object.assign(arenaPlan, sparseRowsPlan(pool, nonzero, runtime.sparseWorkspaceBytes(rows, inputs, plan[0]!.outputs)));
   const arena = runtime.createArena(arenaPlan);
   const ptr = (name: string) => arena.tensors[name]!.offset;
   arena.tensor('trainPixels', 'u8').write(pixelValues);
-  if (sparse) packSparseRows(pixelValues, inputs, arena.tensor('trainStarts', 'i32').view(), arena.tensor('trainEntries', 'i32').view().subarray(0, nonzero));
+  if (sparse) writeSparseRows(arena, pixelValues, inputs, nonzero);
 
   const params = arena.tensor('params', 'f32').view();
   for (const p of plan) {
