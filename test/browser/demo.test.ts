@@ -60,7 +60,7 @@ describeInChromium('the demo page in Chromium', { timeout: 600_000 }, () => {
     const headers = response?.headers() ?? {};
     assert.equal(headers['content-security-policy'], DEMO_CSP);
     for (const [name, value] of Object.entries(ISOLATION_HEADERS)) assert.equal(headers[name.toLowerCase()], value, name);
-    const state = await page.evaluate(() => window.simdnetDemo.ready.then((s) => structuredClone(s)));
+    const state = await settledState(page, ['ready', 'training', 'done', 'stopped', 'error']);
     assert.equal(state.error, null);
     assert.equal(state.variant, 'simd', 'Chromium has WASM SIMD: auto must pick the simd build');
     const { isolated, cores } = await page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
@@ -81,7 +81,7 @@ describeInChromium('the demo page in Chromium', { timeout: 600_000 }, () => {
 
   it(`trains to ≥ ${MIN_HELD_OUT_ACCURACY * 100}% on the ${TEST_COUNT} held-out images, the twin in step`, async () => {
     const started = performance.now();
-    trained = await page.evaluate(() => window.simdnetDemo.trained.then((s) => structuredClone(s)));
+    trained = await settledState(page, ['done', 'stopped', 'error']);
     const seconds = (performance.now() - started) / 1000;
     const { simdnet, tfjs } = trained;
     process.stdout.write(`# ${trained.step} steps in ${seconds.toFixed(1)} s: simdnet ${simdnet.msPerStep?.toFixed(2)} ms/step, ` +
@@ -159,6 +159,16 @@ describeInChromium('the demo page in Chromium', { timeout: 600_000 }, () => {
     assert.deepEqual(problems.requests, []);
   });
 });
+
+/**
+ * Waits until the demo's state reaches one of `phases`, then returns a copy of it. It polls the
+ * state field instead of awaiting a page promise: Chromium may collect a promise handed to
+ * page.evaluate before it settles ("Resulting promise was garbage collected").
+ */
+async function settledState(page: Page, phases: DemoState['phase'][]): Promise<DemoState> {
+  await page.waitForFunction((wanted) => wanted.includes(window.simdnetDemo?.state.phase), phases, { timeout: 0, polling: 100 });
+  return page.evaluate(() => structuredClone(window.simdnetDemo.state));
+}
 
 /** Paints a 28×28 u8 image onto the pad at its display scale (nearest neighbour) and classifies it. */
 async function paintAndClassify(page: Page, pixels: Uint8Array): Promise<Classification> {

@@ -18,7 +18,7 @@ import { build, createServer, type InlineConfig } from 'vite';
 
 import { DEMO_CSP, startStaticServer, type StaticServer } from '../../demo/serve.js';
 import type { FitOptions } from '../../src/network.js';
-import type { LoadOutcome, TrainOutcome } from './vite-app/main.js';
+import type { AppStatus, LoadOutcome, TrainOutcome } from './vite-app/main.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { subset } from '../../src/data/dataset.js';
 import { REPO_ROOT, cspViolations, describeInChromium, launchChromium, recordCspViolations, watchPage, type PageProblems } from './harness.js';
@@ -154,7 +154,7 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
   });
 
   it('loads the simd build by default under the CSP, from the emitted asset', async () => {
-    assert.equal(await page.evaluate(() => window.simdnetAppReady), 'simd');
+    assert.deepEqual(await appStatus(page), { phase: 'loaded', variant: 'simd' });
     assert.equal(await page.textContent('#status'), 'simdnet loaded: simd build, 1 thread');
     const urls = await page.evaluate(() => window.simdnetApp.wasmUrls);
     for (const variant of VARIANTS) assert.match(urls[variant], new RegExp(`^${server.url}assets/simdnet\\.${variant}-[\\w-]+\\.wasm$`));
@@ -207,7 +207,7 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
       await recordCspViolations(isolated);
       const response = await isolated.goto(isolatedServer.url);
       assert.equal(response?.headers()['content-security-policy'], DEMO_CSP);
-      assert.equal(await isolated.evaluate(() => window.simdnetAppReady), 'simd');
+      assert.deepEqual(await appStatus(isolated), { phase: 'loaded', variant: 'simd' });
     });
 
     after(() => isolated?.close());
@@ -291,8 +291,9 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
     try {
       await recordCspViolations(strict);
       await strict.goto(strictServer.url);
-      const error = await strict.evaluate(() => window.simdnetAppReady.then(() => null, (e: Error) => `${e.constructor.name}: ${e.message}`));
-      assert.ok(error !== null, 'simdnet loaded although the CSP forbids compiling WebAssembly');
+      const status = await appStatus(strict);
+      assert.ok(status.phase === 'failed', 'simdnet loaded although the CSP forbids compiling WebAssembly');
+      const { error } = status;
       assert.match(error, /^TypeError: .*simdnet\.simd-[\w-]+\.wasm failed to compile: .*Content.Security.Polic.* add 'wasm-unsafe-eval' to script-src \('unsafe-eval' is not needed\)\.$/);
       process.stdout.write(`# without 'wasm-unsafe-eval': ${error}\n`);
     } finally {
@@ -331,7 +332,8 @@ describeInChromium("Vite's dev server with simdnet installed in node_modules", {
       await server.listen();
       const page = await browser.newPage();
       await page.goto(server.resolvedUrls!.local[0]!);
-      return await page.evaluate(() => window.simdnetAppReady.then((variant) => `loaded ${variant}`, (e: Error) => `${e.constructor.name}: ${e.message}`));
+      const status = await appStatus(page);
+      return status.phase === 'loaded' ? `loaded ${status.variant}` : status.phase === 'failed' ? status.error : status.phase;
     } finally {
       await server.close();
     }
@@ -346,3 +348,9 @@ describeInChromium("Vite's dev server with simdnet installed in node_modules", {
     assert.equal(await loadInDevServer({ optimizeDeps: { exclude: ['simdnet'] } }), 'loaded simd');
   });
 });
+
+/** The app's load status once it has settled, polled (a page promise may be collected unsettled). */
+async function appStatus(page: Page): Promise<AppStatus> {
+  await page.waitForFunction(() => window.simdnetAppStatus !== undefined && window.simdnetAppStatus.phase !== 'loading', undefined, { timeout: 0, polling: 50 });
+  return page.evaluate(() => window.simdnetAppStatus);
+}

@@ -30,8 +30,11 @@ export interface TrainOutcome {
   parameters: number[];
 }
 
+/** Where the first loadSimdnet() stands; tests poll it (a page promise may be collected unsettled). */
+export type AppStatus = { phase: 'loading' } | { phase: 'loaded'; variant: string } | { phase: 'failed'; error: string };
+
 declare global {
-  interface Window { simdnetApp: AppApi; simdnetAppReady: Promise<string> }
+  interface Window { simdnetApp: AppApi; simdnetAppStatus: AppStatus }
 }
 
 async function outcome(options: LoadOptions): Promise<LoadOutcome> {
@@ -74,10 +77,11 @@ window.simdnetApp = {
 };
 
 const status = document.getElementById('status')!;
-window.simdnetAppReady = loadSimdnet().then((runtime) => {
+window.simdnetAppStatus = { phase: 'loading' };
+loadSimdnet().then((runtime) => {
   status.textContent = `simdnet loaded: ${runtime.variant} build, 1 thread`;
-  return runtime.variant;
+  window.simdnetAppStatus = { phase: 'loaded', variant: runtime.variant };
 }, (err: Error) => {
   status.textContent = `simdnet failed to load: ${err.message}`;
-  throw err;
+  window.simdnetAppStatus = { phase: 'failed', error: `${err.constructor.name}: ${err.message}` };
 });
