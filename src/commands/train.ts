@@ -9,6 +9,7 @@ import { saveNetwork } from '../io.node.js';
 import { loadSimdnet } from '../loader.node.js';
 import { INITIALIZERS, Network, OPTIMIZERS, type FitOptions, type Initializer, type OptimizerName } from '../network.js';
 import { choiceFlag, integerFlag, layersFlag, numberFlag, parseFlags, UsageError } from './usage.js';
+import { SIMDNET_VERSION } from './version.js';
 
 export const TRAIN_USAGE = `usage: simdnet train [options]
   --preset seed          the seed's run: 784-10-10, uniform init, full batch, lr 0.1, 500 iterations
@@ -97,11 +98,13 @@ class Progress {
 }
 
 export interface TrainReport {
+  /** The package version that trained. */
+  simdnet: string;
   testAccuracy: number;
   testLoss: number;
   trainSeconds: number;
   msPerEpoch: number;
-  msPerIteration: number;
+  msPerStep: number;
   steps: number;
   layers: number[];
   optimizer: OptimizerName;
@@ -145,6 +148,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     throw err;
   }
   const { train, test } = await loadMnist(args.data === undefined ? {} : { dir: args.data });
+  if (settings.batch !== 'full' && settings.batch > train.count) {
+    throw new UsageError(`--batch ${settings.batch} is larger than the training set (${train.count} images); --batch full takes all of them in one step`);
+  }
   const batchRows = settings.batch === 'full' ? train.count : settings.batch;
   const stepsPerEpoch = Math.ceil(train.count / batchRows);
   const totalSteps = settings.iterations ?? (settings.epochs ?? 1) * stepsPerEpoch;
@@ -164,8 +170,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const result = net.fit(train, fit);
   const evaluation = net.evaluate(test);
   const report: TrainReport = {
-    testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, trainSeconds: result.seconds,
-    msPerEpoch: result.msPerEpoch, msPerIteration: result.msPerStep, steps: result.steps,
+    simdnet: SIMDNET_VERSION, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, trainSeconds: result.seconds,
+    msPerEpoch: result.msPerEpoch, msPerStep: result.msPerStep, steps: result.steps,
     layers: settings.layers, optimizer: settings.optimizer, lr: settings.lr, batch: settings.batch,
     epochs: result.steps / stepsPerEpoch, init: settings.init, seed: settings.seed, variant: runtime.variant,
     threads: runtime.threads, memoryBytes: net.memoryBytes,
@@ -176,7 +182,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   else {
     process.stdout.write(`${settings.layers.join('-')} ${settings.optimizer} lr ${settings.lr} batch ${settings.batch} (${runtime.variant}${runtime.threads > 1 ? `, ${runtime.threads} threads` : ''}): `
       + `test accuracy ${(100 * report.testAccuracy).toFixed(2)}%, loss ${report.testLoss.toFixed(4)}; `
-      + `trained in ${report.trainSeconds.toFixed(2)} s (${report.msPerIteration.toFixed(3)} ms/step, ${report.msPerEpoch.toFixed(1)} ms/epoch)`
+      + `trained in ${report.trainSeconds.toFixed(2)} s (${report.msPerStep.toFixed(3)} ms/step, ${report.msPerEpoch.toFixed(1)} ms/epoch)`
       + `${report.saved ? `; saved to ${report.saved}` : ''}\n`);
   }
   return 0;

@@ -533,9 +533,9 @@ describe('CLI: bad IDX files in --data DIR → exit 1, the file and the problem 
     assert.equal(ok.code, 0, ok.stderr);
   });
 
-  it('--batch larger than the training set → exit 1', async () => {
+  it('--batch larger than the training set → exit 2 naming --batch and the set\'s size', async () => {
     const dir = await dataDir('idx-batch');
-    expectExit(await simdnet('train', '--data', dir, '--layers', '784,10', '--batch', '65'), 1, /batchSize must be an integer in \[1, 64\], got 65/);
+    expectExit(await simdnet('train', '--data', dir, '--layers', '784,10', '--batch', '65'), 2, /--batch 65 is larger than the training set \(64 images\)/);
   });
 
   it('valid crafted files train (the control for the cases above)', async () => {
