@@ -13,7 +13,7 @@ import { SIMDNET_VERSION } from './version.js';
 
 export const TRAIN_USAGE = `usage: simdnet train [options]
   --preset seed          the seed's run: 784-10-10, uniform init, full batch, lr 0.1, 500 iterations
-  --layers 784,128,10    layer widths, input to output
+  --layers 784,128,10    layer widths, input to output    (default 784,128,10)
   --optimizer NAME       sgd | momentum | adam            (default sgd)
   --lr X                 learning rate                    (default 0.1; adam 0.001)
   --batch N|full         rows per step                    (default 32)
@@ -25,7 +25,8 @@ export const TRAIN_USAGE = `usage: simdnet train [options]
   --save FILE            write the trained network as a checkpoint
   --variant NAME         auto | simd | scalar             (default auto)
   --threads N            split big kernel calls over N threads (simd; default 1)
-  --json                 print one JSON object last`;
+  --json                 print one JSON object last
+  -h, --help             this message`;
 
 export interface TrainSettings {
   layers: number[];
