@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Variant } from '../abi.js';
-import { loadMnist } from '../data/mnist.js';
+import { loadMnist, type Dataset } from '../data/mnist.js';
 import { SimdnetError } from '../errors.js';
 import { saveNetwork } from '../io.node.js';
 import { loadSimdnet } from '../loader.node.js';
@@ -70,6 +70,7 @@ export function parseTrainArgs(argv: string[]) {
   else if (epochs !== undefined) settings.epochs = epochs;
   else if (base.iterations !== undefined) settings.iterations = base.iterations;
   else settings.epochs = 1;
+  for (const name of ['data', 'save'] as const) if (v[name] === '') throw new UsageError(`--${name} needs a ${name === 'data' ? 'directory' : 'file name'}`);
   return {
     settings, help: v.help ?? false, json: v.json ?? false, data: v.data, save: v.save,
     variant: choiceFlag('variant', v.variant, ['auto', 'simd', 'scalar'] as const) ?? 'auto',
@@ -128,6 +129,30 @@ async function checkSaveDirectory(file: string): Promise<void> {
   if (!isDir) throw new SimdnetError('SAVE_FAILED', `cannot save the checkpoint to ${file}: the directory ${dir} does not exist`);
 }
 
+/** The flags the data can refuse, refused naming the flag rather than by fit naming its option. */
+function checkAgainstData(settings: TrainSettings, train: Dataset, test: Dataset, dir: string | undefined): void {
+  const layers = settings.layers.join(',');
+  const images = dir === undefined ? "MNIST's images" : `the images in ${dir}`;
+  const pixels = train.rows * train.cols;
+  if (settings.layers[0] !== pixels) {
+    throw new UsageError(`--layers ${layers}: the network takes ${settings.layers[0]} inputs but ${images} are ${train.rows}×${train.cols} = ${pixels} pixels`);
+  }
+  const classes = settings.layers[settings.layers.length - 1]!;
+  const largest = Math.max(largestLabel(train.labels), largestLabel(test.labels));
+  if (largest >= classes) {
+    throw new UsageError(`--layers ${layers}: the network has ${classes} outputs but ${images} are labelled up to ${largest}; the last width must be at least ${largest + 1}`);
+  }
+  if (settings.batch !== 'full' && settings.batch > train.count) {
+    throw new UsageError(`--batch ${settings.batch} is larger than the training set (${train.count} images); --batch full takes all of them in one step`);
+  }
+}
+
+function largestLabel(labels: Uint8Array): number {
+  let largest = 0;
+  for (const label of labels) if (label > largest) largest = label;
+  return largest;
+}
+
 export async function trainCommand(argv: string[]): Promise<number> {
   const args = parseTrainArgs(argv);
   if (args.help) { process.stdout.write(`${TRAIN_USAGE}\n`); return 0; }
@@ -149,9 +174,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     throw err;
   }
   const { train, test } = await loadMnist(args.data === undefined ? {} : { dir: args.data });
-  if (settings.batch !== 'full' && settings.batch > train.count) {
-    throw new UsageError(`--batch ${settings.batch} is larger than the training set (${train.count} images); --batch full takes all of them in one step`);
-  }
+  checkAgainstData(settings, train, test, args.data);
   const batchRows = settings.batch === 'full' ? train.count : settings.batch;
   const stepsPerEpoch = Math.ceil(train.count / batchRows);
   const totalSteps = settings.iterations ?? (settings.epochs ?? 1) * stepsPerEpoch;
@@ -168,7 +191,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
       progress.line(`${everyIteration ? 'iteration' : 'epoch'} ${e.epoch}: loss ${e.loss.toFixed(4)}, train accuracy ${(100 * e.accuracy).toFixed(2)}%, ${e.milliseconds.toFixed(1)} ms`);
     }
   };
-  const result = net.fit(train, fit);
+  let result;
+  try {
+    result = net.fit(train, fit);
+  } catch (err) {
+    // What checkAgainstData left to fit: an arena (the layers' parameters, the batch's activations) beyond 4 GiB.
+    if (err instanceof RangeError) throw new UsageError(`--layers ${settings.layers.join(',')} with --batch ${settings.batch}: ${err.message}`);
+    throw err;
+  }
   const evaluation = net.evaluate(test);
   const report: TrainReport = {
     simdnet: SIMDNET_VERSION, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, trainSeconds: result.seconds,

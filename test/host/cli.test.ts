@@ -199,6 +199,11 @@ describe('flag values: numbers as people type them, every refusal names its flag
   const spawned: Array<[string[], RegExp]> = [
     [['train', '--batch', '100000', '--iterations', '1'], /^simdnet train: --batch 100000 is larger than the training set \(60000 images\)/],
     [['train', '--lr', '-1'], /^simdnet train: --lr must be a number > 0, got "-1"/],
+    [['train', '--layers', '100,10', '--iterations', '1'], /^simdnet train: --layers 100,10: the network takes 100 inputs but MNIST's images are 28×28 = 784 pixels/],
+    [['train', '--layers', '784,16,5', '--iterations', '1'], /^simdnet train: --layers 784,16,5: the network has 5 outputs but MNIST's images are labelled up to 9/],
+    [['train', '--layers', '784,20000,10', '--batch', '60000', '--iterations', '1'], /^simdnet train: --layers 784,20000,10 with --batch 60000: .*beyond WASM32's 4 GiB/],
+    [['train', '--save='], /^simdnet train: --save needs a file name/],
+    [['train', '--data='], /^simdnet train: --data needs a directory/],
     [['profile', '--batch', '100000'], /^simdnet profile: --batch 100000 is larger than MNIST's 60000 training images/],
     [['profile', '--layers', '16,99999999,10'], /^simdnet profile: --layers 16,99999999,10 with --batch 32: .*beyond WASM32's 4 GiB/m],
     [['compare', '--epochs', '-1'], /^simdnet compare: --epochs must be an integer ≥ 1, got "-1"/],
