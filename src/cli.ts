@@ -3,8 +3,11 @@
 import { SimdnetError } from './errors.js';
 import { TRAIN_USAGE, trainCommand } from './commands/train.js';
 import { UsageError } from './commands/usage.js';
+import { SIMDNET_VERSION } from './commands/version.js';
 
 const USAGE = `usage: simdnet <command> [options]
+       simdnet -v | --version    print the version
+       simdnet -h | --help       print this message
 commands:
   train     train a network on MNIST (simdnet train --help)
   compare   train the same models with simdnet and TensorFlow.js and compare them
@@ -22,9 +25,17 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+  if (name === undefined) {
+    process.stderr.write(`simdnet: missing command\n${USAGE}\n`);
+    return 2;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(`${USAGE}\n`);
-    return name === undefined ? 2 : 0;
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${SIMDNET_VERSION}\n`);
+    return 0;
   }
   const load = COMMANDS[name];
   if (load === undefined) {

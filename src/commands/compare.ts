@@ -4,6 +4,7 @@ import { VARIANTS, type Variant } from '../abi.js';
 import { formatComparisonTable, machineInfo, MEMORY_NOTE, runComparison } from '../compare.js';
 import { TFJS_BACKENDS, type TfjsBackendName } from '../tfjs/backend.js';
 import { choiceFlag, integerFlag, parseFlags, UsageError } from './usage.js';
+import { SIMDNET_VERSION } from './version.js';
 
 export const COMPARE_USAGE = `usage: simdnet compare [options]
   --epochs N             epochs of the mini-batch runs, on both engines   (default 1)
@@ -11,7 +12,7 @@ export const COMPARE_USAGE = `usage: simdnet compare [options]
                          cpu is ~10× slower than wasm: pair it with --quick)
   --variant NAME         simdnet build: auto | simd | scalar               (default auto)
   --quick                a short run: 2 000 training / 1 000 test images, 5 full-batch iterations
-  --json                 print one JSON object: rows, machine, variant, tfjs backend
+  --json                 print one JSON object: simdnet version, rows, machine, variant, tfjs backend
   -h, --help             this message`;
 
 export interface CompareIo {
@@ -57,7 +58,7 @@ export async function compareCommand(argv: string[], io: CompareIo = processIo):
     });
     if (args.json) {
       io.stdout(`${JSON.stringify({
-        machine: machineInfo(), variant: report.variant, tfjs: report.tfjs, trainCount: report.trainCount,
+        simdnet: SIMDNET_VERSION, machine: machineInfo(), variant: report.variant, tfjs: report.tfjs, trainCount: report.trainCount,
         testCount: report.testCount, epochs: report.epochs, mode: report.mode, memory: MEMORY_NOTE, rows: report.rows,
       })}\n`);
     } else {

@@ -10,6 +10,7 @@ import { DEFAULT_FOOTPRINTS, formatBytes, measureLimits, roofline, type MachineL
 import { replayTrainingStep, type Phase } from '../perf/step.js';
 import { timeCalls } from '../perf/timing.js';
 import { choiceFlag, integerFlag, layersFlag, parseFlags, UsageError } from './usage.js';
+import { SIMDNET_VERSION } from './version.js';
 
 export const PROFILE_USAGE = `usage: simdnet profile [options]
   --layers 784,128,10    layer widths, input to output        (default 784,128,10)
@@ -17,7 +18,8 @@ export const PROFILE_USAGE = `usage: simdnet profile [options]
   --optimizer NAME       sgd | momentum | adam                (default adam)
   --steps N              timed repetitions of each kernel call, at least (default 500)
   --variant NAME         auto | simd | scalar                 (default auto)
-  --json                 print one JSON object instead of the table`;
+  --json                 print one JSON object instead of the table
+  -h, --help             this message`;
 
 export interface ProfileSettings {
   layers: number[];
@@ -85,6 +87,9 @@ export async function profileStep(settings: Omit<ProfileSettings, 'json'>, log: 
   const runtime = await loadSimdnet({ variant: settings.variant });
   // 784 inputs: MNIST's own training images, whose zeros (and where they fall) set the sparse layer's cost.
   const pixels = settings.layers[0] === MNIST_PIXELS ? (await loadMnist()).train.pixels : undefined;
+  if (pixels && settings.batch > pixels.length / MNIST_PIXELS) {
+    throw new UsageError(`--batch ${settings.batch} is larger than MNIST's ${pixels.length / MNIST_PIXELS} training images, which a 784-input step draws from`);
+  }
   log(pixels ? 'pixels: the MNIST training set' : `pixels: random, as often zero as MNIST's (${settings.layers[0]} inputs, not 784)`);
   const step = replayTrainingStep(runtime, { layers: settings.layers, batch: settings.batch, optimizer: settings.optimizer, pixels });
   try {
@@ -180,12 +185,13 @@ export async function profileCommand(argv: string[]): Promise<number> {
   try {
     report = await profileStep(rest, (line) => { if (!json) process.stderr.write(`${line}\n`); });
   } catch (err) {
-    if (err instanceof RangeError || err instanceof TypeError) {
-      process.stderr.write(`simdnet profile: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    // The step's arena holds the layers' parameters and the batch's activations: both flags set its size.
+    const refused = err instanceof UsageError ? err.message
+      : err instanceof RangeError || err instanceof TypeError ? `--layers ${rest.layers.join(',')} with --batch ${rest.batch}: ${err.message}` : undefined;
+    if (refused === undefined) throw err;
+    process.stderr.write(`simdnet profile: ${refused}\n`);
+    return 2;
   }
-  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatProfile(report)}\n`);
+  process.stdout.write(json ? `${JSON.stringify({ simdnet: SIMDNET_VERSION, ...report }, null, 2)}\n` : `${formatProfile(report)}\n`);
   return 0;
 }

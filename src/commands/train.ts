@@ -3,16 +3,17 @@
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Variant } from '../abi.js';
-import { loadMnist } from '../data/mnist.js';
+import { loadMnist, type Dataset } from '../data/mnist.js';
 import { SimdnetError } from '../errors.js';
 import { saveNetwork } from '../io.node.js';
 import { loadSimdnet } from '../loader.node.js';
 import { INITIALIZERS, Network, OPTIMIZERS, type FitOptions, type Initializer, type OptimizerName } from '../network.js';
 import { choiceFlag, integerFlag, layersFlag, numberFlag, parseFlags, UsageError } from './usage.js';
+import { SIMDNET_VERSION } from './version.js';
 
 export const TRAIN_USAGE = `usage: simdnet train [options]
   --preset seed          the seed's run: 784-10-10, uniform init, full batch, lr 0.1, 500 iterations
-  --layers 784,128,10    layer widths, input to output
+  --layers 784,128,10    layer widths, input to output    (default 784,128,10)
   --optimizer NAME       sgd | momentum | adam            (default sgd)
   --lr X                 learning rate                    (default 0.1; adam 0.001)
   --batch N|full         rows per step                    (default 32)
@@ -24,7 +25,8 @@ export const TRAIN_USAGE = `usage: simdnet train [options]
   --save FILE            write the trained network as a checkpoint
   --variant NAME         auto | simd | scalar             (default auto)
   --threads N            split big kernel calls over N threads (simd; default 1)
-  --json                 print one JSON object last`;
+  --json                 print one JSON object last
+  -h, --help             this message`;
 
 export interface TrainSettings {
   layers: number[];
@@ -68,6 +70,7 @@ export function parseTrainArgs(argv: string[]) {
   else if (epochs !== undefined) settings.epochs = epochs;
   else if (base.iterations !== undefined) settings.iterations = base.iterations;
   else settings.epochs = 1;
+  for (const name of ['data', 'save'] as const) if (v[name] === '') throw new UsageError(`--${name} needs a ${name === 'data' ? 'directory' : 'file name'}`);
   return {
     settings, help: v.help ?? false, json: v.json ?? false, data: v.data, save: v.save,
     variant: choiceFlag('variant', v.variant, ['auto', 'simd', 'scalar'] as const) ?? 'auto',
@@ -97,11 +100,13 @@ class Progress {
 }
 
 export interface TrainReport {
+  /** The package version that trained. */
+  simdnet: string;
   testAccuracy: number;
   testLoss: number;
   trainSeconds: number;
   msPerEpoch: number;
-  msPerIteration: number;
+  msPerStep: number;
   steps: number;
   layers: number[];
   optimizer: OptimizerName;
@@ -122,6 +127,30 @@ async function checkSaveDirectory(file: string): Promise<void> {
   let isDir = false;
   try { isDir = (await stat(dir)).isDirectory(); } catch { /* reported below */ }
   if (!isDir) throw new SimdnetError('SAVE_FAILED', `cannot save the checkpoint to ${file}: the directory ${dir} does not exist`);
+}
+
+/** The flags the data can refuse, refused naming the flag rather than by fit naming its option. */
+function checkAgainstData(settings: TrainSettings, train: Dataset, test: Dataset, dir: string | undefined): void {
+  const layers = settings.layers.join(',');
+  const images = dir === undefined ? "MNIST's images" : `the images in ${dir}`;
+  const pixels = train.rows * train.cols;
+  if (settings.layers[0] !== pixels) {
+    throw new UsageError(`--layers ${layers}: the network takes ${settings.layers[0]} inputs but ${images} are ${train.rows}×${train.cols} = ${pixels} pixels`);
+  }
+  const classes = settings.layers[settings.layers.length - 1]!;
+  const largest = Math.max(largestLabel(train.labels), largestLabel(test.labels));
+  if (largest >= classes) {
+    throw new UsageError(`--layers ${layers}: the network has ${classes} outputs but ${images} are labelled up to ${largest}; the last width must be at least ${largest + 1}`);
+  }
+  if (settings.batch !== 'full' && settings.batch > train.count) {
+    throw new UsageError(`--batch ${settings.batch} is larger than the training set (${train.count} images); --batch full takes all of them in one step`);
+  }
+}
+
+function largestLabel(labels: Uint8Array): number {
+  let largest = 0;
+  for (const label of labels) if (label > largest) largest = label;
+  return largest;
 }
 
 export async function trainCommand(argv: string[]): Promise<number> {
@@ -145,6 +174,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     throw err;
   }
   const { train, test } = await loadMnist(args.data === undefined ? {} : { dir: args.data });
+  checkAgainstData(settings, train, test, args.data);
   const batchRows = settings.batch === 'full' ? train.count : settings.batch;
   const stepsPerEpoch = Math.ceil(train.count / batchRows);
   const totalSteps = settings.iterations ?? (settings.epochs ?? 1) * stepsPerEpoch;
@@ -161,11 +191,18 @@ export async function trainCommand(argv: string[]): Promise<number> {
       progress.line(`${everyIteration ? 'iteration' : 'epoch'} ${e.epoch}: loss ${e.loss.toFixed(4)}, train accuracy ${(100 * e.accuracy).toFixed(2)}%, ${e.milliseconds.toFixed(1)} ms`);
     }
   };
-  const result = net.fit(train, fit);
+  let result;
+  try {
+    result = net.fit(train, fit);
+  } catch (err) {
+    // What checkAgainstData left to fit: an arena (the layers' parameters, the batch's activations) beyond 4 GiB.
+    if (err instanceof RangeError) throw new UsageError(`--layers ${settings.layers.join(',')} with --batch ${settings.batch}: ${err.message}`);
+    throw err;
+  }
   const evaluation = net.evaluate(test);
   const report: TrainReport = {
-    testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, trainSeconds: result.seconds,
-    msPerEpoch: result.msPerEpoch, msPerIteration: result.msPerStep, steps: result.steps,
+    simdnet: SIMDNET_VERSION, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, trainSeconds: result.seconds,
+    msPerEpoch: result.msPerEpoch, msPerStep: result.msPerStep, steps: result.steps,
     layers: settings.layers, optimizer: settings.optimizer, lr: settings.lr, batch: settings.batch,
     epochs: result.steps / stepsPerEpoch, init: settings.init, seed: settings.seed, variant: runtime.variant,
     threads: runtime.threads, memoryBytes: net.memoryBytes,
@@ -176,7 +213,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   else {
     process.stdout.write(`${settings.layers.join('-')} ${settings.optimizer} lr ${settings.lr} batch ${settings.batch} (${runtime.variant}${runtime.threads > 1 ? `, ${runtime.threads} threads` : ''}): `
       + `test accuracy ${(100 * report.testAccuracy).toFixed(2)}%, loss ${report.testLoss.toFixed(4)}; `
-      + `trained in ${report.trainSeconds.toFixed(2)} s (${report.msPerIteration.toFixed(3)} ms/step, ${report.msPerEpoch.toFixed(1)} ms/epoch)`
+      + `trained in ${report.trainSeconds.toFixed(2)} s (${report.msPerStep.toFixed(3)} ms/step, ${report.msPerEpoch.toFixed(1)} ms/epoch)`
       + `${report.saved ? `; saved to ${report.saved}` : ''}\n`);
   }
   return 0;

@@ -4,6 +4,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareCommand, COMPARE_USAGE } from '../../src/commands/compare.js';
+import { SIMDNET_VERSION } from '../../src/commands/version.js';
 import { formatComparisonTable, type ComparisonRow } from '../../src/compare.js';
 
 function capture() {
@@ -13,7 +14,7 @@ function capture() {
 
 describe('simdnet compare --quick --json', () => {
   let code: number;
-  let report: { machine: Record<string, unknown>; variant: string; tfjs: Array<Record<string, unknown>>; rows: ComparisonRow[] };
+  let report: { simdnet: string; machine: Record<string, unknown>; variant: string; tfjs: Array<Record<string, unknown>>; rows: ComparisonRow[] };
   let progress: string;
 
   before(async () => {
@@ -24,8 +25,9 @@ describe('simdnet compare --quick --json', () => {
     progress = c.err.join('');
   });
 
-  it('exits 0 and reports the machine, the variant and the tfjs binary', () => {
+  it('exits 0 and reports the simdnet version, the machine, the variant and the tfjs binary', () => {
     assert.equal(code, 0);
+    assert.equal(report.simdnet, SIMDNET_VERSION);
     for (const key of ['date', 'node', 'cpu', 'cpus']) assert.ok(key in report.machine, `machine.${key}`);
     assert.equal(report.machine.node, process.version);
     assert.match(report.variant, /^(simd|scalar)$/);

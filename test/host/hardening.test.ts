@@ -526,16 +526,16 @@ describe('CLI: bad IDX files in --data DIR → exit 1, the file and the problem 
     expectExit(await simdnet('train', '--data', dir, ...FAST), 1, /cannot read .*train-images-idx3-ubyte: EISDIR/);
   });
 
-  it('14×14 images with --layers 784,… → exit 1 naming both sizes; with --layers 196,… they train', async () => {
+  it('14×14 images with --layers 784,… → exit 2 naming --layers and both sizes; with --layers 196,… they train', async () => {
     const dir = await dataDir('idx-14', () => {}, 14);
-    expectExit(await simdnet('train', '--data', dir, ...FAST), 1, /14×14 = 196 pixels per image but the network \[784,16,10\] takes 784 inputs/);
+    expectExit(await simdnet('train', '--data', dir, ...FAST), 2, /--layers 784,16,10: the network takes 784 inputs but the images in .*idx-14 are 14×14 = 196 pixels/);
     const ok = await simdnet('train', '--data', dir, '--layers', '196,16,10', '--iterations', '2', '--batch', '16', '--json');
     assert.equal(ok.code, 0, ok.stderr);
   });
 
-  it('--batch larger than the training set → exit 1', async () => {
+  it('--batch larger than the training set → exit 2 naming --batch and the set\'s size', async () => {
     const dir = await dataDir('idx-batch');
-    expectExit(await simdnet('train', '--data', dir, '--layers', '784,10', '--batch', '65'), 1, /batchSize must be an integer in \[1, 64\], got 65/);
+    expectExit(await simdnet('train', '--data', dir, '--layers', '784,10', '--batch', '65'), 2, /--batch 65 is larger than the training set \(64 images\)/);
   });
 
   it('valid crafted files train (the control for the cases above)', async () => {
