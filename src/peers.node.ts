@@ -44,7 +44,7 @@ function missingPackage(err: unknown, peer: OptionalPeer): string | null {
   return peer.packages.find((p) => named === p || named?.startsWith(`${p}/`)) ?? null;
 }
 
-export function peerMissingError(peer: OptionalPeer, missing: string, cause?: unknown): SimdnetError {
+function peerMissingError(peer: OptionalPeer, missing: string, cause?: unknown): SimdnetError {
   const install = peer.packages.map((p) => (peerVersion(p) ? `${p}@${peerVersion(p)}` : p)).join(' ');
   return new SimdnetError('PACKAGE_MISSING',
     `${peer.neededBy} needs ${missing}, an optional peer dependency of simdnet that is not installed: npm install ${install}${peer.otherwise ? `, ${peer.otherwise}` : ''}`,

