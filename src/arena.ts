@@ -171,10 +171,16 @@ export class Arena {
 
   get disposed(): boolean { return this.exportsOrNull === null; }
 
-  /** The raw kernel exports; throws once the arena is disposed. */
+  /** The raw kernel exports; throws once the arena or its runtime is disposed. */
   get exports(): KernelExports {
+    this.checkLive('Arena.exports');
+    return this.exportsOrNull!;
+  }
+
+  /** Throws the TypeError of a use after dispose() (the arena's, or its runtime's: naming `method`). */
+  checkLive(method: string): void {
     if (this.exportsOrNull === null) throw new TypeError('this arena was used after dispose()');
-    return this.exportsOrNull;
+    this.runtime.checkLive(method);
   }
 
   /**

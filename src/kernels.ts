@@ -55,7 +55,7 @@ export class Kernels {
   private tensor(fn: string, arg: string, t: unknown, dtype: DType, rank?: number): Tensor {
     if (!(t instanceof Tensor)) throw new TypeError(`${fn}: ${arg} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
     if (t.arena !== this.arena) throw new TypeError(`${fn}: ${arg} (${describe(t)}) belongs to another arena`);
-    this.arena.exports; // throws after dispose()
+    this.arena.checkLive(`arena.kernels.${fn}`);
     if (t.dtype !== dtype) throw new TypeError(`${fn}: ${arg} must be ${dtype}, got ${t.dtype} (${describe(t)})`);
     if (rank !== undefined && t.shape.length !== rank) {
       throw new RangeError(`${fn}: ${arg} must have rank ${rank}, got ${describe(t)}`);

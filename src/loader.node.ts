@@ -25,7 +25,7 @@ function startWorker(index: number, events: WorkerEvents): WorkerHandle {
   worker.on('message', events.message);
   worker.on('error', events.error);
   worker.unref();
-  return { post: (message) => worker.postMessage(message), terminate: () => void worker.terminate() };
+  return { post: (message) => worker.postMessage(message), terminate: async () => { await worker.terminate(); } };
 }
 
 async function compileFrom(location: URL | string): Promise<WebAssembly.Module> {

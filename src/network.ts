@@ -308,6 +308,7 @@ export class Network {
 
   /** A new network with freshly initialised parameters. */
   static create(runtime: Runtime, options: NetworkOptions): Network {
+    runtime.checkLive('Network.create');
     if (options === null || typeof options !== 'object') throw new TypeError('network options must be an object with layers');
     const layers = checkLayers(options.layers);
     const init = options.init ?? 'he';
@@ -338,6 +339,7 @@ export class Network {
 
   /** A network from checkpoint bytes (see checkpoint.ts). */
   static fromBytes(runtime: Runtime, bytes: Uint8Array, name?: string): Network {
+    runtime.checkLive('Network.fromBytes');
     const { layers, params } = decodeCheckpoint(bytes, name);
     return new Network(runtime, layers, 0, params);
   }
@@ -423,6 +425,7 @@ export class Network {
   /** Every public method starts here: a disposed network is an object in the wrong state (TypeError, as for a detached buffer). */
   private live(fn: string): void {
     if (this.arena.disposed) throw new TypeError(`Network.${fn}: this network was used after dispose()`);
+    this.runtime.checkLive(`Network.${fn}`);
   }
 
   private tensor(name: string): Tensor {

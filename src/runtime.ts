@@ -133,6 +133,8 @@ export class Runtime {
   readonly threads: number;
   /** An instance over a PROBE_PAGES memory, for the module's size queries. */
   private readonly probe: KernelExports;
+  /** Set by dispose(): resolves once the workers have exited. */
+  private ended: Promise<void> | null = null;
 
   /**
    * A threaded runtime has `workers` (threads > 1 needs the threads build, whose memory is shared;
@@ -161,8 +163,26 @@ export class Runtime {
     this.controlBytes = probe.parallel_control_bytes();
   }
 
+  get disposed(): boolean { return this.ended !== null; }
+
+  /**
+   * Ends the runtime's workers (threads > 1) and resolves once they have exited; calling it again
+   * returns the same promise. From then on every use of the runtime, and of the networks and arenas
+   * made on it, throws a TypeError naming the method.
+   */
+  dispose(): Promise<void> {
+    this.ended ??= this.workers?.end() ?? Promise.resolve();
+    return this.ended;
+  }
+
+  /** Throws the TypeError of a use after dispose(), naming `method`. */
+  checkLive(method: string): void {
+    if (this.ended !== null) throw new TypeError(`Runtime.dispose() was called: ${method} cannot use this runtime any more (load another with loadSimdnet())`);
+  }
+
   /** Bytes of workspace sparse_backward_weights_u8 needs for `rows` rows and a weight gradient of inputs×outputs (one for all threads). */
   sparseWorkspaceBytes(rows: number, inputs: number, outputs: number): number {
+    this.checkLive('Runtime.sparseWorkspaceBytes');
     return this.probe.sparse_workspace_bytes(rows, inputs, outputs);
   }
 
@@ -171,17 +191,20 @@ export class Runtime {
    * runtime's workers; returns its split kernels and how to release the binding.
    */
   attachArena(arena: object, exports: KernelExports, memory: WebAssembly.Memory, control: number): { kernels: ParallelKernels; detach(): void } {
+    this.checkLive('Runtime.attachArena');
     if (this.workers === null) throw new Error('internal: attachArena on a single-threaded runtime');
     return this.workers.attach(arena, exports, memory, control);
   }
 
   /** Plans one arena: every buffer named up front, one memory sized for them, never grown. */
   createArena(plan: ArenaPlan, options?: ArenaOptions): Arena {
+    this.checkLive('Runtime.createArena');
     return new Arena(this, plan, options);
   }
 
   /** Instantiates the module over `memory`; throws a TypeError naming any missing export. */
   instantiate(memory: WebAssembly.Memory): KernelExports {
+    this.checkLive('Runtime.instantiate');
     const names = new Set(WebAssembly.Module.exports(this.module).map((e) => e.name));
     const missing = KERNEL_EXPORT_NAMES.filter((n) => !names.has(n));
     if (missing.length) throw new TypeError(`this WebAssembly module is not a simdnet build: it lacks ${missing.join(', ')}`);

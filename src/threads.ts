@@ -73,7 +73,8 @@ export type WorkerMessage = { id: number; memory: WebAssembly.Memory; control: n
 /** A started worker (running src/worker.ts's runWorker): where messages go, and how to end it. */
 export interface WorkerHandle {
   post(message: WorkerStart | WorkerMessage): void;
-  terminate(): void;
+  /** Ends the worker; a promise resolves once it has exited (Node), where the platform says so. */
+  terminate(): Promise<void> | void;
 }
 /** What the platform tells about a worker: the messages it posts, and errors it dies of. */
 export interface WorkerEvents {
@@ -118,6 +119,7 @@ function work(name: ParallelKernelName, a: readonly number[]): number {
 export class WorkerGroup {
   private readonly bell = new Int32Array(new SharedArrayBuffer(4 * DOORBELL_WORDS));
   private workers: WorkerHandle[] | null = null;
+  private ended = false;
   private nextId = 1;
   // A browser's main thread spins for the workers where Node (and any worker) sleeps.
   private readonly mayBlock = threadMayBlock();
@@ -183,6 +185,7 @@ export class WorkerGroup {
     const blockedMinRows = exports.sparse_blocked_min_rows();
     const run = (name: ParallelKernelName, a: readonly number[]): number | void => {
       if (detached) throw new TypeError('this arena was used after dispose()');
+      if (this.ended) throw new TypeError(`Runtime.dispose() was called: ${name} cannot run on its ended workers`);
       const { id: kernel, args: kinds } = SPLIT[name];
       for (let k = 0; k < kinds.length; k++) {
         if (kinds[k] === 'f') argsF32[k] = a[k]!;
@@ -217,6 +220,14 @@ export class WorkerGroup {
         this.post({ drop: id });
       },
     };
+  }
+
+  /** Ends every worker; resolves once they have exited. Posts after it are dropped, split calls throw. */
+  async end(): Promise<void> {
+    const workers = this.workers ?? [];
+    this.workers = null;
+    this.ended = true;
+    await Promise.all(workers.map((worker) => worker.terminate()));
   }
 
   /** Posts `message` to every worker, counts it, and wakes them to take it (src/worker.ts). */

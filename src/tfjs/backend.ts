@@ -14,8 +14,9 @@
 // cpu: the plain-JavaScript reference backend; the oracle tests use it.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { tf, tfWasm } from './peer.js';
+
+const { getThreadsCount, setThreadsCount, setWasmPaths } = tfWasm;
 
 export type TfjsBackendName = 'wasm' | 'cpu';
 export const TFJS_BACKENDS: readonly TfjsBackendName[] = ['wasm', 'cpu'];

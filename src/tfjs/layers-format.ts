@@ -1,5 +1,6 @@
 // The TensorFlow.js LayersModel format (model.json + binary weight shards), written and read
-// without tfjs and without Node APIs: this module is browser-safe. interop.ts adds the files.
+// without tfjs and without Node APIs: this module is browser-safe. artifacts.ts maps it to tfjs's
+// in-memory ModelArtifacts and IOHandlers; interop.ts adds the files (Node).
 //
 // model.json, as tfjs-layers 4.22.0 writes it (LayersModel.save → a file/http handler):
 //   { format: 'layers-model', generatedBy, convertedBy,
@@ -257,6 +258,28 @@ export function parseLayersModelJson(json: unknown, source = MODEL_JSON): Layers
   return { layers: widths, paths, dense, manifest: manifest as WeightsManifestGroup[], source };
 }
 
+/** Bytes per element a weight file stores: by dtype (tfjs-core's DTYPE_VALUE_SIZE_MAP), or by quantization dtype. */
+const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, complex64: 8, bool: 1 };
+const QUANTIZED_BYTES: Readonly<Record<string, number>> = { uint8: 1, uint16: 2, float16: 2 };
+
+/**
+ * Throws MODEL_INVALID naming both byte counts unless a manifest group's files (`total` bytes in
+ * all) hold exactly the tensors it lists. Groups with a string tensor (variable length) or a dtype
+ * tfjs does not know pass, for the reader to name.
+ */
+export function checkWeightBytes(source: string, group: WeightsManifestGroup, total: number): void {
+  let need = 0;
+  for (const spec of group.weights) {
+    const quantized = (spec.quantization as { dtype?: string } | undefined)?.dtype;
+    const bytes = quantized === undefined ? DTYPE_BYTES[spec.dtype] : QUANTIZED_BYTES[quantized];
+    if (bytes === undefined) return;
+    need += bytes * spec.shape.reduce((a, b) => a * b, 1);
+  }
+  if (total !== need) {
+    throw invalid(source, `the weight files ${group.paths.join(', ')} hold ${total} bytes but their manifest describes ${need} (${group.weights.length} tensors)`);
+  }
+}
+
 /**
  * Decodes the weight files (one Uint8Array per plan.paths entry, same order) into simdnet's flat
  * parameter layout, checking byte counts and every Dense layer's kernel and bias shapes.
@@ -272,10 +295,7 @@ export function decodeLayersModelWeights(plan: LayersModelPlan, files: readonly 
     const bytes = new Uint8Array(total);
     let at = 0;
     for (const p of parts) { bytes.set(p, at); at += p.length; }
-    const need = group.weights.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
-    if (total !== need) {
-      throw invalid(plan.source, `the weight files ${group.paths.join(', ')} hold ${total} bytes but their manifest describes ${need} (${group.weights.length} float32 tensors)`);
-    }
+    checkWeightBytes(plan.source, group, total);
     const view = new DataView(bytes.buffer);
     at = 0;
     for (const spec of group.weights) {

@@ -31,7 +31,7 @@
 // adds its callback machinery, per-batch tf.gather and log resolution: measured 5.2 vs 13.1 ms/step
 // (784-10-10 SGD b32) and 12.6 vs 19.5 ms/step (784-128-10 Adam b32) on the wasm backend, best of 3
 // on a loaded 2-core machine — so it is the default and what runComparison times.
-import * as tf from '@tensorflow/tfjs';
+import { tf, type TfModule as Tf } from './peer.js';
 import { parameterCount } from '../checkpoint.js';
 import type { Dataset } from '../data/dataset.js';
 import { SimdnetError } from '../errors.js';
@@ -90,9 +90,9 @@ export interface TwinFitResult {
   mode: TwinFitMode;
 }
 
-type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
+type LossFn = (yTrue: Tf.Tensor, yPred: Tf.Tensor) => Tf.Tensor;
 
-function makeOptimizer(opt: Required<OptimizerConfig>): tf.Optimizer {
+function makeOptimizer(opt: Required<OptimizerConfig>): Tf.Optimizer {
   switch (opt.name) {
     case 'sgd': return tf.train.sgd(opt.lr);
     case 'momentum': return tf.train.momentum(opt.lr, opt.momentum, false);
@@ -101,7 +101,7 @@ function makeOptimizer(opt: Required<OptimizerConfig>): tf.Optimizer {
 }
 
 /** The loss function model.compile resolved; Sequential compiles an inner LayersModel (`.model`). */
-function compiledLoss(model: tf.Sequential): LossFn {
+function compiledLoss(model: Tf.Sequential): LossFn {
   const inner = (model as unknown as { model?: { lossFunctions?: unknown[] } }).model;
   const fn = inner?.lossFunctions?.[0];
   if (typeof fn !== 'function') throw new Error('internal: this tfjs-layers version keeps no lossFunctions on a compiled Sequential');
@@ -112,8 +112,8 @@ export class TfjsTwin {
   readonly layers: readonly number[];
   /** Default shuffle seed, as Network.fit defaults to the network's seed. */
   readonly seed: number;
-  readonly model: tf.Sequential;
-  private optimizer: tf.Optimizer;
+  readonly model: Tf.Sequential;
+  private optimizer: Tf.Optimizer;
   private optimizerKey = '';
   private lossFn: LossFn;
 
@@ -158,8 +158,8 @@ export class TfjsTwin {
   get backend(): string { return tf.getBackend(); }
 
   /** The trainable variables in simdnet's parameter order: per layer kernel, then bias. */
-  private variables(): tf.Variable[] {
-    return this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  private variables(): Tf.Variable[] {
+    return this.model.trainableWeights.map((w) => w.read() as Tf.Variable);
   }
 
   /** Copies `values` (simdnet layout: per layer in×out weights, then bias) into the model. */
@@ -167,7 +167,7 @@ export class TfjsTwin {
     if (!(values instanceof Float32Array) || values.length !== this.parameterCount) {
       throw new RangeError(`setParameters: got ${values?.length} values but layers [${this.layers.join(',')}] hold ${this.parameterCount}`);
     }
-    const tensors: tf.Tensor[] = [];
+    const tensors: Tf.Tensor[] = [];
     let at = 0;
     for (let l = 1; l < this.layers.length; l++) {
       const inputs = this.layers[l - 1]!, outputs = this.layers[l]!;
@@ -242,7 +242,7 @@ export class TfjsTwin {
     const { value, grads } = tf.tidy(() => {
       const x = tf.tensor2d(inputs.slice(), [rows, this.inputSize]);
       const y = tf.tensor1d(Float32Array.from(labels));
-      return tf.variableGrads(() => tf.mean(this.lossFn(y, this.model.apply(x) as tf.Tensor)) as tf.Scalar, vars);
+      return tf.variableGrads(() => tf.mean(this.lossFn(y, this.model.apply(x) as Tf.Tensor)) as Tf.Scalar, vars);
     });
     const gradients = new Float32Array(this.parameterCount);
     let at = 0;
@@ -273,23 +273,23 @@ export class TfjsTwin {
     const xStage = new Float32Array(schedule.batch * n), yStage = new Float32Array(schedule.batch);
     const vars = this.variables();
     const epochs = new EpochLog(schedule, options.onEpoch);
-    let resident: tf.Tensor[] | null = null;
+    let resident: Tf.Tensor[] | null = null;
     let finalLoss = NaN;
     const started = epochs.begin();
     try {
       for (const s of scheduleSteps(train.count, schedule)) {
         const rows = s.indices.length;
-        let x: tf.Tensor, y: tf.Tensor;
+        let x: Tf.Tensor, y: Tf.Tensor;
         if (rows === train.count && !schedule.shuffle) {
           // Full batch in stored order: upload once, as Network.fit keeps x resident.
           resident ??= [tf.tensor2d(scalePixels(new Float32Array(train.count * n), train.pixels), [train.count, n]), tf.tensor1d(Float32Array.from(train.labels))];
-          [x, y] = resident as [tf.Tensor, tf.Tensor];
+          [x, y] = resident as [Tf.Tensor, Tf.Tensor];
         } else {
           stageRows(xStage, yStage, train, s.indices, n);
           x = tf.tensor2d(xStage.subarray(0, rows * n), [rows, n]);
           y = tf.tensor1d(yStage.subarray(0, rows));
         }
-        const cost = tf.tidy(() => this.optimizer.minimize(() => tf.mean(this.lossFn(y, this.model.apply(x) as tf.Tensor)) as tf.Scalar, true, vars)!);
+        const cost = tf.tidy(() => this.optimizer.minimize(() => tf.mean(this.lossFn(y, this.model.apply(x) as Tf.Tensor)) as Tf.Scalar, true, vars)!);
         if (x !== resident?.[0]) tf.dispose([x, y]);
         const loss = cost.dataSync()[0]!;
         cost.dispose();
@@ -380,7 +380,7 @@ export class TfjsTwin {
       const rows = Math.min(INFERENCE_ROWS, count - start);
       const slice = inputs.subarray(start * n, (start + rows) * n);
       const x = slice instanceof Uint8Array ? scalePixels(new Float32Array(rows * n), slice) : slice.slice();
-      const p = tf.tidy(() => (this.model.predict(tf.tensor2d(x, [rows, n])) as tf.Tensor).dataSync() as Float32Array);
+      const p = tf.tidy(() => (this.model.predict(tf.tensor2d(x, [rows, n])) as Tf.Tensor).dataSync() as Float32Array);
       probabilities.set(p, start * k);
     }
     for (let r = 0; r < count; r++) {

@@ -1,5 +1,5 @@
 // What a bundler gets from the published package (no browser needed): the exports map's `default`
-// condition names the browser entry, the tarball ships it, the three .wasm builds and the worker
+// condition names the browser entry (of simdnet and of simdnet/tfjs), the tarball ships it, the three .wasm builds and the worker
 // file, and the browser loader references each with a static new URL('<literal>', import.meta.url)
 // (the worker inside new Worker(…, { type: 'module' })) that points at a file in the tarball, the
 // only form bundlers rewrite and emit.
@@ -41,6 +41,20 @@ describe('the package, as a bundler sees it', () => {
     for (const file of ['dist/index.browser.js', 'dist/loader.browser.js', 'dist/worker.browser.js', 'dist/worker.js', 'dist/core.js', 'dist/network.js',
       'build/simdnet.simd.wasm', 'build/simdnet.scalar.wasm', 'build/simdnet.threads.wasm']) {
       assert.ok(files.has(file), `npm pack would not ship ${file}`);
+    }
+  });
+
+  it("each entry (simdnet, simdnet/tfjs) has a node and a browser (`default`) target whose types are the .d.ts beside it, and the tarball ships both", async () => {
+    const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as PackageJson;
+    const files = await packedFiles();
+    for (const [entry, name] of [['.', 'index'], ['./tfjs', 'tfjs/index']] as const) {
+      const conditions = pkg.exports[entry];
+      // A `types` condition would give every platform the same declarations; without one, TypeScript
+      // takes the .d.ts beside the .js each condition resolves to.
+      assert.deepEqual(conditions, { node: `./dist/${name}.node.js`, default: `./dist/${name}.browser.js` }, `exports['${entry}']`);
+      for (const target of Object.values(conditions as Record<string, string>)) {
+        for (const file of [target, target.replace(/\.js$/, '.d.ts')]) assert.ok(files.has(file.slice(2)), `npm pack would not ship ${file}`);
+      }
     }
   });
 

@@ -1,14 +1,17 @@
-// The package as a user's bundler sees it: test/browser/vite-app imports 'simdnet' by name (the
-// exports map's `default` condition → dist/index.browser.js), Vite's production build must emit
+// The package as a user's bundler sees it: test/browser/vite-app imports 'simdnet' and
+// 'simdnet/tfjs' by name (the exports map's `default` condition → dist/index.browser.js and
+// dist/tfjs/index.browser.js; a symlink in the app's node_modules stands for the installed package,
+// so Vite resolves both as it would in a user's project), Vite's production build must emit
 // the three .wasm builds and the worker file and rewrite their new URL(…, import.meta.url), and
 // the app, served under CSP script-src 'self' 'wasm-unsafe-eval', must predict exactly as Node does
 // for the same checkpoint. Served cross-origin isolated, threads: 2 must start a Web Worker from
 // the emitted file and train to Node's weights bit for bit; served without isolation, one thread.
 // Also here: the loader's errors for a 404, an HTML fallback page and non-WASM bytes, caller bytes
 // and modules, what a CSP without 'wasm-unsafe-eval' does, and Vite's dev server on an installed copy.
+// simdnet/tfjs's browser entry must bundle without tfjs and give the model artifacts Node gives.
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +28,8 @@ import { REPO_ROOT, cspViolations, describeInChromium, launchChromium, recordCsp
 
 const APP_DIR = fileURLToPath(new URL('./vite-app/', import.meta.url));
 const OUT_DIR = path.join(APP_DIR, 'dist');
+/** Where the app finds the package by name: a symlink to this repository. */
+const INSTALLED = path.join(APP_DIR, 'node_modules', 'simdnet');
 const VARIANTS = ['simd', 'scalar'] as const;
 /** Test images compared between Node and the browser. */
 const IMAGES = 16;
@@ -45,6 +50,9 @@ function checkBundledDist(modules: readonly string[]): void {
   const dist = path.join(REPO_ROOT, 'dist') + path.sep;
   const bundled = modules.filter((id) => id.startsWith(REPO_ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.startsWith(APP_DIR));
   assert.ok(bundled.includes(path.join(dist, 'index.browser.js')), `'simdnet' did not resolve to dist/index.browser.js; bundled: ${bundled.join(', ')}`);
+  assert.ok(bundled.includes(path.join(dist, 'tfjs', 'index.browser.js')), `'simdnet/tfjs' did not resolve to dist/tfjs/index.browser.js; bundled: ${bundled.join(', ')}`);
+  const tfjs = modules.filter((id) => id.includes(`${path.sep}@tensorflow${path.sep}`));
+  assert.deepEqual(tfjs, [], 'simdnet/tfjs brought TensorFlow.js into the bundle');
   for (const id of bundled) {
     assert.ok(id.startsWith(dist), `the bundle took ${id} from outside dist/`);
     assert.ok(!id.endsWith('.node.js'), `the bundle holds the Node entry ${id}`);
@@ -70,6 +78,8 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
   let trainSet: { pixels: number[]; labels: number[] };
   /** The checkpoint's network after FIT on trainSet in Node, one thread. */
   let nodeTrained: Float32Array;
+  /** What simdnet/tfjs gives tfjs for the checkpoint's network in Node. */
+  let nodeArtifacts: { modelTopology?: unknown; weightSpecs?: unknown; weightData?: unknown };
 
   before(async () => {
     const entry = path.join(REPO_ROOT, 'dist', 'index.browser.js');
@@ -77,12 +87,14 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
     const started = performance.now();
     // Only the name needs mapping, to this repository: resolution inside it (the exports map, the
     // browser condition) and the .wasm handling are Vite's defaults, as in an installed package.
+    await rm(INSTALLED, { force: true });
+    await mkdir(path.dirname(INSTALLED), { recursive: true });
+    await symlink(REPO_ROOT, INSTALLED, 'dir');
     const modules: string[] = [];
     await build({
       root: APP_DIR,
       configFile: false,
       logLevel: 'warn',
-      resolve: { alias: [{ find: /^simdnet$/, replacement: REPO_ROOT }] },
       build: { outDir: OUT_DIR, emptyOutDir: true },
       // Records the module graph, to check what 'simdnet' resolved to.
       plugins: [{ name: 'record-module-graph', buildEnd() { modules.push(...this.getModuleIds()); } }],
@@ -110,6 +122,7 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
     const trained = simdnet.Network.fromBytes(await simdnet.loadSimdnet(), checkpoint);
     trained.fit(train, FIT);
     nodeTrained = trained.getParameters();
+    nodeArtifacts = await (await import('simdnet/tfjs')).layersModelHandler(simdnet.Network.fromBytes(await simdnet.loadSimdnet(), checkpoint)).load!();
 
     // Without the cross-origin isolation headers, as most pages are served; the isolated server is
     // the one for threads.
@@ -130,6 +143,7 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
     await strictServer?.close();
     await isolatedServer?.close();
     await noWorkersServer?.close();
+    await rm(INSTALLED, { force: true });
   });
 
   it('the production build emits the three .wasm builds, byte for byte, and the worker file, and rewrites their URLs', async () => {
@@ -183,6 +197,18 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
       }
     });
   }
+
+  it("simdnet/tfjs's browser entry gives the model artifacts Node gives, and a network made back from them has the checkpoint's parameters and predictions", async () => {
+    const result = await page.evaluate(({ checkpoint, pixels }) => window.simdnetApp.layersModel(checkpoint, pixels), { checkpoint: [...checkpoint], pixels: [...pixels] });
+    assert.deepEqual(result.modelTopology, nodeArtifacts.modelTopology);
+    assert.deepEqual(result.weightSpecs, nodeArtifacts.weightSpecs);
+    assert.deepEqual(result.weightData, [...new Uint8Array(nodeArtifacts.weightData as ArrayBuffer)]);
+    const simdnet = await import('simdnet');
+    assert.deepEqual(result.parameters, [...simdnet.decodeCheckpoint(checkpoint).params]);
+    const reference = nodeProbabilities.get('simd')!;
+    const maxDiff = result.probabilities.reduce((m, p, i) => Math.max(m, Math.abs(p - reference[i]!)), 0);
+    assert.ok(maxDiff <= TOLERANCE, `max |Δp| = ${maxDiff} > ${TOLERANCE}`);
+  });
 
   const train = (on: Page, threads: number): Promise<TrainOutcome> => on.evaluate(({ threads, checkpoint, trainSet, fit }) =>
     window.simdnetApp.train(threads, checkpoint, trainSet.pixels, trainSet.labels, fit), { threads, checkpoint: [...checkpoint], trainSet, fit: FIT });

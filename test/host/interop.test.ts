@@ -1,7 +1,9 @@
-// simdnet ⇄ TensorFlow.js LayersModel files (src/tfjs/interop.ts): a simdnet network exported as
-// model.json + weights.bin loads in tfjs and predicts the same probabilities; a tfjs model trained a
-// few steps and saved the way tfjs-node's file handler saves imports into simdnet and predicts the
-// same; malformed or unsupported files give a SimdnetError naming the layer, shapes or bytes.
+// simdnet ⇄ TensorFlow.js LayersModel files (src/tfjs/interop.ts) and in-memory models
+// (src/tfjs/artifacts.ts): a simdnet network exported as model.json + weights.bin loads in tfjs
+// and predicts the same probabilities; a tfjs model trained a few steps and saved the way
+// tfjs-node's file handler saves imports into simdnet and predicts the same; fileHandler saves and
+// loads any tfjs LayersModel in plain Node; malformed or unsupported files give a SimdnetError
+// naming the layer, shapes or bytes.
 //
 // Tolerance: max |Δp| ≤ 1e-5 over the 100×10 probabilities. Both engines evaluate the same f32
 // weights on the same f32 inputs, so they differ only in summation order: per logit a few u·Σ|terms|
@@ -21,7 +23,9 @@ import { SimdnetError, type SimdnetErrorCode } from '../../src/errors.js';
 import { loadSimdnet } from '../../src/loader.node.js';
 import { Network } from '../../src/network.js';
 import type { Runtime } from '../../src/runtime.js';
-import { exportLayersModel, importLayersModel, networkToLayersModel } from '../../src/tfjs/interop.js';
+import {
+  exportLayersModel, fileHandler, importLayersModel, layersModelHandler, networkFromModelArtifacts, networkFromTfjsModel, networkToLayersModel,
+} from '../../src/tfjs/interop.js';
 import { scalePixels, useTfjsBackend } from '../../src/tfjs/twin.js';
 
 const PREDICTION_TOLERANCE = 1e-5;
@@ -242,5 +246,162 @@ describe('import errors', () => {
     const file = path.join(root, 'not-json.json');
     await writeFile(file, 'SNET');
     await assert.rejects(importLayersModel(runtime, file), (err: unknown) => err instanceof SimdnetError && err.code === 'MODEL_INVALID' && /not JSON/.test(err.message));
+  });
+});
+
+/** Every weight of a tfjs model, by name. */
+function weightsOf(model: tf.LayersModel): Map<string, Float32Array> {
+  return new Map(model.weights.map((w) => [w.originalName, w.read().dataSync() as Float32Array]));
+}
+
+/** A tfjs model simdnet could not run (a 2-D input, dropout, a tanh layer, no bias), trained a few steps. */
+async function trainedTfjsModel(): Promise<tf.Sequential> {
+  const model = tf.sequential({ layers: [
+    tf.layers.flatten({ inputShape: [28, 28] }),
+    tf.layers.dense({ units: 20, activation: 'tanh', useBias: false }),
+    tf.layers.dropout({ rate: 0.1 }),
+    tf.layers.dense({ units: 10, activation: 'softmax' }),
+  ] });
+  model.compile({ optimizer: tf.train.adam(0.01), loss: 'sparseCategoricalCrossentropy' });
+  const rows = 128;
+  const xs = tf.tensor(scalePixels(new Float32Array(rows * 784), train.pixels.subarray(0, rows * 784)), [rows, 28, 28]);
+  const ys = tf.tensor1d(Float32Array.from(train.labels.subarray(0, rows)));
+  await model.fit(xs, ys, { batchSize: 32, epochs: 1, verbose: 0 });
+  tf.dispose([xs, ys]);
+  return model;
+}
+
+describe('fileHandler: tfjs model files in plain Node', () => {
+  it('model.save(fileHandler(dir)) then tf.loadLayersModel(fileHandler(dir)) gives back every weight bit for bit and the same predictions', async () => {
+    const model = await trainedTfjsModel();
+    const dir = path.join(root, 'file-handler');
+    const result = await model.save(fileHandler(dir));
+    assert.equal(result.modelArtifactsInfo.modelTopologyType, 'JSON');
+    const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
+    assert.deepEqual(json.weightsManifest.map((g: { paths: string[] }) => g.paths), [['weights.bin']]);
+    assert.equal(json.format, 'layers-model');
+    assert.equal((await readFile(path.join(dir, 'weights.bin'))).length, (784 * 20 + 20 * 10 + 10) * 4);
+    assert.equal(result.modelArtifactsInfo.weightDataBytes, (784 * 20 + 20 * 10 + 10) * 4);
+
+    const loaded = await tf.loadLayersModel(fileHandler(dir));
+    assert.deepEqual(loaded.layers.map((l) => l.getClassName()), ['Flatten', 'Dense', 'Dropout', 'Dense']);
+    assert.deepEqual(weightsOf(loaded), weightsOf(model));
+    const x = tf.tensor(inputs, [COUNT, 28, 28]);
+    assert.deepEqual(tf.tidy(() => (loaded.predict(x) as tf.Tensor).dataSync()), tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync()));
+    x.dispose(); loaded.dispose(); model.dispose();
+  });
+
+  it('what it writes is the standard format: tf.loadLayersModel reads it over http', async () => {
+    const model = await trainedTfjsModel();
+    const dir = path.join(root, 'file-handler-http');
+    await model.save(fileHandler(dir));
+    const { url, server } = await serve(dir);
+    try {
+      const loaded = await tf.loadLayersModel(`${url}/model.json`);
+      assert.deepEqual(weightsOf(loaded), weightsOf(model));
+      loaded.dispose();
+    } finally {
+      server.close();
+      model.dispose();
+    }
+  });
+
+  it('a .json path: its weights go beside it (<name>.weights.bin), and it loads back', async () => {
+    const model = await trainedTfjsModel();
+    const file = path.join(root, 'named', 'digits.json');
+    await model.save(fileHandler(file));
+    const json = JSON.parse(await readFile(file, 'utf8'));
+    assert.deepEqual(json.weightsManifest[0].paths, ['digits.weights.bin']);
+    const loaded = await tf.loadLayersModel(fileHandler(file));
+    assert.deepEqual(weightsOf(loaded), weightsOf(model));
+    loaded.dispose(); model.dispose();
+  });
+
+  it('reads weights sharded over several files and groups, as tfjs converters write them', async (t) => {
+    const net = await trainedNetwork();
+    const { modelJson, weightData } = networkToLayersModel(net);
+    const dir = path.join(root, 'sharded');
+    await mkdir(dir, { recursive: true });
+    // Group 1: the first layer's kernel in two shards; group 2: everything else in one file.
+    const specs = modelJson.weightsManifest[0]!.weights;
+    const firstKernel = 784 * 32 * 4;
+    await writeFile(path.join(dir, 'group1-shard1of2.bin'), weightData.subarray(0, 40_000));
+    await writeFile(path.join(dir, 'group1-shard2of2.bin'), weightData.subarray(40_000, firstKernel));
+    await writeFile(path.join(dir, 'group2-shard1of1.bin'), weightData.subarray(firstKernel));
+    await writeFile(path.join(dir, 'model.json'), JSON.stringify({ ...modelJson, weightsManifest: [
+      { paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: specs.slice(0, 1) },
+      { paths: ['group2-shard1of1.bin'], weights: specs.slice(1) },
+    ] }));
+    const model = await tf.loadLayersModel(fileHandler(dir));
+    expectSamePredictions(t, net.predict(inputs).probabilities, tfjsProbabilities(model), 'tfjs (fileHandler, sharded) vs simdnet');
+    const back = await importLayersModel(runtime, dir);
+    assert.deepEqual(back.getParameters(), net.getParameters());
+    model.dispose(); back.dispose(); net.dispose();
+  });
+
+  it('a simdnet-exported model loads through it and predicts alike', async (t) => {
+    const net = await trainedNetwork();
+    const dir = path.join(root, 'exported-file-handler');
+    await exportLayersModel(net, dir);
+    const model = await tf.loadLayersModel(fileHandler(path.join(dir, 'model.json')));
+    expectSamePredictions(t, net.predict(inputs).probabilities, tfjsProbabilities(model), 'tfjs (fileHandler) vs simdnet');
+    model.dispose(); net.dispose();
+  });
+
+  it('a missing weight file is DATA_NOT_FOUND naming it; a location it cannot write is SAVE_FAILED naming it', async () => {
+    const model = await trainedTfjsModel();
+    const dir = path.join(root, 'no-weights');
+    await model.save(fileHandler(dir));
+    await rm(path.join(dir, 'weights.bin'));
+    await assert.rejects(tf.loadLayersModel(fileHandler(dir)), (err: unknown) =>
+      err instanceof SimdnetError && err.code === 'DATA_NOT_FOUND' && err.message === `cannot read weight file ${path.join(dir, 'weights.bin')}: no such file`);
+    // A directory under a regular file cannot be created.
+    const blocked = path.join(dir, 'model.json', 'sub');
+    await assert.rejects(model.save(fileHandler(blocked)), (err: unknown) =>
+      err instanceof SimdnetError && err.code === 'SAVE_FAILED' && err.message.startsWith(`cannot save the tfjs model to ${path.join(blocked, 'model.json')}: `));
+    assert.throws(() => fileHandler(''), /fileHandler: location must be a non-empty path, got ""/);
+    model.dispose();
+  });
+});
+
+describe('simdnet ⇄ tfjs in memory (the browser-safe half)', () => {
+  it(`tf.loadLayersModel(layersModelHandler(net)) predicts ${COUNT} test images as net does; networkFromTfjsModel gives back its parameters bit for bit`, async (t) => {
+    const net = await trainedNetwork();
+    const model = await tf.loadLayersModel(layersModelHandler(net));
+    expectSamePredictions(t, net.predict(inputs).probabilities, tfjsProbabilities(model), 'tfjs (layersModelHandler) vs simdnet');
+    const back = await networkFromTfjsModel(runtime, model);
+    assert.deepEqual(back.layers, net.layers);
+    assert.deepEqual(back.getParameters(), net.getParameters());
+    model.dispose(); back.dispose(); net.dispose();
+  });
+
+  it('networkFromTfjsModel on a model tfjs trained predicts as tfjs does', async (t) => {
+    const model = tf.sequential({ layers: [
+      tf.layers.dense({ inputShape: [784], units: 16, activation: 'relu' }),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ] });
+    model.compile({ optimizer: tf.train.adam(0.01), loss: 'sparseCategoricalCrossentropy' });
+    const xs = tf.tensor2d(scalePixels(new Float32Array(256 * 784), train.pixels.subarray(0, 256 * 784)), [256, 784]);
+    const ys = tf.tensor1d(Float32Array.from(train.labels.subarray(0, 256)));
+    await model.fit(xs, ys, { batchSize: 32, epochs: 2, verbose: 0 });
+    tf.dispose([xs, ys]);
+    const net = await networkFromTfjsModel(runtime, model);
+    expectSamePredictions(t, net.predict(inputs).probabilities, tfjsProbabilities(model), 'simdnet (networkFromTfjsModel) vs tfjs');
+    net.dispose(); model.dispose();
+  });
+
+  it('what simdnet cannot run is a SimdnetError naming the layer; a binary topology and missing weights are named too', async () => {
+    const model = await trainedTfjsModel();
+    await assert.rejects(networkFromTfjsModel(runtime, model), (err: unknown) =>
+      err instanceof SimdnetError && err.code === 'MODEL_UNSUPPORTED' && /^tfjs model sequential_\d+: layer 2 \(dropout_\w+\) is a "Dropout" layer; simdnet runs only Dense layers/.test(err.message));
+    model.dispose();
+    assert.throws(() => networkFromModelArtifacts(runtime, { modelTopology: new ArrayBuffer(8) }),
+      (err: unknown) => err instanceof SimdnetError && err.code === 'MODEL_UNSUPPORTED' && /binary \(a GraphDef\)/.test(err.message));
+    const net = Network.create(runtime, { layers: [784, 8, 10], seed: 1 });
+    const { modelTopology } = await layersModelHandler(net).load!();
+    assert.throws(() => networkFromModelArtifacts(runtime, { modelTopology }),
+      (err: unknown) => err instanceof SimdnetError && err.code === 'MODEL_INVALID' && /has no weights/.test(err.message));
+    assert.throws(() => layersModelHandler({} as Network), /layersModelHandler: net must be a Network, got object/);
+    net.dispose();
   });
 });

@@ -1,7 +1,8 @@
-// A tiny app as a user would write it: simdnet imported by its package name, bundled by Vite with
-// no configuration for the .wasm files or the worker. window.simdnetApp is what
-// test/browser/vite-app.test.ts drives.
+// A tiny app as a user would write it: simdnet and simdnet/tfjs imported by their package names,
+// bundled by Vite with no configuration for the .wasm files or the worker. window.simdnetApp is
+// what test/browser/vite-app.test.ts drives.
 import { loadSimdnet, Network, packagedWasmUrl, type FitOptions, type LoadOptions, type Variant } from 'simdnet';
+import { layersModelHandler, networkFromModelArtifacts } from 'simdnet/tfjs';
 
 export interface LoadOutcome {
   ok: boolean;
@@ -21,6 +22,19 @@ export interface AppApi {
   train(threads: number, checkpoint: number[], pixels: number[], labels: number[], fit: FitOptions): Promise<TrainOutcome>;
   /** loadSimdnet with a URL source, the packaged build's bytes / compiled module, or threads. */
   tryLoad(source: { url: string } | { packaged: 'bytes' | 'module'; variant: Variant } | { threads: number }): Promise<LoadOutcome>;
+  /**
+   * A checkpoint's network as the tfjs model artifacts simdnet/tfjs gives tf.loadLayersModel, and
+   * the network made back from them: its parameters and probabilities on n 28×28 u8 images.
+   */
+  layersModel(checkpoint: number[], pixels: number[]): Promise<LayersModelOutcome>;
+}
+
+export interface LayersModelOutcome {
+  modelTopology: unknown;
+  weightSpecs: unknown;
+  weightData: number[];
+  parameters: number[];
+  probabilities: number[];
 }
 
 export interface TrainOutcome {
@@ -73,6 +87,21 @@ window.simdnetApp = {
     if ('threads' in source) return outcome({ threads: source.threads });
     const bytes = await (await fetch(packagedWasmUrl(source.variant))).arrayBuffer();
     return outcome({ source: source.packaged === 'bytes' ? bytes : await WebAssembly.compile(bytes) });
+  },
+  async layersModel(checkpoint, pixels) {
+    const runtime = await loadSimdnet();
+    const net = Network.fromBytes(runtime, Uint8Array.from(checkpoint), 'checkpoint from Node');
+    const { modelTopology, weightSpecs, weightData } = await layersModelHandler(net).load!();
+    const back = networkFromModelArtifacts(runtime, { modelTopology, weightSpecs, weightData }, 'artifacts in the page');
+    try {
+      return {
+        modelTopology, weightSpecs, weightData: [...new Uint8Array(weightData as ArrayBuffer)],
+        parameters: [...back.getParameters()], probabilities: [...back.predict(Uint8Array.from(pixels)).probabilities],
+      };
+    } finally {
+      net.dispose();
+      back.dispose();
+    }
   },
 };
 
