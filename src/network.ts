@@ -17,7 +17,8 @@
 // dense_backward_weights_u8). Both give the same sums in exact arithmetic.
 import type { KernelExports } from './abi.js';
 import type { ParallelKernels } from './threads.js';
-import { layoutPlan, WASM32_MAX_BYTES, type Arena, type ArenaPlan, type Tensor } from './arena.js';
+import { layoutPlan, WASM32_MAX_BYTES, type Arena, type ArenaPlan } from './arena.js';
+import type { Tensor } from './tensor.js';
 import { decodeCheckpoint, encodeCheckpoint, parameterCount } from './checkpoint.js';
 import type { Dataset } from './data/dataset.js';
 import { countNonzero, packSparseRows, sparseByDefault, SPARSE_MAX_WIDTH } from './data/sparse.js';

@@ -20,14 +20,14 @@
 //            twin stages its batches from. For the wasm backend wasmMemoryBytes adds the size its
 //            heap has grown to (process-wide high-water mark: it never shrinks).
 import os from 'node:os';
-import type { Variant } from './abi.js';
-import { subset } from './data/dataset.js';
-import { loadMnist, type Mnist } from './data/mnist.js';
-import { loadSimdnet } from './loader.node.js';
-import { Network, type FitOptions, type Initializer, type OptimizerName } from './network.js';
-import type { Runtime } from './runtime.js';
-import { tfjsWasmMemoryBytes, useTfjsBackend, type TfjsBackendInfo, type TfjsBackendName } from './tfjs/backend.js';
-import { TfjsTwin, type TwinFitMode, type TwinFitOptions } from './tfjs/twin.js';
+import type { Variant } from '../abi.js';
+import { subset } from '../data/dataset.js';
+import { loadMnist, type Mnist } from '../data/mnist.js';
+import { loadSimdnet } from '../loader.node.js';
+import { Network, type FitOptions, type Initializer, type OptimizerName } from '../network.js';
+import type { Runtime } from '../runtime.js';
+import { tfjsWasmMemoryBytes, useTfjsBackend, type TfjsBackendInfo, type TfjsBackendName } from './backend.js';
+import { TfjsTwin, type TwinFitMode, type TwinFitOptions } from './twin.js';
 
 export type Engine = `simdnet-${Variant}` | `tfjs-${TfjsBackendName}`;
 
