@@ -2,8 +2,8 @@
 // parameter region (layer by layer, each layer's parameters in its order: for Dense, the weights
 // in×out row-major, then the bias), which gradients and optimizer state share.
 import type { Rng } from '../rng.js';
-import { Dense } from './layers/dense.js';
 import type { Layer } from './layers/layer.js';
+import { makeLayer, type LayerSpec } from './layers/registry.js';
 import type { Initializer } from './types.js';
 
 export interface Model {
@@ -19,7 +19,10 @@ function elements(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-function modelOf(layers: readonly Layer[]): Model {
+/** The model of `specs` in order, the first reading `inputs` values per row. */
+export function buildModel(inputs: number, specs: readonly LayerSpec[]): Model {
+  const layers: Layer[] = [];
+  for (const spec of specs) layers.push(makeLayer(layers.length ? layers[layers.length - 1]!.outputs : inputs, spec));
   const offsets: number[][] = [];
   let at = 0;
   for (const layer of layers) {
@@ -30,9 +33,8 @@ function modelOf(layers: readonly Layer[]): Model {
 
 /** Dense layers of these widths: ReLU on every hidden layer, softmax (with the cross-entropy loss) on the last. */
 export function denseModel(widths: readonly number[]): Model {
-  const layers: Layer[] = [];
-  for (let l = 1; l < widths.length; l++) layers.push(new Dense(widths[l - 1]!, widths[l]!, l === widths.length - 1 ? 'softmax' : 'relu'));
-  return modelOf(layers);
+  const last = widths.length - 1;
+  return buildModel(widths[0]!, widths.slice(1).map((units, l) => ({ kind: 'Dense', units, activation: l + 1 === last ? 'softmax' : 'relu' })));
 }
 
 /** Fresh parameters in the flat layout, each layer drawing from `rng` in turn. */

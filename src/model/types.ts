@@ -1,5 +1,4 @@
 // The public types of Network (re-exported from src/core.ts).
-import type { Dataset } from '../data/dataset.js';
 import type { OptimizerConfig, OptimizerName } from './optimizers.js';
 
 export { OPTIMIZERS, type OptimizerConfig, type OptimizerName } from './optimizers.js';
@@ -42,7 +41,7 @@ export interface EpochInfo {
 export interface FitOptions {
   /** Default `sgd` (at its default learning rate, see optimizers.ts). */
   optimizer?: OptimizerName | OptimizerConfig;
-  /** Learning rate when `optimizer` is a name. Default: the optimizer's own (optimizers.ts; 0.1 for sgd and momentum, 0.001 for adam). */
+  /** Learning rate when `optimizer` is a name. Default: the optimizer's own (defaultLearningRate in model/optimizers.ts). */
   lr?: number;
   /** Rows per step, or `full` for full-batch gradient descent. Default 32. */
   batchSize?: number | 'full';

@@ -12,6 +12,26 @@ import type { Emit } from '../program.js';
 import type { Initializer } from '../types.js';
 import type { BufferNeeds, Layer, LayerIO, LayersConfig, ParameterSpec } from './layer.js';
 
+export interface DenseLayerJson {
+  class_name: 'Dense';
+  config: {
+    units: number;
+    activation: DenseActivation;
+    use_bias: boolean;
+    kernel_initializer: { class_name: 'Zeros'; config: Record<string, never> };
+    bias_initializer: { class_name: 'Zeros'; config: Record<string, never> };
+    kernel_regularizer: null;
+    bias_regularizer: null;
+    activity_regularizer: null;
+    kernel_constraint: null;
+    bias_constraint: null;
+    name: string;
+    trainable: boolean;
+    batch_input_shape?: [null, number];
+    dtype: 'float32';
+  };
+}
+
 export type DenseActivation = 'relu' | 'softmax';
 
 const F32 = 4;
@@ -106,7 +126,7 @@ export class Dense implements Layer {
   }
 
   layersConfig(name: string, first: boolean): LayersConfig {
-    const config: Record<string, unknown> = {
+    const config: DenseLayerJson['config'] = {
       units: this.outputs,
       activation: this.activation,
       use_bias: true,
@@ -118,7 +138,7 @@ export class Dense implements Layer {
     };
     if (first) config.batch_input_shape = [null, this.inputs];
     return {
-      json: { class_name: 'Dense', config },
+      json: { class_name: 'Dense', config } satisfies DenseLayerJson,
       weights: this.parameters.map((p) => ({ name: `${name}/${p.name}`, shape: [...p.shape], dtype: 'float32' as const })),
     };
   }

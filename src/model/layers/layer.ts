@@ -53,9 +53,15 @@ export interface BufferNeeds {
   sparseWorkspaceBytes(rows: number, inputs: number, outputs: number): number;
 }
 
-/** One entry of a tfjs LayersModel's modelTopology.config.layers, and the weights it stores, in parameter order. */
+/** One entry of a tfjs LayersModel's modelTopology.config.layers. */
+export interface LayerJson {
+  class_name: string;
+  config: { name: string } & Record<string, unknown>;
+}
+
+/** A layer's tfjs config, and the weights it stores, in parameter order. */
 export interface LayersConfig {
-  json: { class_name: string; config: Record<string, unknown> };
+  json: LayerJson;
   weights: Array<{ name: string; shape: number[]; dtype: 'float32' }>;
 }
 
