@@ -35,7 +35,6 @@ export interface StepConfig {
 export interface KernelCall extends ProgramCall {
   /** Runs this call alone (the data call moves on to the next batch, the update counts its step). */
   run(): void;
-  phase: Phase;
 }
 
 export interface ProfiledStep {

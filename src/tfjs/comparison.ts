@@ -14,7 +14,7 @@
 // Memory (peakMemoryBytes) is what each engine holds to train, the training set included:
 //   simdnet  the bytes of the WebAssembly.Memory of the network's arena: parameters, gradients,
 //            optimizer state, activations for one batch, and the resident training set (its
-//            sparse rows for MNIST, see network.ts).
+//            sparse rows for MNIST, see model/layers/dense.ts).
 //   tfjs     tf.profile's peakBytes over one training step (weights, optimizer slots, the batch,
 //            activations, gradients: the peak of live tensor bytes) plus the u8 training set the
 //            twin stages its batches from. For the wasm backend wasmMemoryBytes adds the size its
