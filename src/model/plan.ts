@@ -3,7 +3,7 @@
 // L1.dout, L1.workspace, …), from its position in the model.
 import type { ArenaPlan } from '../arena.js';
 import type { Dataset } from '../data/dataset.js';
-import type { InputKind } from './layers/layer.js';
+import type { InputKind, WorkspaceSizes } from './layers/layer.js';
 import type { Model } from './model.js';
 import { STATE_SLOTS } from './optimizers.js';
 
@@ -15,13 +15,6 @@ export interface Resident {
   data: Dataset;
   sparse: boolean;
   entries: number;
-}
-
-/** What the runtime says about workspace sizes (Runtime's workspaceBytes and sparseWorkspaceBytes). */
-export interface WorkspaceSizes {
-  /** Bytes of workspace the u8 dense kernels need, all threads together. */
-  denseWorkspaceBytes: number;
-  sparseWorkspaceBytes(rows: number, inputs: number, outputs: number): number;
 }
 
 /** The arena name of layer `index`'s buffer `name`. */
@@ -59,7 +52,7 @@ export function arenaPlan(model: Model, rows: number, train: Resident | null, xR
     if (l === 0 && train?.sparse) kinds.add('sparse');
     plan[layerBuffer(l, 'out')] = [rows, layer.outputs];
     plan[layerBuffer(l, 'dout')] = [rows, layer.outputs];
-    const own = layer.buffers({ rows, inputs: kinds, ...sizes, sparseWorkspaceBytes: sizes.sparseWorkspaceBytes.bind(sizes) });
+    const own = layer.buffers({ ...sizes, rows, inputs: kinds });
     for (const [name, spec] of Object.entries(own)) plan[layerBuffer(l, name)] = spec;
   });
   if (train !== null) {

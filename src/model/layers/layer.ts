@@ -43,14 +43,18 @@ export interface ParameterSpec {
   shape: readonly number[];
 }
 
-/** The sizes a layer's own buffers depend on. */
-export interface BufferNeeds {
-  rows: number;
-  /** How the first layer's input comes (f32 always; u8 when it reads pixels; sparse when the training set is held so). */
-  inputs: ReadonlySet<InputKind>;
-  /** Bytes of workspace the u8 dense kernels need for all threads. */
+/** What the runtime says about workspace sizes (from Runtime's workspaceBytes and sparseWorkspaceBytes). */
+export interface WorkspaceSizes {
+  /** Bytes of workspace the u8 dense kernels need, all threads together. */
   denseWorkspaceBytes: number;
   sparseWorkspaceBytes(rows: number, inputs: number, outputs: number): number;
+}
+
+/** The sizes a layer's own buffers depend on. */
+export interface BufferNeeds extends WorkspaceSizes {
+  rows: number;
+  /** How its input may come (f32 always; for the first layer also u8 pixels, and sparse rows when the training set is held so). */
+  inputs: ReadonlySet<InputKind>;
 }
 
 /** One entry of a tfjs LayersModel's modelTopology.config.layers. */
