@@ -1,5 +1,5 @@
 // sgemm (assembly/gemm.ts) against tf.matMul(a, b, transposeA, transposeB) at the MLP's shapes
-// and at squares. In the network (network.ts), per dense layer with input X (b×in) and weights
+// and at squares. In the network (model/layers/dense.ts), per dense layer with input X (b×in) and weights
 // W (in×h): forward X·W is NN (M=b, N=h, K=in), the weight gradient Xᵀ·δ is TN (M=in, N=h, K=b),
 // and the input gradient δ·Wᵀ is NT (M=b, N=in, K=h). Rate: GFLOP/s = 2·M·N·K per call.
 import type { Runtime } from '../src/index.node.js';

@@ -1,11 +1,11 @@
 // Where one training step's time goes: `simdnet profile` (src/commands/profile.ts) for the two
 // end-to-end networks, each kernel call of the step timed alone and set against its roofline.
-// Validation: the replayed step (src/perf/step.ts) computes exactly — bit for bit — the gradients
-// a training step of Network.fit computes for the same parameters and batch, so the profile times
-// the network's real calls and not an approximation of them.
+// Validation: the profiled step (src/perf/step.ts, the program fit compiles) computes exactly — bit
+// for bit — the gradients a training step of Network.fit computes for the same parameters and
+// batch, so the profile times the network's real calls and not an approximation of them.
 import { Network, type Dataset, type Runtime } from '../src/index.node.js';
 import { profileStep, type ProfileReport } from '../src/commands/profile.js';
-import { replayTrainingStep } from '../src/perf/step.js';
+import { profiledTrainingStep } from '../src/perf/step.js';
 import { ValidationError } from './harness.js';
 
 export const PROFILED = [
@@ -19,19 +19,19 @@ export async function runProfiles(options: { quick: boolean; log?: (line: string
   return out;
 }
 
-/** The replayed step's gradients equal those of Network.fit's first step on the same parameters and batch. */
+/** The profiled step's gradients equal those of Network.fit's first step on the same parameters and batch. */
 export function validateProfiles(runtime: Runtime): string[] {
   return PROFILED.map((p) => {
-    const step = replayTrainingStep(runtime, { ...p, poolImages: 4 * p.batch, seed: 3 });
+    const step = profiledTrainingStep(runtime, { ...p, poolImages: 4 * p.batch, seed: 3 });
     const net = Network.create(runtime, { layers: p.layers, seed: 5 });
     try {
       step.arena.tensor('params', 'f32').write(net.getParameters());
       step.runStep();
       const replayed = step.arena.tensor('grads', 'f32').read();
-      // The replay's first batch as a training set of its own, in the replay's order: fit's first
+      // The profiled step's first batch as a training set of its own, in its order: fit's first
       // step (no shuffle, one batch) then computes its gradients from the same rows in the same order.
       const order = step.arena.tensor('order', 'i32').view().subarray(0, p.batch);
-      const pixels = step.arena.tensor('trainPixels', 'u8').view(), labels = step.arena.tensor('trainLabels', 'u8').view();
+      const { pixels, labels } = step.data;
       const inputs = p.layers[0]!;
       const batch: Dataset = {
         count: p.batch, rows: 1, cols: inputs, labels: Uint8Array.from(order, (i) => labels[i]!),
@@ -41,9 +41,9 @@ export function validateProfiles(runtime: Runtime): string[] {
       const gradients = net.getGradients();
       const differ = gradients.findIndex((g, i) => !Object.is(g, replayed[i]));
       if (differ >= 0) {
-        throw new ValidationError(`profile ${p.layers.join('-')} batch ${p.batch}: the replayed step's gradient ${differ} is ${replayed[differ]}, Network.fit's step gives ${gradients[differ]}: perf/step.ts no longer replays network.ts`);
+        throw new ValidationError(`profile ${p.layers.join('-')} batch ${p.batch}: the profiled step's gradient ${differ} is ${replayed[differ]}, Network.fit's step gives ${gradients[differ]}: perf/step.ts no longer runs fit's step`);
       }
-      return `${p.layers.join('-')} batch ${p.batch} ${p.optimizer}: the replayed step's ${gradients.length} gradients equal Network.fit's bit for bit`;
+      return `${p.layers.join('-')} batch ${p.batch} ${p.optimizer}: the profiled step's ${gradients.length} gradients equal Network.fit's bit for bit`;
     } finally {
       step.dispose(); net.dispose();
     }

@@ -183,7 +183,7 @@ export async function writeSummary(dir: string): Promise<string> {
   const profile = await readResults<ProfileReport[]>(dir, 'profile');
   if (profile) {
     md.push('## Where a training step goes (bench/profile.bench.ts, `simdnet profile`)', '',
-      'One step of `Network.fit` replayed call by call on raw exports (the replay computes the same gradients as a step of `Network.fit`, bit for bit), each call timed alone over many repetitions with its data warm in cache. "of limit" is the roofline time ÷ measured time; "gap" is what the call loses against its roofline.', '');
+      'One step of `Network.fit`: the very list of kernel calls fit runs (checked: the same gradients as a step of `Network.fit`, bit for bit), each call timed alone over many repetitions with its data warm in cache. "of limit" is the roofline time ÷ measured time; "gap" is what the call loses against its roofline.', '');
     for (const r of profile.results) {
       const t = r.total;
       md.push(`### ${r.settings.layers.join('-')}, batch ${r.settings.batch}, ${r.settings.optimizer} (${r.parameters} parameters)`, '',

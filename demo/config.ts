@@ -1,4 +1,5 @@
 // What the demo trains and on what: shared by the page and by build.ts, browser-safe.
+import { defaultLearningRate } from '../src/model/optimizers.js';
 
 /** Images in the compact subset build.ts writes: the first of MNIST's train and test sets. */
 export const TRAIN_COUNT = 6000;
@@ -29,7 +30,7 @@ export const DEFAULT_TRAINING: TrainingConfig = {
   layers: [784, 128, 10],
   seed: 1,
   optimizer: 'sgd',
-  lr: 0.1,
+  lr: defaultLearningRate('sgd'),
   batchSize: 32,
   epochs: 2,
   stepsPerSlice: 8,

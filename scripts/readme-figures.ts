@@ -6,7 +6,7 @@
 // test/host/readme.test.ts runs the check, so the README cannot drift from the results.
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { ComparisonRow } from '../src/compare.js';
+import type { ComparisonRow } from '../src/tfjs/comparison.js';
 import type { E2eResults } from '../bench/e2e.bench.js';
 import type { KernelResult } from '../bench/harness.js';
 import type { LimitsResult } from '../bench/limits.bench.js';

@@ -2,11 +2,9 @@
 // offset in a WebAssembly.Memory sized exactly for the plan. The memory never grows, so no view
 // can go stale; views are still derived from the current buffer on every use.
 import type { KernelExports } from './abi.js';
-import type { Runtime } from './runtime.js';
-import { Kernels } from './kernels.js';
+import { BYTES_PER_ELEMENT, elementCount, Tensor, type DType } from './tensor.js';
 import type { ParallelKernels } from './threads.js';
 
-export type DType = 'f32' | 'i32' | 'u8';
 export interface TensorSpec { dtype?: DType; shape: readonly number[] }
 /** Named buffers; a bare shape means f32. */
 export type ArenaPlan = Record<string, TensorSpec | readonly number[]>;
@@ -20,95 +18,6 @@ export const WASM_PAGE_BYTES = 65536;
 export const WASM32_MAX_BYTES = 65536 * WASM_PAGE_BYTES;
 /** Every buffer starts on a cache line. */
 export const BUFFER_ALIGNMENT = 64;
-
-const BYTES_PER_ELEMENT: Record<DType, number> = { f32: 4, i32: 4, u8: 1 };
-type ViewOf<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint8Array;
-
-export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
-}
-
-function elementCount(shape: readonly number[], where: string): number {
-  if (!Array.isArray(shape) || shape.length === 0) {
-    throw new TypeError(`${where}: shape must be a non-empty array of integers, got ${JSON.stringify(shape)}`);
-  }
-  let n = 1;
-  for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 1) {
-      throw new RangeError(`${where}: every dimension must be an integer ≥ 1, got shape ${formatShape(shape)}`);
-    }
-    n *= d;
-  }
-  return n;
-}
-
-/** A typed region of an arena. Create tensors through an Arena; kernels check every tensor they get. */
-export class Tensor<D extends DType = DType> {
-  readonly length: number;
-  constructor(
-    readonly arena: Arena,
-    readonly dtype: D,
-    readonly shape: readonly number[],
-    /** Byte offset in the arena's memory. */
-    readonly offset: number,
-    readonly name = 'tensor',
-  ) {
-    this.length = elementCount(shape, name);
-  }
-
-  get byteLength(): number { return this.length * BYTES_PER_ELEMENT[this.dtype]; }
-
-  /** A fresh typed view of this tensor's elements (valid until the arena is disposed). */
-  view(): ViewOf<D> {
-    const buffer = this.arena.buffer;
-    switch (this.dtype) {
-      case 'f32': return new Float32Array(buffer, this.offset, this.length) as ViewOf<D>;
-      case 'i32': return new Int32Array(buffer, this.offset, this.length) as ViewOf<D>;
-      default: return new Uint8Array(buffer, this.offset, this.length) as ViewOf<D>;
-    }
-  }
-
-  /** A copy of the elements, independent of the arena. */
-  read(): ViewOf<D> { return this.view().slice() as ViewOf<D>; }
-
-  /** Copies `data` into this tensor starting at element `at`. */
-  write(data: ArrayLike<number>, at = 0): this {
-    if (!Number.isSafeInteger(at) || at < 0 || at + data.length > this.length) {
-      throw new RangeError(`${this.name}: cannot write ${data.length} elements at ${at} into shape ${formatShape(this.shape)} (${this.length} elements)`);
-    }
-    this.view().set(data, at);
-    return this;
-  }
-
-  fill(value: number): this { this.view().fill(value); return this; }
-
-  /** The same elements under another shape with the same element count. */
-  reshape(shape: readonly number[]): Tensor<D> {
-    const n = elementCount(shape, `${this.name}.reshape`);
-    if (n !== this.length) {
-      throw new RangeError(`${this.name}.reshape: ${formatShape(shape)} has ${n} elements but ${formatShape(this.shape)} has ${this.length}`);
-    }
-    return new Tensor(this.arena, this.dtype, shape, this.offset, this.name);
-  }
-
-  /** Elements [start, start + size of shape) of this tensor, viewed with `shape`. */
-  slice(start: number, shape: readonly number[], name = `${this.name}[${start}:]`): Tensor<D> {
-    const n = elementCount(shape, name);
-    if (!Number.isSafeInteger(start) || start < 0 || start + n > this.length) {
-      throw new RangeError(`${name}: elements [${start}, ${start + n}) fall outside ${this.name} of shape ${formatShape(this.shape)}`);
-    }
-    return new Tensor(this.arena, this.dtype, shape, this.offset + start * BYTES_PER_ELEMENT[this.dtype], name);
-  }
-
-  /** The first `count` rows (along the first dimension). */
-  rows(count: number): Tensor<D> {
-    const rowLength = this.length / this.shape[0]!;
-    if (!Number.isSafeInteger(count) || count < 1 || count > this.shape[0]!) {
-      throw new RangeError(`${this.name}.rows: count must be an integer in [1, ${this.shape[0]}], got ${count}`);
-    }
-    return this.slice(0, [count, ...this.shape.slice(1)], this.name);
-  }
-}
 
 type Layout = Array<[name: string, dtype: DType, shape: readonly number[], offset: number]>;
 
@@ -135,10 +44,22 @@ export function layoutPlan(start: number, plan: ArenaPlan): { layout: Layout; en
   return { layout, end: cursor };
 }
 
+/** What an arena needs of its runtime (src/runtime.ts): where buffers may start, the module, and the workers. */
+export interface ArenaHost {
+  readonly threads: number;
+  /** First byte an arena may use. */
+  readonly arenaBase: number;
+  /** Bytes of the control block a threaded arena reserves at its start. */
+  readonly controlBytes: number;
+  instantiate(memory: WebAssembly.Memory): KernelExports;
+  attachArena(arena: object, exports: KernelExports, memory: WebAssembly.Memory, control: number): { kernels: ParallelKernels; detach(): void };
+  /** Throws the TypeError of a use after the host's dispose(), naming `method`. */
+  checkLive(method: string): void;
+}
+
 /** Buffers planned once, in one WebAssembly.Memory, with the module instantiated over it. */
 export class Arena {
   readonly memory: WebAssembly.Memory;
-  readonly kernels: Kernels;
   readonly tensors: Record<string, Tensor>;
   /** Byte range the planned buffers occupy. */
   readonly start: number;
@@ -147,7 +68,7 @@ export class Arena {
   /** A threaded runtime's binding of this arena to its workers (threads > 1). */
   private readonly pool: { kernels: ParallelKernels; detach(): void } | null;
 
-  constructor(readonly runtime: Runtime, plan: ArenaPlan, options: ArenaOptions = {}) {
+  constructor(readonly runtime: ArenaHost, plan: ArenaPlan, options: ArenaOptions = {}) {
     // A threaded arena's memory is shared, and starts with the control block its calls go through.
     const threaded = runtime.threads > 1;
     const control = runtime.arenaBase;
@@ -166,7 +87,6 @@ export class Arena {
     const tensors: Record<string, Tensor> = {};
     for (const [name, dtype, shape, offset] of layout) tensors[name] = new Tensor(this, dtype, shape, offset, name);
     this.tensors = tensors;
-    this.kernels = new Kernels(this);
   }
 
   get disposed(): boolean { return this.exportsOrNull === null; }

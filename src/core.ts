@@ -2,8 +2,9 @@
 // the platform's loadSimdnet.
 export type { KernelExports, Variant } from './abi.js';
 export { VARIANTS } from './abi.js';
-export { Runtime, simdSupported, resolveVariant, compileBytes, type LoadOptions, type ModuleSource } from './runtime.js';
-export { Arena, Tensor, formatShape, WASM32_MAX_BYTES, type ArenaPlan, type ArenaOptions, type DType, type TensorSpec } from './arena.js';
+export { Runtime, simdSupported, resolveVariant, compileBytes, type KernelArena, type LoadOptions, type ModuleSource } from './runtime.js';
+export { Arena, WASM32_MAX_BYTES, type ArenaPlan, type ArenaOptions, type TensorSpec } from './arena.js';
+export { Tensor, formatShape, type DType } from './tensor.js';
 export { Kernels, ADAM_DEFAULTS, type GemmOptions, type AdamOptions, type ScalarOption } from './kernels.js';
 export {
   Network, OPTIMIZERS, INITIALIZERS, PIXEL_FORMATS, type PixelFormat, type NetworkOptions, type FitOptions, type FitResult, type OptimizerConfig,

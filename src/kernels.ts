@@ -5,7 +5,8 @@
 // kind of argument) or RangeError (wrong size or value) and name the argument and both shapes.
 import type { KernelExports } from './abi.js';
 import type { ParallelKernels } from './threads.js';
-import { Tensor, formatShape, type Arena, type DType } from './arena.js';
+import type { Arena } from './arena.js';
+import { Tensor, formatShape, type DType } from './tensor.js';
 import { SPARSE_MAX_WIDTH } from './data/sparse.js';
 
 export interface ScalarOption {

@@ -2,6 +2,7 @@
 // loader.browser.ts) supply the bytes. Every Arena instantiates this module over its own memory.
 import { KERNEL_EXPORT_NAMES, type KernelExports, type Variant } from './abi.js';
 import { Arena, type ArenaPlan, type ArenaOptions } from './arena.js';
+import { Kernels } from './kernels.js';
 import { MAX_THREADS, MIN_SPLIT_WORK, WorkerGroup, type ParallelKernels, type StartWorker } from './threads.js';
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -120,6 +121,9 @@ export async function loadRuntime(platform: Platform, options: LoadOptions = {})
   return runtime;
 }
 
+/** An arena and the validated kernels (kernels.ts) over its tensors. */
+export type KernelArena = Arena & { readonly kernels: Kernels };
+
 /** A compiled, checked simdnet module. */
 export class Runtime {
   readonly variant: Variant;
@@ -196,10 +200,11 @@ export class Runtime {
     return this.workers.attach(arena, exports, memory, control);
   }
 
-  /** Plans one arena: every buffer named up front, one memory sized for them, never grown. */
-  createArena(plan: ArenaPlan, options?: ArenaOptions): Arena {
+  /** Plans one arena: every buffer named up front, one memory sized for them, never grown; with its validated kernels. */
+  createArena(plan: ArenaPlan, options?: ArenaOptions): KernelArena {
     this.checkLive('Runtime.createArena');
-    return new Arena(this, plan, options);
+    const arena = new Arena(this, plan, options);
+    return Object.assign(arena, { kernels: new Kernels(arena) });
   }
 
   /** Instantiates the module over `memory`; throws a TypeError naming any missing export. */

@@ -1,7 +1,7 @@
 // `simdnet compare`: trains the comparison models with simdnet and with TensorFlow.js (src/compare.ts)
 // and prints a table, or one JSON object with --json. Progress goes to stderr, results to stdout.
 import { VARIANTS, type Variant } from '../abi.js';
-import { formatComparisonTable, machineInfo, MEMORY_NOTE, runComparison } from '../compare.js';
+import { formatComparisonTable, machineInfo, MEMORY_NOTE, runComparison } from '../tfjs/comparison.js';
 import { TFJS_BACKENDS, type TfjsBackendName } from '../tfjs/backend.js';
 import { choiceFlag, integerFlag, parseFlags, UsageError } from './usage.js';
 import { SIMDNET_VERSION } from './version.js';

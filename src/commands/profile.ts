@@ -1,5 +1,5 @@
 // `simdnet profile`: one training step of Network.fit broken down per kernel call. The step is
-// replayed on raw exports (perf/step.ts, the same calls and shapes as network.ts) and each call
+// the program fit runs (perf/step.ts compiles it through src/model/step.ts) and each call
 // is timed on its own over many repetitions, then set against the machine's roofline: the
 // f32 FLOP peak and the bandwidth at the call's working-set size (perf/limits.ts).
 import { loadMnist } from '../data/mnist.js';
@@ -7,7 +7,7 @@ import { loadSimdnet } from '../loader.node.js';
 import { OPTIMIZERS } from '../network.js';
 import { describeMachine, machineInfo, type MachineInfo } from '../perf/machine.js';
 import { DEFAULT_FOOTPRINTS, formatBytes, measureLimits, roofline, type MachineLimits } from '../perf/limits.js';
-import { replayTrainingStep, type Phase } from '../perf/step.js';
+import { profiledTrainingStep, type Phase } from '../perf/step.js';
 import { timeCalls } from '../perf/timing.js';
 import { choiceFlag, integerFlag, layersFlag, parseFlags, UsageError } from './usage.js';
 import { SIMDNET_VERSION } from './version.js';
@@ -91,7 +91,7 @@ export async function profileStep(settings: Omit<ProfileSettings, 'json'>, log: 
     throw new UsageError(`--batch ${settings.batch} is larger than MNIST's ${pixels.length / MNIST_PIXELS} training images, which a 784-input step draws from`);
   }
   log(pixels ? 'pixels: the MNIST training set' : `pixels: random, as often zero as MNIST's (${settings.layers[0]} inputs, not 784)`);
-  const step = replayTrainingStep(runtime, { layers: settings.layers, batch: settings.batch, optimizer: settings.optimizer, pixels });
+  const step = profiledTrainingStep(runtime, { layers: settings.layers, batch: settings.batch, optimizer: settings.optimizer, pixels });
   try {
     // The bandwidth curve only as far as the step reaches: every call's working set, and one size beyond.
     const reach = Math.max(...step.calls.map((c) => c.footprint ?? c.bytes));

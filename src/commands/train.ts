@@ -7,7 +7,7 @@ import { loadMnist, type Dataset } from '../data/mnist.js';
 import { SimdnetError } from '../errors.js';
 import { saveNetwork } from '../io.node.js';
 import { loadSimdnet } from '../loader.node.js';
-import { INITIALIZERS, Network, OPTIMIZERS, type FitOptions, type Initializer, type OptimizerName } from '../network.js';
+import { defaultLearningRate, INITIALIZERS, Network, OPTIMIZERS, type FitOptions, type Initializer, type OptimizerName } from '../network.js';
 import { choiceFlag, integerFlag, layersFlag, numberFlag, parseFlags, UsageError } from './usage.js';
 import { SIMDNET_VERSION } from './version.js';
 
@@ -15,7 +15,7 @@ export const TRAIN_USAGE = `usage: simdnet train [options]
   --preset seed          the seed's run: 784-10-10, uniform init, full batch, lr 0.1, 500 iterations
   --layers 784,128,10    layer widths, input to output    (default 784,128,10)
   --optimizer NAME       sgd | momentum | adam            (default sgd)
-  --lr X                 learning rate                    (default 0.1; adam 0.001)
+  --lr X                 learning rate                    (default ${defaultLearningRate('sgd')}; adam ${defaultLearningRate('adam')})
   --batch N|full         rows per step                    (default 32)
   --epochs N             passes over the training set     (default 1)
   --iterations N         steps instead of epochs
@@ -61,7 +61,7 @@ export function parseTrainArgs(argv: string[]) {
   const settings: TrainSettings = {
     layers: layersFlag(v.layers) ?? base.layers ?? [784, 128, 10],
     optimizer,
-    lr: numberFlag('lr', v.lr) ?? (base.optimizer === optimizer ? base.lr : undefined) ?? (optimizer === 'adam' ? 0.001 : 0.1),
+    lr: numberFlag('lr', v.lr) ?? (base.optimizer === optimizer ? base.lr : undefined) ?? defaultLearningRate(optimizer),
     batch,
     init: choiceFlag('init', v.init, INITIALIZERS) ?? base.init ?? 'he',
     seed: integerFlag('seed', v.seed, 0) ?? base.seed ?? 0,

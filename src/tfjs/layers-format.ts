@@ -19,6 +19,11 @@
 // for what is malformed or inconsistent.
 import { parameterCount } from '../checkpoint.js';
 import { SimdnetError } from '../errors.js';
+import type { LayerJson } from '../model/layers/layer.js';
+import { denseModel } from '../model/model.js';
+
+export type { DenseLayerJson } from '../model/layers/dense.js';
+export type { LayerJson } from '../model/layers/layer.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -35,33 +40,13 @@ export interface WeightsManifestGroup {
   weights: WeightSpec[];
 }
 
-export interface DenseLayerJson {
-  class_name: 'Dense';
-  config: {
-    units: number;
-    activation: 'relu' | 'softmax';
-    use_bias: boolean;
-    kernel_initializer: { class_name: 'Zeros'; config: Record<string, never> };
-    bias_initializer: { class_name: 'Zeros'; config: Record<string, never> };
-    kernel_regularizer: null;
-    bias_regularizer: null;
-    activity_regularizer: null;
-    kernel_constraint: null;
-    bias_constraint: null;
-    name: string;
-    trainable: boolean;
-    batch_input_shape?: [null, number];
-    dtype: 'float32';
-  };
-}
-
 export interface LayersModelJson {
   format: 'layers-model';
   generatedBy: string;
   convertedBy: null;
   modelTopology: {
     class_name: 'Sequential';
-    config: { name: string; layers: DenseLayerJson[] };
+    config: { name: string; layers: LayerJson[] };
     keras_version: string;
     backend: string;
   };
@@ -87,34 +72,16 @@ export interface LayersModelPlan {
   source: string;
 }
 
-/** Builds model.json and the weight bytes for a stack of dense layers (simdnet layout parameters). */
+/** Builds model.json and the weight bytes for a stack of dense layers (simdnet layout parameters): each layer gives its own config and weight specs. */
 export function toLayersModel(layers: readonly number[], params: Float32Array, options: { name?: string; weightsPath?: string } = {}): LayersModelArtifacts {
   const expected = parameterCount(layers);
   if (!(params instanceof Float32Array) || params.length !== expected) {
     throw new RangeError(`toLayersModel: got ${params?.length} parameters but layers [${layers.join(',')}] hold ${expected}`);
   }
   const weightsPath = options.weightsPath ?? WEIGHTS_BIN;
-  const specs: WeightSpec[] = [];
-  const denseLayers: DenseLayerJson[] = [];
-  for (let l = 1; l < layers.length; l++) {
-    const inputs = layers[l - 1]!, units = layers[l]!;
-    const name = `dense_${l}`;
-    const config: DenseLayerJson['config'] = {
-      units,
-      activation: l === layers.length - 1 ? 'softmax' : 'relu',
-      use_bias: true,
-      kernel_initializer: { class_name: 'Zeros', config: {} },
-      bias_initializer: { class_name: 'Zeros', config: {} },
-      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
-      kernel_constraint: null, bias_constraint: null,
-      name, trainable: true, dtype: 'float32',
-    };
-    if (l === 1) config.batch_input_shape = [null, inputs];
-    denseLayers.push({ class_name: 'Dense', config });
-    specs.push({ name: `${name}/kernel`, shape: [inputs, units], dtype: 'float32' });
-    specs.push({ name: `${name}/bias`, shape: [units], dtype: 'float32' });
-  }
-  // The flat parameter layout is already kernel, bias, kernel, bias…: one copy, little-endian.
+  const configs = denseModel(layers).layers.map((layer, l) => layer.layersConfig(`${layer.kind.toLowerCase()}_${l + 1}`, l === 0));
+  const specs: WeightSpec[] = configs.flatMap((c) => c.weights);
+  // The flat parameter layout is the layers' weights in order: one copy, little-endian.
   const weightData = new Uint8Array(params.length * 4);
   const view = new DataView(weightData.buffer);
   for (let i = 0; i < params.length; i++) view.setFloat32(4 * i, params[i]!, true);
@@ -125,7 +92,7 @@ export function toLayersModel(layers: readonly number[], params: Float32Array, o
       convertedBy: null,
       modelTopology: {
         class_name: 'Sequential',
-        config: { name: options.name ?? 'simdnet', layers: denseLayers },
+        config: { name: options.name ?? 'simdnet', layers: configs.map((c) => c.json) },
         keras_version: 'tfjs-layers 4.22.0',
         backend: 'tensor_flow.js',
       },

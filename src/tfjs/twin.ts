@@ -133,7 +133,7 @@ export class TfjsTwin {
       this.model.add(tf.layers.dense(args));
     }
     // A stand-in until fit() names the optimizer: compile resolves the loss function.
-    this.optimizer = tf.train.sgd(0.1);
+    this.optimizer = makeOptimizer(resolveOptimizer({}));
     this.model.compile({ optimizer: this.optimizer, loss: 'sparseCategoricalCrossentropy' });
     this.lossFn = compiledLoss(this.model);
   }
@@ -196,7 +196,7 @@ export class TfjsTwin {
 
   private resetOptimizer(): void {
     this.optimizer.dispose();
-    this.optimizer = tf.train.sgd(0.1);
+    this.optimizer = makeOptimizer(resolveOptimizer({}));
     this.optimizerKey = '';
   }
 

@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareCommand, COMPARE_USAGE } from '../../src/commands/compare.js';
 import { SIMDNET_VERSION } from '../../src/commands/version.js';
-import { formatComparisonTable, type ComparisonRow } from '../../src/compare.js';
+import { formatComparisonTable, type ComparisonRow } from '../../src/tfjs/comparison.js';
 
 function capture() {
   const out: string[] = [], err: string[] = [];

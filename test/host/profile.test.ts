@@ -1,6 +1,6 @@
-// `simdnet profile` (src/commands/profile.ts): flags, exit codes, and that the replayed step is
-// the network's (src/perf/step.ts): the calls of network.ts's fit → forward → loss → backward →
-// update, in order, with the shapes of the layers. No timing is asserted.
+// `simdnet profile` (src/commands/profile.ts): flags, exit codes, and that the profiled step is
+// the network's (src/perf/step.ts runs fit's compiled program): the calls of fit → forward → loss →
+// backward → update, in order, with the shapes of the layers. No timing is asserted.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseProfileArgs, profileCommand, profileStep } from '../../src/commands/profile.js';
@@ -32,7 +32,7 @@ describe('profile flags', () => {
 });
 
 describe('profileStep', () => {
-  it('replays network.ts\'s kernel sequence for 784-16-10 with momentum (MNIST-like pixels: the sparse first layer)', async () => {
+  it('times fit\'s kernel sequence for 784-16-10 with momentum (MNIST-like pixels: the sparse first layer)', async () => {
     const r = await profileStep({ layers: [784, 16, 10], batch: 8, optimizer: 'momentum', steps: 5, variant: 'simd' });
     assert.deepEqual(r.calls.map((c) => `${c.phase}:${c.kernel}`), [
       'data:gather_labels',

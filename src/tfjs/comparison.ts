@@ -14,20 +14,20 @@
 // Memory (peakMemoryBytes) is what each engine holds to train, the training set included:
 //   simdnet  the bytes of the WebAssembly.Memory of the network's arena: parameters, gradients,
 //            optimizer state, activations for one batch, and the resident training set (its
-//            sparse rows for MNIST, see network.ts).
+//            sparse rows for MNIST, see model/layers/dense.ts).
 //   tfjs     tf.profile's peakBytes over one training step (weights, optimizer slots, the batch,
 //            activations, gradients: the peak of live tensor bytes) plus the u8 training set the
 //            twin stages its batches from. For the wasm backend wasmMemoryBytes adds the size its
 //            heap has grown to (process-wide high-water mark: it never shrinks).
 import os from 'node:os';
-import type { Variant } from './abi.js';
-import { subset } from './data/dataset.js';
-import { loadMnist, type Mnist } from './data/mnist.js';
-import { loadSimdnet } from './loader.node.js';
-import { Network, type FitOptions, type Initializer, type OptimizerName } from './network.js';
-import type { Runtime } from './runtime.js';
-import { tfjsWasmMemoryBytes, useTfjsBackend, type TfjsBackendInfo, type TfjsBackendName } from './tfjs/backend.js';
-import { TfjsTwin, type TwinFitMode, type TwinFitOptions } from './tfjs/twin.js';
+import type { Variant } from '../abi.js';
+import { subset } from '../data/dataset.js';
+import { loadMnist, type Mnist } from '../data/mnist.js';
+import { loadSimdnet } from '../loader.node.js';
+import { Network, type FitOptions, type Initializer, type OptimizerName } from '../network.js';
+import type { Runtime } from '../runtime.js';
+import { tfjsWasmMemoryBytes, useTfjsBackend, type TfjsBackendInfo, type TfjsBackendName } from './backend.js';
+import { TfjsTwin, type TwinFitMode, type TwinFitOptions } from './twin.js';
 
 export type Engine = `simdnet-${Variant}` | `tfjs-${TfjsBackendName}`;
 

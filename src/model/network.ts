@@ -1,0 +1,141 @@
+// A network of dense layers trained on the kernels: the public face of src/model/. Row-major,
+// batch-major: a batch is rows×features. The model (model.ts) is a list of layers, each owning
+// its parameters, buffers and kernel calls (layers/); the arena holds every buffer (plan.ts); each
+// purpose runs one compiled list of kernel calls (step.ts, program.ts): training (train.ts) and
+// inference (inference.ts) alike.
+import { layoutPlan, WASM32_MAX_BYTES } from '../arena.js';
+import { decodeCheckpoint, encodeCheckpoint, parameterCount } from '../checkpoint.js';
+import type { Dataset } from '../data/dataset.js';
+import { Rng } from '../rng.js';
+import type { Runtime } from '../runtime.js';
+import { computeGradients, evaluate, predict } from './inference.js';
+import { denseModel, initialParameters } from './model.js';
+import { arenaPlan, INFERENCE_ROWS, STATE_BUFFERS } from './plan.js';
+import { NetworkState } from './state.js';
+import { fit } from './train.js';
+import { INITIALIZERS, type Evaluation, type FitOptions, type FitResult, type NetworkOptions, type Prediction } from './types.js';
+import { checkFinite, checkLayers, describeLayers, describeValue, isArrayLike } from './validate.js';
+
+export class Network {
+  readonly layers: readonly number[];
+  readonly seed: number;
+  readonly parameterCount: number;
+  private readonly state: NetworkState;
+
+  private constructor(readonly runtime: Runtime, layers: number[], seed: number, params: Float32Array) {
+    this.layers = Object.freeze(layers);
+    this.seed = seed;
+    this.state = new NetworkState(runtime, denseModel(layers), params);
+    this.parameterCount = this.state.model.parameterCount;
+  }
+
+  /** A new network with freshly initialised parameters. */
+  static create(runtime: Runtime, options: NetworkOptions): Network {
+    runtime.checkLive('Network.create');
+    if (options === null || typeof options !== 'object') throw new TypeError('network options must be an object with layers');
+    const layers = checkLayers(options.layers);
+    const init = options.init ?? 'he';
+    if (!INITIALIZERS.includes(init)) throw new RangeError(`unknown init ${JSON.stringify(init)}; use one of ${INITIALIZERS.join(', ')}`);
+    const seed = options.seed ?? 0;
+    // Check the memory plan before allocating and initialising the parameters: a network beyond
+    // WASM32's 4 GiB gets the arena's RangeError now, not an engine out-of-memory after minutes.
+    const P = parameterCount(layers), regionBytes = (3 + STATE_BUFFERS.length) * 4 * P;
+    if (regionBytes > WASM32_MAX_BYTES) {
+      throw new RangeError(`Network.create: layers ${describeLayers(layers)} hold ${P} parameters; parameters, gradients, optimizer state and backup need ${regionBytes} bytes (${(regionBytes / 2 ** 30).toFixed(2)} GiB), beyond WASM32's 4 GiB address space; nothing was allocated`);
+    }
+    const model = denseModel(layers);
+    try {
+      layoutPlan(runtime.arenaBase, arenaPlan(model, INFERENCE_ROWS, null, INFERENCE_ROWS, NetworkState.sizes(runtime)));
+    } catch (err) {
+      throw new RangeError(`Network.create: layers ${describeLayers(layers)}: ${(err as Error).message}`, { cause: err });
+    }
+    return new Network(runtime, layers, seed, initialParameters(model, init, new Rng(seed)));
+  }
+
+  /** A network from checkpoint bytes (see checkpoint.ts). */
+  static fromBytes(runtime: Runtime, bytes: Uint8Array, name?: string): Network {
+    runtime.checkLive('Network.fromBytes');
+    const { layers, params } = decodeCheckpoint(bytes, name);
+    return new Network(runtime, layers, 0, params);
+  }
+
+  toBytes(): Uint8Array {
+    this.live('toBytes');
+    return encodeCheckpoint(this.layers, this.getParameters());
+  }
+
+  get variant(): string { return this.runtime.variant; }
+  get inputSize(): number { return this.layers[0]!; }
+  get classes(): number { return this.layers[this.layers.length - 1]!; }
+  /** Bytes of WebAssembly memory this network's arena holds. */
+  get memoryBytes(): number { return this.state.arena.byteLength; }
+
+  /** A copy of every parameter, layer by layer: weights (in×out) then bias. */
+  getParameters(): Float32Array { this.live('getParameters'); return this.state.tensor('params').read() as Float32Array; }
+
+  setParameters(values: ArrayLike<number>): void {
+    this.live('setParameters');
+    if (!isArrayLike(values)) throw new TypeError(`setParameters: values must be an array or typed array of ${this.parameterCount} numbers, got ${describeValue(values)}`);
+    if (values.length !== this.parameterCount) {
+      throw new RangeError(`setParameters: got ${values.length} values but layers ${describeLayers(this.layers)} hold ${this.parameterCount}`);
+    }
+    checkFinite('setParameters', 'values', values);
+    this.state.tensor('params').write(values);
+    this.state.optimizerState = null;
+  }
+
+  /** Copies of each layer's weights (in×out, row-major) and bias. */
+  getLayerParameters(): Array<{ weights: Float32Array; bias: Float32Array; shape: [number, number] }> {
+    this.live('getLayerParameters');
+    const params = this.getParameters();
+    const { layers, offsets } = this.state.model;
+    return layers.map((layer, l) => {
+      const [weights, bias] = offsets[l] as [number, number];
+      return {
+        weights: params.slice(weights, weights + layer.inputs * layer.outputs),
+        bias: params.slice(bias, bias + layer.outputs),
+        shape: [layer.inputs, layer.outputs],
+      };
+    });
+  }
+
+  /** The gradients the last training step computed, in the parameter layout. */
+  getGradients(): Float32Array { this.live('getGradients'); return this.state.tensor('grads').read() as Float32Array; }
+
+  dispose(): void { this.state.arena.dispose(); this.state.resident = null; }
+
+  /**
+   * Loss and gradients for one batch, without updating: the hook for gradient checks and for
+   * comparisons with other implementations. `inputs` is rows×inputSize f32, `labels` class indices.
+   */
+  computeGradients(inputs: Float32Array, labels: ArrayLike<number>): { loss: number; gradients: Float32Array } {
+    this.live('computeGradients');
+    return computeGradients(this.state, inputs, labels);
+  }
+
+  fit(train: Dataset, options: FitOptions = {}): FitResult {
+    this.live('fit');
+    return fit(this.state, this.seed, train, options);
+  }
+
+  /** Mean cross-entropy and accuracy over a dataset. */
+  evaluate(data: Dataset): Evaluation {
+    this.live('evaluate');
+    return evaluate(this.state, data);
+  }
+
+  /**
+   * Class probabilities and predicted classes. `inputs` is rows×inputSize: u8 pixels (scaled by
+   * 1/255 inside the kernel, as in training) or f32 features already scaled.
+   */
+  predict(inputs: Uint8Array | Float32Array): Prediction {
+    this.live('predict');
+    return predict(this.state, inputs);
+  }
+
+  /** Every public method starts here: a disposed network is an object in the wrong state (TypeError, as for a detached buffer). */
+  private live(fn: string): void {
+    if (this.state.arena.disposed) throw new TypeError(`Network.${fn}: this network was used after dispose()`);
+    this.state.runtime.checkLive(`Network.${fn}`);
+  }
+}

@@ -1,0 +1,75 @@
+// The step as data: one list of kernel calls, each with its arguments, compiled once per arena
+// plan (model/step.ts) and run by fit, evaluate, predict, computeGradients and the profile alike.
+// A call's arguments are fixed when it is compiled except for the slots, values only known per
+// step (where the batch's row indices start, the optimizer's step count), patched in place.
+import type { KernelExports } from '../abi.js';
+import type { Work } from '../perf/limits.js';
+import type { ParallelKernels } from '../threads.js';
+
+export type Phase = 'data' | 'forward' | 'loss' | 'backward' | 'update' | 'output';
+/** A per-step argument: byte offset of the batch's row indices, or the optimizer's 1-based step count. */
+export type Slot = 'indices' | 'step';
+export type Arg = number | { slot: Slot };
+export type KernelName = keyof KernelExports;
+
+export interface CallSpec extends Work {
+  /** Export name, e.g. sgemm; a threaded arena runs its split version where there is one. */
+  kernel: KernelName;
+  /** The export's arguments in its order: byte offsets, sizes in elements, scalars. */
+  args: readonly Arg[];
+  /** What the call does in the step, e.g. `L1 z = a·W  NN 32×128×784`. */
+  label: string;
+  phase: Phase;
+}
+
+export interface KernelCall extends Work {
+  kernel: KernelName;
+  /** Current arguments (slots hold their last value). */
+  readonly args: readonly number[];
+  label: string;
+  phase: Phase;
+}
+
+/** Collects the calls of one program in order (what layers and optimizers write to). */
+export type Emit = (call: CallSpec) => void;
+
+type Callable = (...args: number[]) => number | void;
+
+export class StepProgram {
+  readonly calls: readonly KernelCall[];
+  private readonly fns: readonly Callable[];
+  private readonly argv: number[][];
+  private readonly slots: Record<Slot, Array<[call: number, arg: number]>> = { indices: [], step: [] };
+
+  /** `raw` runs the calls `parallel` (a threaded arena's split kernels) lacks. */
+  constructor(specs: readonly CallSpec[], raw: KernelExports, parallel: ParallelKernels) {
+    this.argv = specs.map((spec, c) => spec.args.map((arg, a) => {
+      if (typeof arg === 'number') return arg;
+      this.slots[arg.slot].push([c, a]);
+      return 0;
+    }));
+    this.calls = specs.map(({ args: _, ...rest }, c) => ({ ...rest, args: this.argv[c]! }));
+    this.fns = specs.map(({ kernel }) => ((parallel as Partial<KernelExports>)[kernel] ?? raw[kernel]) as Callable);
+  }
+
+  /** Sets every argument that is `slot` to `value` (a no-op when no call takes it). */
+  set(slot: Slot, value: number): void {
+    for (const [c, a] of this.slots[slot]) this.argv[c]![a] = value;
+  }
+
+  /** Index of the first call of `phase`, or the number of calls when there is none. */
+  indexOf(phase: Phase): number {
+    const i = this.calls.findIndex((c) => c.phase === phase);
+    return i < 0 ? this.calls.length : i;
+  }
+
+  /** Runs call `i` once; returns what the kernel returns (the loss, for softmax_crossentropy). */
+  call(i: number): number | void {
+    return this.fns[i]!(...this.argv[i]!);
+  }
+
+  /** Runs calls [from, to) in order. */
+  run(from = 0, to = this.calls.length): void {
+    for (let i = from; i < to; i++) this.fns[i]!(...this.argv[i]!);
+  }
+}

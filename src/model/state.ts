@@ -1,0 +1,125 @@
+// What a network holds between calls: its model, the arena planned for it (re-planned when a call
+// needs more rows or another training set), the training set resident in that arena, the
+// optimizer state, and the step programs compiled for the arena.
+import type { Arena } from '../arena.js';
+import type { Dataset } from '../data/dataset.js';
+import { countNonzero, packSparseRows, sparseByDefault, SPARSE_MAX_WIDTH } from '../data/sparse.js';
+import type { Runtime } from '../runtime.js';
+import type { Tensor } from '../tensor.js';
+import type { Model } from './model.js';
+import type { OptimizerName } from './optimizers.js';
+import type { WorkspaceSizes } from './layers/layer.js';
+import { arenaPlan, INFERENCE_ROWS, STATE_BUFFERS, type Resident } from './plan.js';
+import type { StepProgram } from './program.js';
+import type { PixelFormat } from './types.js';
+import { describeLayers } from './validate.js';
+
+export class NetworkState {
+  arena: Arena;
+  /** Rows the activation buffers hold. */
+  capacity = INFERENCE_ROWS;
+  /** Rows of f32 inputs x holds (grows only for computeGradients on more rows). */
+  xCapacity = INFERENCE_ROWS;
+  /** The training set resident in the arena, if any. */
+  resident: Resident | null = null;
+  /** Optimizer whose state the state regions hold, and its step count. */
+  optimizerState: { name: OptimizerName; step: number } | null = null;
+  /** Byte offset of every buffer of the current arena, by name. */
+  private offsets: Record<string, number> = {};
+  /** Programs compiled for the current arena, by what they run. */
+  private programs = new Map<string, StepProgram>();
+
+  constructor(readonly runtime: Runtime, readonly model: Model, params: Float32Array) {
+    this.arena = this.buildArena(INFERENCE_ROWS, null, INFERENCE_ROWS);
+    this.tensor('params').write(params);
+  }
+
+  get inputSize(): number { return this.model.widths[0]!; }
+  get classes(): number { return this.model.widths[this.model.widths.length - 1]!; }
+
+  /** Workspace sizes of this runtime, for arenaPlan. */
+  static sizes(runtime: Runtime): WorkspaceSizes {
+    return { denseWorkspaceBytes: runtime.workspaceBytes * runtime.threads, sparseWorkspaceBytes: (r, i, o) => runtime.sparseWorkspaceBytes(r, i, o) };
+  }
+
+  /** Byte offset of a buffer of the current arena. */
+  ptr(name: string): number {
+    const offset = this.offsets[name];
+    if (offset === undefined) throw new Error(`internal: arena has no ${name}`);
+    return offset;
+  }
+
+  tensor(name: string): Tensor {
+    const t = this.arena.tensors[name];
+    if (t === undefined) throw new Error(`internal: arena has no ${name}`);
+    this.arena.exports; // throws after dispose()
+    return t;
+  }
+
+  /** The program `key` names, compiled by `compile` the first time it is asked for on this arena. */
+  program(key: string, compile: () => StepProgram): StepProgram {
+    let program = this.programs.get(key);
+    if (program === undefined) this.programs.set(key, program = compile());
+    return program;
+  }
+
+  /**
+   * Re-plans the arena when it lacks rows, rows of f32 inputs (`xRows`) or the training set;
+   * parameters and optimizer state move over, compiled programs are dropped.
+   */
+  ensureCapacity(rows: number, train: Resident | null, xRows = 0): void {
+    const keepTrain = train ?? this.resident;
+    if (rows <= this.capacity && xRows <= this.xCapacity && keepTrain === this.resident) return;
+    const carried = ['params', ...STATE_BUFFERS].map((name) => [name, this.tensor(name).read()] as const);
+    const capacity = Math.max(rows, this.capacity), xCapacity = Math.max(xRows, this.xCapacity);
+    const arena = this.buildArena(capacity, keepTrain, xCapacity);
+    for (const [name, values] of carried) arena.tensor(name, 'f32').write(values);
+    this.arena.dispose();
+    this.arena = arena;
+    this.capacity = capacity;
+    this.xCapacity = xCapacity;
+    this.resident = keepTrain;
+  }
+
+  private buildArena(rows: number, train: Resident | null, xRows: number): Arena {
+    const arena = this.runtime.createArena(arenaPlan(this.model, rows, train, xRows, NetworkState.sizes(this.runtime)));
+    this.offsets = Object.fromEntries(Object.entries(arena.tensors).map(([name, t]) => [name, t.offset]));
+    this.programs = new Map();
+    const identity = arena.tensor('stagingOrder', 'i32').view();
+    for (let i = 0; i < identity.length; i++) identity[i] = i;
+    if (train) {
+      if (train.sparse) {
+        packSparseRows(train.data.pixels, this.inputSize, arena.tensor('trainStarts', 'i32').view(), arena.tensor('trainEntries', 'i32').view().subarray(0, train.entries));
+      } else {
+        arena.tensor('trainPixels', 'u8').write(train.data.pixels);
+      }
+      arena.tensor('trainLabels', 'u8').write(train.data.labels);
+    }
+    return arena;
+  }
+
+  /**
+   * How `train` is to be held for training in `format`: the current resident itself when it
+   * already fits (so nothing is re-planned), else counted afresh.
+   */
+  residentFor(train: Dataset, format: PixelFormat): Resident {
+    const current = this.resident;
+    if (current?.data === train && (format === 'auto' || current.sparse === (format === 'sparse'))) return current;
+    if (format === 'sparse' && this.inputSize > SPARSE_MAX_WIDTH) {
+      throw new RangeError(`fit: pixelFormat 'sparse' addresses at most ${SPARSE_MAX_WIDTH} inputs, but the network ${describeLayers(this.model.widths)} takes ${this.inputSize}`);
+    }
+    // Only sparse rows need the count (dense rows hold every byte).
+    const entries = format === 'dense' ? 0 : countNonzero(train.pixels);
+    const sparse = format === 'sparse' || (format === 'auto' && sparseByDefault(entries, train.pixels.length, this.inputSize));
+    return { data: train, sparse, entries };
+  }
+
+  /** Before an update: zeroes the state regions when another optimizer held them; returns the update's 1-based step count. */
+  beginUpdate(name: OptimizerName): number {
+    if (this.optimizerState?.name !== name) {
+      for (const buffer of STATE_BUFFERS) this.tensor(buffer).fill(0);
+      this.optimizerState = { name, step: 0 };
+    }
+    return ++this.optimizerState.step;
+  }
+}

@@ -1,0 +1,113 @@
+// Network.fit: the schedule of batches (schedule.ts) over the resident training set, each step
+// one run of the compiled training program, with the checks that stop a diverging run.
+import type { Dataset } from '../data/dataset.js';
+import { SimdnetError } from '../errors.js';
+import { planSchedule, scheduleSteps } from '../schedule.js';
+import { resolveOptimizer, type OptimizerConfig } from './optimizers.js';
+import type { StepProgram } from './program.js';
+import type { NetworkState } from './state.js';
+import { trainingProgram } from './step.js';
+import { PIXEL_FORMATS, type EpochInfo, type FitOptions, type FitResult } from './types.js';
+import { checkDataset, describeValue } from './validate.js';
+
+/**
+ * Training stops with DIVERGED when a parameter leaves ±MAX_PARAMETER (checked at every epoch end).
+ * The loss alone misses such blow-ups: it clips probabilities at 1e-7, so a network whose weights
+ * reached 1e17 still reports a finite loss near 16. Trained weights are O(1); 1e15 is far from any
+ * of them and still well below where float32 logits overflow to Inf and NaN.
+ */
+export const MAX_PARAMETER = 1e15;
+
+/** The training program for batches of `rows` rows, compiled once per arena. */
+export function trainingStep(state: NetworkState, rows: number, opt: Required<OptimizerConfig>): StepProgram {
+  return state.program(`train ${rows} ${JSON.stringify(opt)}`, () => trainingProgram(state, rows, opt));
+}
+
+/**
+ * Runs one step of `program` on the rows whose indices start at byte `indices`: the calls up to
+ * the loss, the loss (thrown away with the parameters restored from backup if it is not finite),
+ * then backward and update. Returns the batch's loss and rows classified right.
+ */
+function runStep(state: NetworkState, program: StepProgram, indices: number, opt: Required<OptimizerConfig>, where: { step: number; epoch: number }): { loss: number; correct: number } {
+  const lossAt = program.indexOf('loss'), updateAt = program.indexOf('update');
+  program.set('indices', indices);
+  program.run(0, lossAt);
+  const loss = program.call(lossAt) as number;
+  const correct = new Int32Array(state.arena.buffer, state.ptr('correct'), 1)[0]!;
+  if (!Number.isFinite(loss)) {
+    restoreBackup(state);
+    throw new SimdnetError('DIVERGED', `training diverged at step ${where.step + 1} (epoch ${where.epoch}): the loss is ${loss}; the weights were restored to their state at the start of epoch ${where.epoch}. Try a smaller learning rate.`);
+  }
+  program.run(lossAt + 1, updateAt);
+  program.set('step', state.beginUpdate(opt.name));
+  program.run(updateAt);
+  return { loss, correct };
+}
+
+function copyParameters(state: NetworkState, from: string, to: string): void {
+  const P = state.model.parameterCount;
+  new Float32Array(state.arena.buffer).copyWithin(state.ptr(to) / 4, state.ptr(from) / 4, state.ptr(from) / 4 + P);
+}
+
+function restoreBackup(state: NetworkState): void {
+  copyParameters(state, 'backup', 'params');
+  state.optimizerState = null;
+}
+
+export function fit(state: NetworkState, seed: number, train: Dataset, options: FitOptions): FitResult {
+  if (options === null || typeof options !== 'object') throw new TypeError(`fit: options must be an object, got ${describeValue(options)}`);
+  checkDataset(train, 'train', state.model.widths);
+  for (const name of ['onStep', 'onEpoch'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`fit: ${name} must be a function, got ${describeValue(options[name])}`);
+  }
+  if (options.shuffle !== undefined && typeof options.shuffle !== 'boolean') throw new TypeError(`fit: shuffle must be a boolean, got ${describeValue(options.shuffle)}`);
+  const format = options.pixelFormat ?? 'auto';
+  if (!PIXEL_FORMATS.includes(format)) throw new RangeError(`fit: unknown pixelFormat ${JSON.stringify(format)}; use one of ${PIXEL_FORMATS.join(', ')}`);
+  const opt = resolveOptimizer(options);
+  const schedule = planSchedule(train.count, { ...options, seed: options.seed ?? seed });
+  const { stepsPerEpoch, totalSteps } = schedule;
+
+  state.ensureCapacity(schedule.batch, state.residentFor(train, format));
+  const epochs: EpochInfo[] = [];
+  let epochLoss = 0, epochCorrect = 0, epochSeen = 0, epochSteps = 0, epochStart = performance.now();
+  let finalLoss = NaN;
+  const fullBatch = trainingStep(state, schedule.batch, opt);
+  const started = performance.now();
+
+  // The schedule shuffles the arena's order array in place; the kernels read each batch's row
+  // indices from it (memory never grows, so the view stays valid).
+  for (const { step, epoch, positionInEpoch, start, indices: batchRows } of scheduleSteps(train.count, schedule, state.tensor('order').view() as Int32Array)) {
+    // The last good weights: restored if the loss turns non-finite during this epoch.
+    if (positionInEpoch === 0) copyParameters(state, 'params', 'backup');
+    const rows = batchRows.length;
+    const program = rows === schedule.batch ? fullBatch : trainingStep(state, rows, opt);
+    const { loss, correct } = runStep(state, program, state.ptr('order') + 4 * start, opt, { step, epoch });
+    finalLoss = loss;
+    epochLoss += loss; epochCorrect += correct; epochSeen += rows; epochSteps++;
+    options.onStep?.({ step: step + 1, epoch, loss, accuracy: correct / rows });
+    if (positionInEpoch === stepsPerEpoch - 1 || step === totalSteps - 1) {
+      checkParameters(state, step + 1, epoch);
+      const now = performance.now();
+      const info: EpochInfo = { epoch, steps: epochSteps, loss: epochLoss / epochSteps, accuracy: epochCorrect / epochSeen, milliseconds: now - epochStart };
+      epochs.push(info);
+      options.onEpoch?.(info);
+      epochLoss = 0; epochCorrect = 0; epochSeen = 0; epochSteps = 0; epochStart = now;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { steps: totalSteps, epochs, seconds, msPerStep: (seconds * 1000) / totalSteps, msPerEpoch: (seconds * 1000) / (totalSteps / stepsPerEpoch), finalLoss };
+}
+
+/**
+ * After the last step of an epoch, before onEpoch sees it: throws DIVERGED, with the parameters
+ * restored to the backup taken at the start of that epoch, if any is non-finite or beyond ±MAX_PARAMETER.
+ */
+function checkParameters(state: NetworkState, step: number, epoch: number): void {
+  const params = state.tensor('params').view() as Float32Array;
+  for (let i = 0; i < params.length; i++) {
+    const v = params[i]!;
+    if (Math.abs(v) <= MAX_PARAMETER) continue;
+    restoreBackup(state);
+    throw new SimdnetError('DIVERGED', `training diverged by step ${step} (epoch ${epoch}): parameter ${i} is ${v}, beyond ±${MAX_PARAMETER}; the weights were restored to their state at the start of epoch ${epoch}. Try a smaller learning rate.`);
+  }
+}
