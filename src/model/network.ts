@@ -3,15 +3,13 @@
 // its parameters, buffers and kernel calls (layers/); the arena holds every buffer (plan.ts); each
 // purpose runs one compiled list of kernel calls (step.ts, program.ts): training (train.ts) and
 // inference (inference.ts) alike.
-import { layoutPlan, WASM32_MAX_BYTES } from '../arena.js';
-import { decodeCheckpoint, encodeCheckpoint, parameterCount } from '../checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../checkpoint.js';
 import type { Dataset } from '../data/dataset.js';
 import { Rng } from '../rng.js';
 import type { Runtime } from '../runtime.js';
 import { computeGradients, evaluate, predict } from './inference.js';
 import { denseModel, initialParameters } from './model.js';
-import { arenaPlan, INFERENCE_ROWS, STATE_BUFFERS } from './plan.js';
-import { NetworkState } from './state.js';
+import { checkModelFits, NetworkState } from './state.js';
 import { fit } from './train.js';
 import { INITIALIZERS, type Evaluation, type FitOptions, type FitResult, type NetworkOptions, type Prediction } from './types.js';
 import { checkFinite, checkLayers, describeLayers, describeValue, isArrayLike } from './validate.js';
@@ -37,18 +35,8 @@ export class Network {
     const init = options.init ?? 'he';
     if (!INITIALIZERS.includes(init)) throw new RangeError(`unknown init ${JSON.stringify(init)}; use one of ${INITIALIZERS.join(', ')}`);
     const seed = options.seed ?? 0;
-    // Check the memory plan before allocating and initialising the parameters: a network beyond
-    // WASM32's 4 GiB gets the arena's RangeError now, not an engine out-of-memory after minutes.
-    const P = parameterCount(layers), regionBytes = (3 + STATE_BUFFERS.length) * 4 * P;
-    if (regionBytes > WASM32_MAX_BYTES) {
-      throw new RangeError(`Network.create: layers ${describeLayers(layers)} hold ${P} parameters; parameters, gradients, optimizer state and backup need ${regionBytes} bytes (${(regionBytes / 2 ** 30).toFixed(2)} GiB), beyond WASM32's 4 GiB address space; nothing was allocated`);
-    }
     const model = denseModel(layers);
-    try {
-      layoutPlan(runtime.arenaBase, arenaPlan(model, INFERENCE_ROWS, null, INFERENCE_ROWS, NetworkState.sizes(runtime)));
-    } catch (err) {
-      throw new RangeError(`Network.create: layers ${describeLayers(layers)}: ${(err as Error).message}`, { cause: err });
-    }
+    checkModelFits(runtime, model, 'Network.create');
     return new Network(runtime, layers, seed, initialParameters(model, init, new Rng(seed)));
   }
 

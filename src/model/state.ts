@@ -1,7 +1,7 @@
 // What a network holds between calls: its model, the arena planned for it (re-planned when a call
 // needs more rows or another training set), the training set resident in that arena, the
 // optimizer state, and the step programs compiled for the arena.
-import type { Arena } from '../arena.js';
+import { layoutPlan, WASM32_MAX_BYTES, type Arena } from '../arena.js';
 import type { Dataset } from '../data/dataset.js';
 import { countNonzero, packSparseRows, sparseByDefault, SPARSE_MAX_WIDTH } from '../data/sparse.js';
 import type { Runtime } from '../runtime.js';
@@ -13,6 +13,24 @@ import { arenaPlan, INFERENCE_ROWS, STATE_BUFFERS, type Resident } from './plan.
 import type { StepProgram } from './program.js';
 import type { PixelFormat } from './types.js';
 import { describeLayers } from './validate.js';
+
+/**
+ * Refuses, before anything is allocated or initialised, a model whose parameters, gradients,
+ * optimizer state and backup, or whose smallest arena, pass WASM32's 4 GiB: the caller gets a
+ * RangeError now, not an engine out-of-memory after minutes of initialisation.
+ */
+export function checkModelFits(runtime: Runtime, model: Model, who: string): void {
+  const P = model.parameterCount, regionBytes = (3 + STATE_BUFFERS.length) * 4 * P;
+  const layers = describeLayers(model.widths);
+  if (regionBytes > WASM32_MAX_BYTES) {
+    throw new RangeError(`${who}: layers ${layers} hold ${P} parameters; parameters, gradients, optimizer state and backup need ${regionBytes} bytes (${(regionBytes / 2 ** 30).toFixed(2)} GiB), beyond WASM32's 4 GiB address space; nothing was allocated`);
+  }
+  try {
+    layoutPlan(runtime.arenaBase, arenaPlan(model, INFERENCE_ROWS, null, INFERENCE_ROWS, NetworkState.sizes(runtime)));
+  } catch (err) {
+    throw new RangeError(`${who}: layers ${layers}: ${(err as Error).message}`, { cause: err });
+  }
+}
 
 export class NetworkState {
   arena: Arena;

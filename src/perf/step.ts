@@ -10,7 +10,7 @@ import { denseModel, initialParameters } from '../model/model.js';
 import { defaultLearningRate, resolveOptimizer, type OptimizerName } from '../model/optimizers.js';
 import { STATE_BUFFERS } from '../model/plan.js';
 import type { KernelCall as ProgramCall, Phase } from '../model/program.js';
-import { NetworkState } from '../model/state.js';
+import { checkModelFits, NetworkState } from '../model/state.js';
 import { trainingStep } from '../model/train.js';
 import { Rng } from '../rng.js';
 import type { Runtime } from '../runtime.js';
@@ -63,6 +63,7 @@ export function profiledTrainingStep(runtime: Runtime, config: StepConfig): Prof
   }
   const rng = new Rng(config.seed ?? 0);
   const model = denseModel(layers);
+  checkModelFits(runtime, model, 'profiledTrainingStep');
   const state = new NetworkState(runtime, model, initialParameters(model, 'he', rng));
   const density = config.pixelDensity ?? MNIST_DENSITY;
   const pixels = config.pixels ?? new Uint8Array(pool * inputs).map(() => (rng.next() < density ? 1 + ((rng.next() * 255) | 0) : 0));
