@@ -43,15 +43,16 @@ export interface Declaration<A extends readonly Arg[] = readonly Arg[]> {
   readonly split?: Split<A>;
 }
 
+/** One declaration, typed so that a split can name only the entry's own arguments. */
 function entry<const A extends readonly Arg[], const R extends Omit<Declaration<A>, 'args'>>(args: A, rest: R): { readonly args: A } & R {
   return { args, ...rest };
 }
 
-const MODES = { NN: 8, TN: 8, NT: 2 } as const; // sgemm's shares: the row tiles' and NT blocks' heights
-
 export const ABI = {
+  // Shares of NN and TN in blocks of 8 rows (the transposed tiles' height), NT in pairs (its dot
+  // products' blocks); TT runs on one thread.
   sgemm: entry(['transA:i32', 'transB:i32', 'M:i32', 'N:i32', 'K:i32', 'A:ptr', 'B:ptr', 'C:ptr', 'accumulate:i32'],
-    { scalar: true, split: { id: 1, axis: 'M', align: MODES, work: ['M', 'N', 'K'] } }),
+    { scalar: true, split: { id: 1, axis: 'M', align: { NN: 8, TN: 8, NT: 2 }, work: ['M', 'N', 'K'] } }),
   /** Bytes of workspace dense_forward_u8 and dense_backward_weights_u8 need (any shapes). */
   dense_workspace_bytes: entry([], { returns: 'i32' }),
   dense_forward: entry(['out:ptr', 'inp:ptr', 'weights:ptr', 'bias:ptr', 'rows:i32', 'inputs:i32', 'outputs:i32', 'relu:i32'],

@@ -1,8 +1,9 @@
 // Typed, validated wrappers over the raw kernels of one arena. The kernels trust their inputs;
-// everything that could make them read or write out of place is checked here first: that each
-// argument is a Tensor of this arena, its dtype, its rank and shape against the others, its
-// bounds, forbidden overlaps, and index values (labels, row indices). Errors are TypeError (wrong
-// kind of argument) or RangeError (wrong size or value) and name the argument and both shapes.
+// everything that could make them read or write out of place is checked here first, with the
+// checks in checks.ts: that each argument is a Tensor of this arena, its dtype, its rank and shape
+// against the others, its bounds, forbidden overlaps, and index values (labels, row indices).
+// Errors are TypeError (wrong kind of argument) or RangeError (wrong size or value) and name the
+// argument and both shapes.
 import type { KernelExports } from './abi.js';
 import type { ParallelKernels } from './threads.js';
 import { Checks } from './checks.js';
