@@ -43,12 +43,12 @@ function splitCall(name: string, d: Declaration): SplitCall {
     return k;
   };
   const factor = split.work.reduce<number>((f, w) => (typeof w === 'number' ? f * w : f), 1);
-  const counts = split.work.filter((w): w is string => typeof w === 'string').map(at);
+  const sizes = split.work.filter((w): w is string => typeof w === 'string').map(at);
   const second = split.secondPass;
   return {
     id: split.id,
     floats: args.map((a) => a.kind === 'f32'),
-    work: (a) => counts.reduce((w, k) => w * a[k]!, factor),
+    work: (a) => sizes.reduce((w, k) => w * a[k]!, factor),
     secondPass: second && { id: second.id, when: at(second.when), atLeast: (e) => (e as unknown as Record<string, () => number>)[second.atLeast]!() },
     partials: split.partials && { divideBy: at(split.partials.divideBy), countAt: at(split.partials.countAt) },
   };
