@@ -14,9 +14,10 @@
 // its inputs. The SIMD kernels take a `workspace` of dense_workspace_bytes(inputs) bytes (planned
 // by the host, private to one call at a time); the scalar twins take the same arguments and
 // ignore it.
-import {
-  DEPTH_PANEL, TRANSPOSED_MAX_N, gemmNT, gemmTiledB, tilesAdjacent, transposedTile,
-} from "./gemm";
+import { gemmNT, gemmTiledB } from "./gemm";
+import { DEPTH_PANEL } from "./gemm-pack";
+import { tilesAdjacent } from "./gemm-nn-4x8";
+import { TRANSPOSED_MAX_N, transposedTile } from "./gemm-tn-8x4";
 
 // Most inputs dense_forward_u8 packs for a block of rows in one pass (WHOLE_DEPTH × 8 rows × 4 bytes
 // = the workspace); wider inputs are packed one K panel at a time.
@@ -76,13 +77,13 @@ function denseForwardU8(
   out: usize, pixels: usize, indices: usize, weights: usize, bias: usize,
   rows: i32, inputs: i32, outputs: i32, scale: f32, relu: i32, workspace: usize,
 ): void {
-  const oRow = <usize>outputs << 2;
+  const oRowBytes = <usize>outputs << 2;
   if (outputs <= TRANSPOSED_MAX_N) {
     // Eight rows' outputs stay in L1 across the panels; each panel's weights (5 KiB at 10
     // outputs) and packed inputs (4 KiB) too, where a whole-depth panel would not.
     for (let i = 0; i < rows; i += 8) {
       const count = min(8, rows - i);
-      const c = out + <usize>i * oRow, idx = indices + (<usize>i << 2);
+      const c = out + <usize>i * oRowBytes, idx = indices + (<usize>i << 2);
       const whole = inputs <= WHOLE_DEPTH;
       if (whole) packRows8(workspace, pixels, idx, count, inputs, 0, inputs, scale);
       for (let p0 = 0; p0 < inputs; p0 += DEPTH_PANEL) {
@@ -90,7 +91,7 @@ function denseForwardU8(
         const last = p0 + depth == inputs;
         if (!whole) packRows8(workspace, pixels, idx, count, inputs, p0, depth, scale);
         const a = whole ? workspace + (<usize>p0 << 5) : workspace;
-        transposedTile(outputs, count, depth, a, 32, weights + <usize>p0 * oRow, oRow, c, oRow, p0 > 0 ? 1 : 0, last ? bias : 0, last ? relu : 0);
+        transposedTile(outputs, count, depth, a, 32, weights + <usize>p0 * oRowBytes, oRowBytes, c, oRowBytes, p0 > 0 ? 1 : 0, last ? bias : 0, last ? relu : 0);
       }
     }
     return;
@@ -102,13 +103,13 @@ function denseForwardU8(
     for (let p0 = 0; p0 < inputs; p0 += DEPTH_PANEL) {
       const depth = min(DEPTH_PANEL, inputs - p0);
       const last = p0 + depth == inputs;
-      const w = weights + <usize>p0 * oRow;
+      const w = weights + <usize>p0 * oRowBytes;
       for (let i = i0; i < i0 + blockRows; i += 8) {
         const count = min(8, i0 + blockRows - i);
         packRows8(workspace, pixels, indices + (<usize>i << 2), count, inputs, p0, depth, scale);
-        const c = out + <usize>i * oRow;
+        const c = out + <usize>i * oRowBytes;
         tilesAdjacent(min(4, count), outputs, depth, workspace, 32, w, c, p0 > 0 ? 1 : 0, last ? bias : 0, last ? relu : 0);
-        if (count > 4) tilesAdjacent(count - 4, outputs, depth, workspace + 16, 32, w, c + 4 * oRow, p0 > 0 ? 1 : 0, last ? bias : 0, last ? relu : 0);
+        if (count > 4) tilesAdjacent(count - 4, outputs, depth, workspace + 16, 32, w, c + 4 * oRowBytes, p0 > 0 ? 1 : 0, last ? bias : 0, last ? relu : 0);
       }
     }
   }
@@ -151,22 +152,22 @@ export function denseBackwardWeightsU8(
   dweights: usize, pixels: usize, indices: usize, dout: usize,
   rows: i32, inputs: i32, from: i32, to: i32, outputs: i32, scale: f32, workspace: usize,
 ): void {
-  const oRow = <usize>outputs << 2;
+  const oRowBytes = <usize>outputs << 2;
   for (let p0 = 0; p0 < rows; p0 += DEPTH_PANEL) {
     const depth = min(DEPTH_PANEL, rows - p0);
     const accumulate = p0 > 0 ? 1 : 0;
-    const d = dout + <usize>p0 * oRow, idx = indices + (<usize>p0 << 2);
+    const d = dout + <usize>p0 * oRowBytes, idx = indices + (<usize>p0 << 2);
     touchRows(workspace, pixels, idx, depth, inputs, from, to);
     for (let c0 = from; c0 < to; c0 += 16) {
       const width = min(16, to - c0);
       packColumns16(workspace, pixels, idx, depth, inputs, c0, width, scale);
-      const c = dweights + <usize>c0 * oRow;
+      const c = dweights + <usize>c0 * oRowBytes;
       if (outputs <= TRANSPOSED_MAX_N) {
-        transposedTile(outputs, min(8, width), depth, workspace, 64, d, oRow, c, oRow, accumulate, 0, 0);
-        if (width > 8) transposedTile(outputs, width - 8, depth, workspace + 32, 64, d, oRow, c + 8 * oRow, oRow, accumulate, 0, 0);
+        transposedTile(outputs, min(8, width), depth, workspace, 64, d, oRowBytes, c, oRowBytes, accumulate, 0, 0);
+        if (width > 8) transposedTile(outputs, width - 8, depth, workspace + 32, 64, d, oRowBytes, c + 8 * oRowBytes, oRowBytes, accumulate, 0, 0);
       } else {
         for (let q = 0; q < width; q += 4) {
-          tilesAdjacent(min(4, width - q), outputs, depth, workspace + (<usize>q << 2), 64, d, c + <usize>q * oRow, accumulate, 0, 0);
+          tilesAdjacent(min(4, width - q), outputs, depth, workspace + (<usize>q << 2), 64, d, c + <usize>q * oRowBytes, accumulate, 0, 0);
         }
       }
     }

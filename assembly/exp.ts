@@ -1,5 +1,6 @@
 // exp on f32x4 for the softmax kernels (softmax.ts), whose arguments are x − rowMax ≤ 0.
 // SIMD build only: the scalar build and the scalar twins call Mathf.exp.
+import { madd } from "./simd";
 
 // Cody–Waite split of ln 2: LN2_HI keeps 16 significant bits, so k·LN2_HI is exact for the
 // |k| ≤ 126 this sees, and d − k·LN2_HI is exact too (Sterbenz: the two are within a factor 2).
@@ -31,16 +32,17 @@ const C6: f32 = 0.0013522439;                     // 0x1.627B8Ep-10
 // NaN gives NaN. d > 0 is outside the contract (k would pass 0 and then 127, where 2^k wraps).
 // @ts-ignore: decorator
 @inline export function expNonPositive(d: v128): v128 {
-  const biased = f32x4.add(f32x4.mul(d, f32x4.splat(LOG2_E)), f32x4.splat(ROUNDING_BIAS));
+  const biased = madd(d, f32x4.splat(LOG2_E), f32x4.splat(ROUNDING_BIAS));
   const k = f32x4.sub(biased, f32x4.splat(ROUNDING_BIAS));
-  let r = f32x4.sub(d, f32x4.mul(k, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(LN2_LO)));
-  let p = f32x4.add(f32x4.mul(f32x4.splat(C6), r), f32x4.splat(C5));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C4));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C2));
+  // d − k·ln2 as d + k·(−ln2): negating a constant is exact, and the subtraction becomes a madd.
+  let r = madd(k, f32x4.splat(-LN2_HI), d);
+  r = madd(k, f32x4.splat(-LN2_LO), r);
+  let p = madd(f32x4.splat(C6), r, f32x4.splat(C5));
+  p = madd(p, r, f32x4.splat(C4));
+  p = madd(p, r, f32x4.splat(C3));
+  p = madd(p, r, f32x4.splat(C2));
   // The 1 goes in last, so the rounding of everything else is scaled down by |r + r²·p| ≤ 0.42.
-  const er = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(r, r), p), r), f32x4.splat(1));
+  const er = f32x4.add(madd(f32x4.mul(r, r), p, r), f32x4.splat(1));
   const twoToK = i32x4.shl(biased, 23);
   return v128.andnot(f32x4.mul(er, twoToK), f32x4.lt(d, f32x4.splat(UNDERFLOW_BELOW)));
 }

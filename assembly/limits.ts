@@ -1,6 +1,7 @@
 // Machine limits for the roofline: the arithmetic peak and the memory bandwidth this engine
 // reaches from WebAssembly, measured by kernels that do nothing else. Benchmarks and the profiler
 // report every kernel as a fraction of these. Conventions: see gemm.ts.
+import { madd } from "./simd";
 
 // Twelve independent mul+add chains kept in registers: twelve covers the latency of a dependent mul→add
 // pair (~6–8 cycles) times the two vector pipes a core issues to, so the chains never wait on
@@ -19,12 +20,12 @@ export function peak_flops(iterations: i32): f32 {
     let a4 = f32x4.splat(0.5), a5 = f32x4.splat(0.6), a6 = f32x4.splat(0.7), a7 = f32x4.splat(0.8);
     let a8 = f32x4.splat(0.9), a9 = f32x4.splat(1.1), a10 = f32x4.splat(1.2), a11 = f32x4.splat(1.3);
     for (let i = 0; i < iterations; i++) {
-      a0 = f32x4.add(f32x4.mul(a0, m), c); a1 = f32x4.add(f32x4.mul(a1, m), c);
-      a2 = f32x4.add(f32x4.mul(a2, m), c); a3 = f32x4.add(f32x4.mul(a3, m), c);
-      a4 = f32x4.add(f32x4.mul(a4, m), c); a5 = f32x4.add(f32x4.mul(a5, m), c);
-      a6 = f32x4.add(f32x4.mul(a6, m), c); a7 = f32x4.add(f32x4.mul(a7, m), c);
-      a8 = f32x4.add(f32x4.mul(a8, m), c); a9 = f32x4.add(f32x4.mul(a9, m), c);
-      a10 = f32x4.add(f32x4.mul(a10, m), c); a11 = f32x4.add(f32x4.mul(a11, m), c);
+      a0 = madd(a0, m, c); a1 = madd(a1, m, c);
+      a2 = madd(a2, m, c); a3 = madd(a3, m, c);
+      a4 = madd(a4, m, c); a5 = madd(a5, m, c);
+      a6 = madd(a6, m, c); a7 = madd(a7, m, c);
+      a8 = madd(a8, m, c); a9 = madd(a9, m, c);
+      a10 = madd(a10, m, c); a11 = madd(a11, m, c);
     }
     const s = f32x4.add(
       f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7))),

@@ -2,15 +2,17 @@
 // live contiguously, their gradients and optimizer state in regions of the same layout).
 // Conventions: see gemm.ts. Every buffer has n elements, n ≥ 0; the buffers must not overlap.
 // All updates are in place.
+import { madd } from "./simd";
 
 // Plain gradient descent, the seed's rule: params -= lr · grads.
 export function sgd_update(params: usize, grads: usize, n: i32, lr: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const step = f32x4.splat(lr);
+    // params − lr·grads as params + (−lr)·grads: negating lr is exact, and the update becomes a madd.
+    const descent = f32x4.splat(-lr);
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;
-      v128.store(params + off, f32x4.sub(v128.load(params + off), f32x4.mul(step, v128.load(grads + off))));
+      v128.store(params + off, madd(descent, v128.load(grads + off), v128.load(params + off)));
     }
   }
   const off = <usize>i << 2;
@@ -30,12 +32,12 @@ export function sgd_update_scalar(params: usize, grads: usize, n: i32, lr: f32):
 export function momentum_update(params: usize, grads: usize, velocity: usize, n: i32, lr: f32, momentum: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const rate = f32x4.splat(lr), mu = f32x4.splat(momentum);
+    const descent = f32x4.splat(-lr), mu = f32x4.splat(momentum);
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;
-      const v = f32x4.add(f32x4.mul(mu, v128.load(velocity + off)), v128.load(grads + off));
+      const v = madd(mu, v128.load(velocity + off), v128.load(grads + off));
       v128.store(velocity + off, v);
-      v128.store(params + off, f32x4.sub(v128.load(params + off), f32x4.mul(rate, v)));
+      v128.store(params + off, madd(descent, v, v128.load(params + off)));
     }
   }
   const off = <usize>i << 2;
@@ -70,8 +72,8 @@ export function adam_update(
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;
       const g = v128.load(grads + off);
-      const mt = f32x4.add(f32x4.mul(b1, v128.load(m + off)), f32x4.mul(g1, g));
-      const vt = f32x4.add(f32x4.mul(b2, v128.load(v + off)), f32x4.mul(g2, f32x4.mul(g, g)));
+      const mt = madd(b1, v128.load(m + off), f32x4.mul(g1, g));
+      const vt = madd(b2, v128.load(v + off), f32x4.mul(g2, f32x4.mul(g, g)));
       v128.store(m + off, mt);
       v128.store(v + off, vt);
       const denom = f32x4.add(f32x4.sqrt(f32x4.mul(vt, vs)), eps);

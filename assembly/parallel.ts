@@ -6,40 +6,38 @@
 // whole call would. Shares write disjoint parts of the output; the loss of softmax_crossentropy
 // comes back as per-thread partial sums for the host to add.
 //
-// Control block (bytes from `control`, 4-byte words unless stated):
-//   0 generation (bumped by the host per call)   4 threads finished   8 kernel id   12 T
-//   16 workers started                          24… arguments, in the kernel's order (i32 or f32)
-//   128 + 8t  thread t's f64 result             256 + 4t  thread t's i32 result (t < 16)
-// Conventions: see gemm.ts. In builds without SIMD (never run with T > 1) thread 0 runs the whole
-// call and the others nothing.
-import { gemmNT, gemmTiledB, packScratch, sgemm } from "./gemm";
+// The control block's layout, each kernel's id, share alignment and argument offsets come from
+// assembly/abi.ts, generated from the declarations in src/abi.ts: the host writes the arguments
+// where this file reads them because both follow that one table. Conventions: see gemm.ts. In
+// builds without SIMD (never run with T > 1) thread 0 runs the whole call and the others nothing.
+import {
+  ADAM_UPDATE, CONTROL_BYTES, CONTROL_KERNEL, CONTROL_RESULTS_F64, CONTROL_RESULTS_I32, CONTROL_THREADS, DENSE_BACKWARD_INPUT,
+    DENSE_BACKWARD_WEIGHTS_U8, DENSE_FORWARD, DENSE_FORWARD_U8, MOMENTUM_UPDATE, SGD_UPDATE, SGEMM, SOFTMAX_CROSSENTROPY,
+    SPARSE_BACKWARD_WEIGHTS_U8, SPARSE_FORWARD_U8,
+    } from "./abi";
+import { gemmNT, gemmTiledB, sgemm } from "./gemm";
+import { packScratch } from "./gemm-pack";
 import {
   dense_backward_input, dense_backward_weights_u8, dense_forward, dense_forward_u8, dense_workspace_bytes, denseBackwardWeightsU8,
-} from "./dense";
+    } from "./dense";
 import {
   reduceWeightBlocks, ROW_BLOCKS, sparse_backward_weights_u8, sparse_blocked_min_rows, sparse_forward_u8, sparseBackwardWeightsU8, sparseWeightBlocks,
-} from "./sparse";
+    } from "./sparse";
 import { softmaxCrossentropySum } from "./softmax";
 import { adam_update, momentum_update, sgd_update } from "./optim";
 
-// Kernel ids of the calls parallel_run splits (src/threads.ts mirrors them).
-const SGEMM = 1, DENSE_FORWARD = 2, DENSE_FORWARD_U8 = 3, DENSE_BACKWARD_WEIGHTS_U8 = 4;
-const DENSE_BACKWARD_INPUT = 5, SOFTMAX_CROSSENTROPY = 6, SGD_UPDATE = 7, MOMENTUM_UPDATE = 8, ADAM_UPDATE = 9;
-const SPARSE_FORWARD_U8 = 10, SPARSE_BACKWARD_WEIGHTS_U8 = 11, SPARSE_WEIGHT_BLOCKS_REDUCE = 12;
-
-const ARGS: usize = 24;
-
-// Bytes the control block takes (at most 16 threads).
+// Bytes the control block takes (results for up to MAX_THREADS threads).
 export function parallel_control_bytes(): i32 {
-  return 512;
+  return CONTROL_BYTES;
 }
 
+// The argument at byte `offset` of the control block (a constant from assembly/abi.ts).
 // @ts-ignore: decorator
-@inline function argI(control: usize, k: i32): i32 { return load<i32>(control + ARGS + (<usize>k << 2)); }
+@inline function argI(control: usize, offset: usize): i32 { return load<i32>(control + offset); }
 // @ts-ignore: decorator
-@inline function argF(control: usize, k: i32): f32 { return load<f32>(control + ARGS + (<usize>k << 2)); }
+@inline function argF(control: usize, offset: usize): f32 { return load<f32>(control + offset); }
 // @ts-ignore: decorator
-@inline function argP(control: usize, k: i32): usize { return <usize>load<u32>(control + ARGS + (<usize>k << 2)); }
+@inline function argP(control: usize, offset: usize): usize { return <usize>load<u32>(control + offset); }
 
 // Where thread t's share of n items starts: t·n/T rounded up to a multiple of `align` (n for t = T).
 function splitPoint(n: i32, align: i32, t: i32, T: i32): i32 {
@@ -50,111 +48,138 @@ function splitPoint(n: i32, align: i32, t: i32, T: i32): i32 {
 
 // Thread t of T runs its share of the call described at `control`.
 export function parallel_run(control: usize, t: i32): void {
-  const T = load<i32>(control, 12);
-  const kernel = load<i32>(control, 8);
+  const T = load<i32>(control + CONTROL_THREADS);
+  const kernel = load<i32>(control + CONTROL_KERNEL);
   if (!ASC_FEATURE_SIMD) {
     if (t == 0) runWhole(control, kernel);
     return;
   }
   switch (kernel) {
-    case SGEMM: runSgemm(control, t, T); break;
-    case DENSE_FORWARD: {
-      const out = argP(control, 0), inp = argP(control, 1), rows = argI(control, 4), inputs = argI(control, 5), outputs = argI(control, 6);
-      const r0 = splitPoint(rows, 4, t, T), r1 = splitPoint(rows, 4, t + 1, T);
+    case SGEMM.ID: runSgemm(control, t, T); break;
+    case DENSE_FORWARD.ID: {
+      const out = argP(control, DENSE_FORWARD.out), inp = argP(control, DENSE_FORWARD.inp), rows = argI(control, DENSE_FORWARD.AXIS);
+      const inputs = argI(control, DENSE_FORWARD.inputs), outputs = argI(control, DENSE_FORWARD.outputs);
+      const r0 = splitPoint(rows, DENSE_FORWARD.ALIGN, t, T), r1 = splitPoint(rows, DENSE_FORWARD.ALIGN, t + 1, T);
       if (r1 > r0) {
-        dense_forward(out + ((<usize>r0 * outputs) << 2), inp + ((<usize>r0 * inputs) << 2), argP(control, 2), argP(control, 3),
-          r1 - r0, inputs, outputs, argI(control, 7));
+        dense_forward(out + ((<usize>r0 * outputs) << 2), inp + ((<usize>r0 * inputs) << 2), argP(control, DENSE_FORWARD.weights),
+          argP(control, DENSE_FORWARD.bias), r1 - r0, inputs, outputs, argI(control, DENSE_FORWARD.relu));
       }
       break;
     }
-    case DENSE_FORWARD_U8: {
-      const out = argP(control, 0), rows = argI(control, 5), outputs = argI(control, 7);
-      const r0 = splitPoint(rows, 8, t, T), r1 = splitPoint(rows, 8, t + 1, T);
+    case DENSE_FORWARD_U8.ID: {
+      const out = argP(control, DENSE_FORWARD_U8.out), rows = argI(control, DENSE_FORWARD_U8.AXIS), outputs = argI(control, DENSE_FORWARD_U8.outputs);
+      const r0 = splitPoint(rows, DENSE_FORWARD_U8.ALIGN, t, T), r1 = splitPoint(rows, DENSE_FORWARD_U8.ALIGN, t + 1, T);
       if (r1 > r0) {
-        dense_forward_u8(out + ((<usize>r0 * outputs) << 2), argP(control, 1), argP(control, 2) + (<usize>r0 << 2), argP(control, 3), argP(control, 4),
-          r1 - r0, argI(control, 6), outputs, argF(control, 8), argI(control, 9), argP(control, 10) + <usize>t * dense_workspace_bytes());
+        dense_forward_u8(out + ((<usize>r0 * outputs) << 2), argP(control, DENSE_FORWARD_U8.pixels),
+          argP(control, DENSE_FORWARD_U8.indices) + (<usize>r0 << 2), argP(control, DENSE_FORWARD_U8.weights), argP(control, DENSE_FORWARD_U8.bias),
+          r1 - r0, argI(control, DENSE_FORWARD_U8.inputs), outputs, argF(control, DENSE_FORWARD_U8.scale),
+          argI(control, DENSE_FORWARD_U8.relu), argP(control, DENSE_FORWARD_U8.workspace) + <usize>t * dense_workspace_bytes());
       }
       break;
     }
-    case DENSE_BACKWARD_WEIGHTS_U8: {
-      const inputs = argI(control, 5);
-      const c0 = splitPoint(inputs, 16, t, T), c1 = splitPoint(inputs, 16, t + 1, T);
+    case DENSE_BACKWARD_WEIGHTS_U8.ID: {
+      const inputs = argI(control, DENSE_BACKWARD_WEIGHTS_U8.AXIS);
+      const c0 = splitPoint(inputs, DENSE_BACKWARD_WEIGHTS_U8.ALIGN, t, T), c1 = splitPoint(inputs, DENSE_BACKWARD_WEIGHTS_U8.ALIGN, t + 1, T);
       if (c1 > c0) {
-        denseBackwardWeightsU8(argP(control, 0), argP(control, 1), argP(control, 2), argP(control, 3), argI(control, 4), inputs, c0, c1,
-          argI(control, 6), argF(control, 7), argP(control, 8) + <usize>t * dense_workspace_bytes());
+        denseBackwardWeightsU8(argP(control, DENSE_BACKWARD_WEIGHTS_U8.dweights), argP(control, DENSE_BACKWARD_WEIGHTS_U8.pixels),
+          argP(control, DENSE_BACKWARD_WEIGHTS_U8.indices), argP(control, DENSE_BACKWARD_WEIGHTS_U8.dout),
+          argI(control, DENSE_BACKWARD_WEIGHTS_U8.rows), inputs, c0, c1,
+          argI(control, DENSE_BACKWARD_WEIGHTS_U8.outputs), argF(control, DENSE_BACKWARD_WEIGHTS_U8.scale),
+          argP(control, DENSE_BACKWARD_WEIGHTS_U8.workspace) + <usize>t * dense_workspace_bytes());
       }
       break;
     }
-    case DENSE_BACKWARD_INPUT: {
-      const dinp = argP(control, 0), dout = argP(control, 1), act = argP(control, 3);
-      const rows = argI(control, 4), inputs = argI(control, 5), outputs = argI(control, 6);
-      const r0 = splitPoint(rows, 2, t, T), r1 = splitPoint(rows, 2, t + 1, T);
+    case DENSE_BACKWARD_INPUT.ID: {
+      const dinp = argP(control, DENSE_BACKWARD_INPUT.dinp), dout = argP(control, DENSE_BACKWARD_INPUT.dout),
+        act = argP(control, DENSE_BACKWARD_INPUT.act);
+      const rows = argI(control, DENSE_BACKWARD_INPUT.AXIS), inputs = argI(control, DENSE_BACKWARD_INPUT.inputs),
+        outputs = argI(control, DENSE_BACKWARD_INPUT.outputs);
+      const r0 = splitPoint(rows, DENSE_BACKWARD_INPUT.ALIGN, t, T), r1 = splitPoint(rows, DENSE_BACKWARD_INPUT.ALIGN, t + 1, T);
       if (r1 > r0) {
         const skip = <usize>r0 * inputs << 2;
-        gemmNT(r1 - r0, inputs, outputs, dout + ((<usize>r0 * outputs) << 2), argP(control, 2), dinp + skip, 0, act + skip);
+        gemmNT(r1 - r0, inputs, outputs, dout + ((<usize>r0 * outputs) << 2), argP(control, DENSE_BACKWARD_INPUT.weights), dinp + skip, 0,
+          act + skip);
       }
       break;
     }
-    case SOFTMAX_CROSSENTROPY: {
-      const rows = argI(control, 3), cols = argI(control, 4);
-      const r0 = splitPoint(rows, 1, t, T), r1 = splitPoint(rows, 1, t + 1, T);
+    case SOFTMAX_CROSSENTROPY.ID: {
+      const rows = argI(control, SOFTMAX_CROSSENTROPY.AXIS), cols = argI(control, SOFTMAX_CROSSENTROPY.cols);
+      const r0 = splitPoint(rows, SOFTMAX_CROSSENTROPY.ALIGN, t, T), r1 = splitPoint(rows, SOFTMAX_CROSSENTROPY.ALIGN, t + 1, T);
       const skip = (<usize>r0 * cols) << 2;
-      const correct = control + 256 + (<usize>t << 2);
+      const correct = control + CONTROL_RESULTS_I32 + (<usize>t << 2);
       store<i32>(correct, 0);
-      store<f64>(control + 128 + (<usize>t << 3), r1 > r0
-        ? softmaxCrossentropySum(argP(control, 0) + skip, argP(control, 1) + skip, argP(control, 2) + (<usize>r0 << 2), r1 - r0, cols, argF(control, 5), correct)
+      store<f64>(control + CONTROL_RESULTS_F64 + (<usize>t << 3), r1 > r0
+        ? softmaxCrossentropySum(argP(control, SOFTMAX_CROSSENTROPY.dlogits) + skip, argP(control, SOFTMAX_CROSSENTROPY.logits) + skip,
+          argP(control, SOFTMAX_CROSSENTROPY.labels) + (<usize>r0 << 2), r1 - r0, cols, argF(control, SOFTMAX_CROSSENTROPY.scale), correct)
         : 0);
       break;
     }
-    case SPARSE_FORWARD_U8: {
-      const out = argP(control, 0), rows = argI(control, 6), outputs = argI(control, 7);
-      const r0 = splitPoint(rows, 1, t, T), r1 = splitPoint(rows, 1, t + 1, T);
+    case SPARSE_FORWARD_U8.ID: {
+      const out = argP(control, SPARSE_FORWARD_U8.out), rows = argI(control, SPARSE_FORWARD_U8.AXIS),
+        outputs = argI(control, SPARSE_FORWARD_U8.outputs);
+      const r0 = splitPoint(rows, SPARSE_FORWARD_U8.ALIGN, t, T), r1 = splitPoint(rows, SPARSE_FORWARD_U8.ALIGN, t + 1, T);
       if (r1 > r0) {
-        sparse_forward_u8(out + ((<usize>r0 * outputs) << 2), argP(control, 1), argP(control, 2), argP(control, 3) + (<usize>r0 << 2),
-          argP(control, 4), argP(control, 5), r1 - r0, outputs, argF(control, 8), argI(control, 9));
+        sparse_forward_u8(out + ((<usize>r0 * outputs) << 2), argP(control, SPARSE_FORWARD_U8.starts),
+          argP(control, SPARSE_FORWARD_U8.entries), argP(control, SPARSE_FORWARD_U8.indices) + (<usize>r0 << 2),
+          argP(control, SPARSE_FORWARD_U8.weights), argP(control, SPARSE_FORWARD_U8.bias), r1 - r0, outputs,
+          argF(control, SPARSE_FORWARD_U8.scale), argI(control, SPARSE_FORWARD_U8.relu));
       }
       break;
     }
     // A blocked call (rows ≥ sparse_blocked_min_rows) runs in two calls: the threads' row blocks,
-    // then SPARSE_WEIGHT_BLOCKS_REDUCE adds them up by columns; a smaller one splits the columns.
-    case SPARSE_BACKWARD_WEIGHTS_U8: {
-      const rows = argI(control, 5), inputs = argI(control, 6);
+      // then its SECOND_PASS_ID adds them up by columns; a smaller one splits the columns.
+    case SPARSE_BACKWARD_WEIGHTS_U8.ID: {
+      const rows = argI(control, SPARSE_BACKWARD_WEIGHTS_U8.rows), inputs = argI(control, SPARSE_BACKWARD_WEIGHTS_U8.AXIS);
       if (rows >= sparse_blocked_min_rows()) {
         const k0 = splitPoint(ROW_BLOCKS, 1, t, T), k1 = splitPoint(ROW_BLOCKS, 1, t + 1, T);
         if (k1 > k0) {
-          sparseWeightBlocks(argP(control, 1), argP(control, 2), argP(control, 3), argP(control, 4), rows, inputs, argI(control, 7), argF(control, 8),
-            argP(control, 9), k0, k1);
+          sparseWeightBlocks(argP(control, SPARSE_BACKWARD_WEIGHTS_U8.starts), argP(control, SPARSE_BACKWARD_WEIGHTS_U8.entries),
+            argP(control, SPARSE_BACKWARD_WEIGHTS_U8.indices), argP(control, SPARSE_BACKWARD_WEIGHTS_U8.dout), rows, inputs,
+            argI(control, SPARSE_BACKWARD_WEIGHTS_U8.outputs), argF(control, SPARSE_BACKWARD_WEIGHTS_U8.scale),
+            argP(control, SPARSE_BACKWARD_WEIGHTS_U8.workspace), k0, k1);
         }
         break;
       }
-      const c0 = splitPoint(inputs, 1, t, T), c1 = splitPoint(inputs, 1, t + 1, T);
+      const c0 = splitPoint(inputs, SPARSE_BACKWARD_WEIGHTS_U8.ALIGN, t, T), c1 = splitPoint(inputs, SPARSE_BACKWARD_WEIGHTS_U8.ALIGN, t + 1, T);
       if (c1 > c0) {
-        sparseBackwardWeightsU8(argP(control, 0), argP(control, 1), argP(control, 2), argP(control, 3), argP(control, 4), rows, inputs,
-          argI(control, 7), argF(control, 8), argP(control, 9), c0, c1);
+        sparseBackwardWeightsU8(argP(control, SPARSE_BACKWARD_WEIGHTS_U8.dweights), argP(control, SPARSE_BACKWARD_WEIGHTS_U8.starts),
+          argP(control, SPARSE_BACKWARD_WEIGHTS_U8.entries), argP(control, SPARSE_BACKWARD_WEIGHTS_U8.indices),
+          argP(control, SPARSE_BACKWARD_WEIGHTS_U8.dout), rows, inputs,
+          argI(control, SPARSE_BACKWARD_WEIGHTS_U8.outputs), argF(control, SPARSE_BACKWARD_WEIGHTS_U8.scale),
+          argP(control, SPARSE_BACKWARD_WEIGHTS_U8.workspace), c0, c1);
       }
       break;
     }
-    case SPARSE_WEIGHT_BLOCKS_REDUCE: {
-      const inputs = argI(control, 6);
-      const c0 = splitPoint(inputs, 1, t, T), c1 = splitPoint(inputs, 1, t + 1, T);
-      if (argI(control, 5) >= sparse_blocked_min_rows() && c1 > c0) reduceWeightBlocks(argP(control, 0), argP(control, 9), inputs, argI(control, 7), c0, c1);
+    case SPARSE_BACKWARD_WEIGHTS_U8.SECOND_PASS_ID: {
+      const inputs = argI(control, SPARSE_BACKWARD_WEIGHTS_U8.AXIS);
+      const c0 = splitPoint(inputs, SPARSE_BACKWARD_WEIGHTS_U8.ALIGN, t, T), c1 = splitPoint(inputs, SPARSE_BACKWARD_WEIGHTS_U8.ALIGN, t + 1, T);
+      if (argI(control, SPARSE_BACKWARD_WEIGHTS_U8.rows) >= sparse_blocked_min_rows() && c1 > c0) {
+        reduceWeightBlocks(argP(control, SPARSE_BACKWARD_WEIGHTS_U8.dweights), argP(control, SPARSE_BACKWARD_WEIGHTS_U8.workspace), inputs,
+          argI(control, SPARSE_BACKWARD_WEIGHTS_U8.outputs), c0, c1);
+      }
       break;
     }
-    case SGD_UPDATE: {
-      const n = argI(control, 2), i0 = splitPoint(n, 16, t, T), i1 = splitPoint(n, 16, t + 1, T), skip = <usize>i0 << 2;
-      if (i1 > i0) sgd_update(argP(control, 0) + skip, argP(control, 1) + skip, i1 - i0, argF(control, 3));
+    case SGD_UPDATE.ID: {
+      const n = argI(control, SGD_UPDATE.AXIS), i0 = splitPoint(n, SGD_UPDATE.ALIGN, t, T), i1 = splitPoint(n, SGD_UPDATE.ALIGN, t + 1, T),
+        skip = <usize>i0 << 2;
+      if (i1 > i0) sgd_update(argP(control, SGD_UPDATE.params) + skip, argP(control, SGD_UPDATE.grads) + skip, i1 - i0, argF(control, SGD_UPDATE.lr));
       break;
     }
-    case MOMENTUM_UPDATE: {
-      const n = argI(control, 3), i0 = splitPoint(n, 16, t, T), i1 = splitPoint(n, 16, t + 1, T), skip = <usize>i0 << 2;
-      if (i1 > i0) momentum_update(argP(control, 0) + skip, argP(control, 1) + skip, argP(control, 2) + skip, i1 - i0, argF(control, 4), argF(control, 5));
+    case MOMENTUM_UPDATE.ID: {
+      const n = argI(control, MOMENTUM_UPDATE.AXIS), i0 = splitPoint(n, MOMENTUM_UPDATE.ALIGN, t, T), i1 = splitPoint(n,
+        MOMENTUM_UPDATE.ALIGN, t + 1, T), skip = <usize>i0 << 2;
+      if (i1 > i0) momentum_update(argP(control, MOMENTUM_UPDATE.params) + skip, argP(control, MOMENTUM_UPDATE.grads) + skip,
+        argP(control, MOMENTUM_UPDATE.velocity) + skip, i1 - i0, argF(control, MOMENTUM_UPDATE.lr), argF(control, MOMENTUM_UPDATE.momentum));
       break;
     }
-    case ADAM_UPDATE: {
-      const n = argI(control, 4), i0 = splitPoint(n, 16, t, T), i1 = splitPoint(n, 16, t + 1, T), skip = <usize>i0 << 2;
+    case ADAM_UPDATE.ID: {
+      const n = argI(control, ADAM_UPDATE.AXIS), i0 = splitPoint(n, ADAM_UPDATE.ALIGN, t, T), i1 = splitPoint(n, ADAM_UPDATE.ALIGN, t + 1,
+        T), skip = <usize>i0 << 2;
       if (i1 > i0) {
-        adam_update(argP(control, 0) + skip, argP(control, 1) + skip, argP(control, 2) + skip, argP(control, 3) + skip, i1 - i0,
-          argF(control, 5), argF(control, 6), argF(control, 7), argF(control, 8), argI(control, 9));
+        adam_update(argP(control, ADAM_UPDATE.params) + skip, argP(control, ADAM_UPDATE.grads) + skip, argP(control, ADAM_UPDATE.m) + skip,
+          argP(control, ADAM_UPDATE.v) + skip, i1 - i0,
+          argF(control, ADAM_UPDATE.lr), argF(control, ADAM_UPDATE.beta1), argF(control, ADAM_UPDATE.beta2),
+          argF(control, ADAM_UPDATE.epsilon), argI(control, ADAM_UPDATE.step));
       }
       break;
     }
@@ -163,15 +188,16 @@ export function parallel_run(control: usize, t: i32): void {
 }
 
 // C = op(A)·op(B) split by rows of C: NN and TN in blocks of 8 rows (the transposed tiles' height),
-// NT in pairs (its dot-product blocks'); TT, which training never needs, on thread 0 alone.
+  // NT in pairs (its dot-product blocks'); TT, which training never needs, on thread 0 alone.
 function runSgemm(control: usize, t: i32, T: i32): void {
-  const transA = argI(control, 0), transB = argI(control, 1), M = argI(control, 2), N = argI(control, 3), K = argI(control, 4);
-  const A = argP(control, 5), B = argP(control, 6), C = argP(control, 7), accumulate = argI(control, 8);
+  const transA = argI(control, SGEMM.transA), transB = argI(control, SGEMM.transB), M = argI(control, SGEMM.AXIS),
+    N = argI(control, SGEMM.N), K = argI(control, SGEMM.K);
+  const A = argP(control, SGEMM.A), B = argP(control, SGEMM.B), C = argP(control, SGEMM.C), accumulate = argI(control, SGEMM.accumulate);
   if (transA && transB) {
     if (t == 0) sgemm(transA, transB, M, N, K, A, B, C, accumulate);
     return;
   }
-  const align = transB ? 2 : 8;
+  const align = transB ? SGEMM.ALIGN_NT : transA ? SGEMM.ALIGN_TN : SGEMM.ALIGN_NN;
   const m0 = splitPoint(M, align, t, T), m1 = splitPoint(M, align, t + 1, T);
   if (m1 <= m0) return;
   const c = C + ((<usize>m0 * N) << 2);
@@ -183,43 +209,66 @@ function runSgemm(control: usize, t: i32, T: i32): void {
 // The whole call, on one thread (builds without SIMD).
 function runWhole(control: usize, kernel: i32): void {
   switch (kernel) {
-    case SGEMM:
-      sgemm(argI(control, 0), argI(control, 1), argI(control, 2), argI(control, 3), argI(control, 4), argP(control, 5), argP(control, 6), argP(control, 7), argI(control, 8));
+    case SGEMM.ID:
+      sgemm(argI(control, SGEMM.transA), argI(control, SGEMM.transB), argI(control, SGEMM.M), argI(control, SGEMM.N),
+        argI(control, SGEMM.K), argP(control, SGEMM.A), argP(control, SGEMM.B), argP(control, SGEMM.C), argI(control, SGEMM.accumulate));
       break;
-    case DENSE_FORWARD:
-      dense_forward(argP(control, 0), argP(control, 1), argP(control, 2), argP(control, 3), argI(control, 4), argI(control, 5), argI(control, 6), argI(control, 7));
+    case DENSE_FORWARD.ID:
+      dense_forward(argP(control, DENSE_FORWARD.out), argP(control, DENSE_FORWARD.inp), argP(control, DENSE_FORWARD.weights),
+        argP(control, DENSE_FORWARD.bias), argI(control, DENSE_FORWARD.rows), argI(control, DENSE_FORWARD.inputs),
+        argI(control, DENSE_FORWARD.outputs),
+        argI(control, DENSE_FORWARD.relu));
       break;
-    case DENSE_FORWARD_U8:
-      dense_forward_u8(argP(control, 0), argP(control, 1), argP(control, 2), argP(control, 3), argP(control, 4), argI(control, 5), argI(control, 6), argI(control, 7),
-        argF(control, 8), argI(control, 9), argP(control, 10));
+    case DENSE_FORWARD_U8.ID:
+      dense_forward_u8(argP(control, DENSE_FORWARD_U8.out), argP(control, DENSE_FORWARD_U8.pixels), argP(control, DENSE_FORWARD_U8.indices),
+        argP(control, DENSE_FORWARD_U8.weights), argP(control, DENSE_FORWARD_U8.bias), argI(control, DENSE_FORWARD_U8.rows),
+        argI(control, DENSE_FORWARD_U8.inputs), argI(control, DENSE_FORWARD_U8.outputs),
+        argF(control, DENSE_FORWARD_U8.scale), argI(control, DENSE_FORWARD_U8.relu), argP(control, DENSE_FORWARD_U8.workspace));
       break;
-    case DENSE_BACKWARD_WEIGHTS_U8:
-      dense_backward_weights_u8(argP(control, 0), argP(control, 1), argP(control, 2), argP(control, 3), argI(control, 4), argI(control, 5), argI(control, 6),
-        argF(control, 7), argP(control, 8));
+    case DENSE_BACKWARD_WEIGHTS_U8.ID:
+      dense_backward_weights_u8(argP(control, DENSE_BACKWARD_WEIGHTS_U8.dweights), argP(control, DENSE_BACKWARD_WEIGHTS_U8.pixels),
+        argP(control, DENSE_BACKWARD_WEIGHTS_U8.indices), argP(control, DENSE_BACKWARD_WEIGHTS_U8.dout),
+        argI(control, DENSE_BACKWARD_WEIGHTS_U8.rows), argI(control, DENSE_BACKWARD_WEIGHTS_U8.inputs),
+        argI(control, DENSE_BACKWARD_WEIGHTS_U8.outputs),
+        argF(control, DENSE_BACKWARD_WEIGHTS_U8.scale), argP(control, DENSE_BACKWARD_WEIGHTS_U8.workspace));
       break;
-    case DENSE_BACKWARD_INPUT:
-      dense_backward_input(argP(control, 0), argP(control, 1), argP(control, 2), argP(control, 3), argI(control, 4), argI(control, 5), argI(control, 6));
+    case DENSE_BACKWARD_INPUT.ID:
+      dense_backward_input(argP(control, DENSE_BACKWARD_INPUT.dinp), argP(control, DENSE_BACKWARD_INPUT.dout),
+        argP(control, DENSE_BACKWARD_INPUT.weights), argP(control, DENSE_BACKWARD_INPUT.act), argI(control, DENSE_BACKWARD_INPUT.rows),
+        argI(control, DENSE_BACKWARD_INPUT.inputs), argI(control, DENSE_BACKWARD_INPUT.outputs));
       break;
-    case SOFTMAX_CROSSENTROPY:
-      store<f64>(control + 128, softmaxCrossentropySum(argP(control, 0), argP(control, 1), argP(control, 2), argI(control, 3), argI(control, 4), argF(control, 5), control + 256));
+    case SOFTMAX_CROSSENTROPY.ID:
+      store<f64>(control + CONTROL_RESULTS_F64,
+        softmaxCrossentropySum(argP(control, SOFTMAX_CROSSENTROPY.dlogits), argP(control, SOFTMAX_CROSSENTROPY.logits),
+        argP(control, SOFTMAX_CROSSENTROPY.labels), argI(control, SOFTMAX_CROSSENTROPY.rows), argI(control, SOFTMAX_CROSSENTROPY.cols),
+        argF(control, SOFTMAX_CROSSENTROPY.scale), control + CONTROL_RESULTS_I32));
       break;
-    case SPARSE_FORWARD_U8:
-      sparse_forward_u8(argP(control, 0), argP(control, 1), argP(control, 2), argP(control, 3), argP(control, 4), argP(control, 5), argI(control, 6), argI(control, 7),
-        argF(control, 8), argI(control, 9));
+    case SPARSE_FORWARD_U8.ID:
+      sparse_forward_u8(argP(control, SPARSE_FORWARD_U8.out), argP(control, SPARSE_FORWARD_U8.starts),
+        argP(control, SPARSE_FORWARD_U8.entries), argP(control, SPARSE_FORWARD_U8.indices), argP(control, SPARSE_FORWARD_U8.weights),
+        argP(control, SPARSE_FORWARD_U8.bias), argI(control, SPARSE_FORWARD_U8.rows), argI(control, SPARSE_FORWARD_U8.outputs),
+        argF(control, SPARSE_FORWARD_U8.scale), argI(control, SPARSE_FORWARD_U8.relu));
       break;
-    case SPARSE_BACKWARD_WEIGHTS_U8:
-      sparse_backward_weights_u8(argP(control, 0), argP(control, 1), argP(control, 2), argP(control, 3), argP(control, 4), argI(control, 5), argI(control, 6),
-        argI(control, 7), argF(control, 8), argP(control, 9));
+    case SPARSE_BACKWARD_WEIGHTS_U8.ID:
+      sparse_backward_weights_u8(argP(control, SPARSE_BACKWARD_WEIGHTS_U8.dweights), argP(control, SPARSE_BACKWARD_WEIGHTS_U8.starts),
+        argP(control, SPARSE_BACKWARD_WEIGHTS_U8.entries), argP(control, SPARSE_BACKWARD_WEIGHTS_U8.indices),
+        argP(control, SPARSE_BACKWARD_WEIGHTS_U8.dout), argI(control, SPARSE_BACKWARD_WEIGHTS_U8.rows),
+        argI(control, SPARSE_BACKWARD_WEIGHTS_U8.inputs),
+        argI(control, SPARSE_BACKWARD_WEIGHTS_U8.outputs), argF(control, SPARSE_BACKWARD_WEIGHTS_U8.scale),
+        argP(control, SPARSE_BACKWARD_WEIGHTS_U8.workspace));
       break;
-    case SGD_UPDATE:
-      sgd_update(argP(control, 0), argP(control, 1), argI(control, 2), argF(control, 3));
+    case SGD_UPDATE.ID:
+      sgd_update(argP(control, SGD_UPDATE.params), argP(control, SGD_UPDATE.grads), argI(control, SGD_UPDATE.n), argF(control, SGD_UPDATE.lr));
       break;
-    case MOMENTUM_UPDATE:
-      momentum_update(argP(control, 0), argP(control, 1), argP(control, 2), argI(control, 3), argF(control, 4), argF(control, 5));
+    case MOMENTUM_UPDATE.ID:
+      momentum_update(argP(control, MOMENTUM_UPDATE.params), argP(control, MOMENTUM_UPDATE.grads), argP(control, MOMENTUM_UPDATE.velocity),
+        argI(control, MOMENTUM_UPDATE.n), argF(control, MOMENTUM_UPDATE.lr), argF(control, MOMENTUM_UPDATE.momentum));
       break;
-    case ADAM_UPDATE:
-      adam_update(argP(control, 0), argP(control, 1), argP(control, 2), argP(control, 3), argI(control, 4), argF(control, 5), argF(control, 6), argF(control, 7),
-        argF(control, 8), argI(control, 9));
+    case ADAM_UPDATE.ID:
+      adam_update(argP(control, ADAM_UPDATE.params), argP(control, ADAM_UPDATE.grads), argP(control, ADAM_UPDATE.m),
+        argP(control, ADAM_UPDATE.v), argI(control, ADAM_UPDATE.n), argF(control, ADAM_UPDATE.lr), argF(control, ADAM_UPDATE.beta1),
+        argF(control, ADAM_UPDATE.beta2),
+        argF(control, ADAM_UPDATE.epsilon), argI(control, ADAM_UPDATE.step));
       break;
     default: break;
   }

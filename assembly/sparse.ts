@@ -17,6 +17,7 @@
 // order of increasing column (forward) or of increasing r (weight gradient; in fixed blocks of
 // rows for large calls, see below), the same in the SIMD kernels and their scalar twins, so the
 // two agree exactly, and so does any split of the work over threads (parallel.ts).
+import { madd } from "./simd";
 
 // The weight gradient of a call with at least BLOCKED_MIN_ROWS rows (a full batch) sums its rows
 // in ROW_BLOCKS fixed blocks, each into its own partial gradient in the workspace, then adds the
@@ -67,17 +68,17 @@ export function sparse_forward_u8(
     return;
   }
   if (rows <= TOUCH_MAX_ROWS) touchRows(starts, entries, indices, rows);
-  const wRow = <usize>outputs << 2;
+  const wRowBytes = <usize>outputs << 2;
   for (let r = 0; r < rows; r++) {
     const row = <usize>load<i32>(indices + (<usize>r << 2)) << 2;
     const first = entries + (<usize>load<i32>(starts + row) << 2), end = entries + (<usize>load<i32>(starts + row, 4) << 2);
-    const o = out + <usize>r * wRow;
+    const o = out + <usize>r * wRowBytes;
     for (let j = 0; j < outputs; j += 16) {
       const vectors = min(4, (outputs - j + 3) >> 2);
-      if (vectors == 4) forwardBlock(4, o, first, end, weights, wRow, bias, j, outputs, scale, relu);
-      else if (vectors == 3) forwardBlock(3, o, first, end, weights, wRow, bias, j, outputs, scale, relu);
-      else if (vectors == 2) forwardBlock(2, o, first, end, weights, wRow, bias, j, outputs, scale, relu);
-      else forwardBlock(1, o, first, end, weights, wRow, bias, j, outputs, scale, relu);
+      if (vectors == 4) forwardBlock(4, o, first, end, weights, wRowBytes, bias, j, outputs, scale, relu);
+      else if (vectors == 3) forwardBlock(3, o, first, end, weights, wRowBytes, bias, j, outputs, scale, relu);
+      else if (vectors == 2) forwardBlock(2, o, first, end, weights, wRowBytes, bias, j, outputs, scale, relu);
+      else forwardBlock(1, o, first, end, weights, wRowBytes, bias, j, outputs, scale, relu);
     }
   }
 }
@@ -104,7 +105,7 @@ function touchRows(starts: usize, entries: usize, indices: usize, rows: i32): vo
 // a constant at every call, so the unused accumulators fold away.
 // @ts-ignore: decorator
 @inline function forwardBlock(
-  vectors: i32, o: usize, first: usize, end: usize, weights: usize, wRow: usize, bias: usize,
+  vectors: i32, o: usize, first: usize, end: usize, weights: usize, wRowBytes: usize, bias: usize,
   j: i32, outputs: i32, scale: f32, relu: i32,
 ): void {
   const at0 = <usize>min(j, outputs - 4) << 2, at1 = <usize>min(j + 4, outputs - 4) << 2;
@@ -113,11 +114,11 @@ function touchRows(starts: usize, entries: usize, indices: usize, rows: i32): vo
   for (let e = first; e < end; e += 4) {
     const entry = load<u32>(e);
     const x = f32x4.splat(<f32>(entry & 255) * scale);
-    const w = weights + <usize>(entry >> 8) * wRow;
-    acc0 = f32x4.add(acc0, f32x4.mul(x, v128.load(w + at0)));
-    if (vectors > 1) acc1 = f32x4.add(acc1, f32x4.mul(x, v128.load(w + at1)));
-    if (vectors > 2) acc2 = f32x4.add(acc2, f32x4.mul(x, v128.load(w + at2)));
-    if (vectors > 3) acc3 = f32x4.add(acc3, f32x4.mul(x, v128.load(w + at3)));
+    const w = weights + <usize>(entry >> 8) * wRowBytes;
+    acc0 = madd(x, v128.load(w + at0), acc0);
+    if (vectors > 1) acc1 = madd(x, v128.load(w + at1), acc1);
+    if (vectors > 2) acc2 = madd(x, v128.load(w + at2), acc2);
+    if (vectors > 3) acc3 = madd(x, v128.load(w + at3), acc3);
   }
   finishOutputs(o + at0, acc0, bias + at0, relu);
   if (vectors > 1) finishOutputs(o + at1, acc1, bias + at1, relu);
@@ -179,12 +180,12 @@ export function sparseBackwardWeightsU8(
 ): void {
   const padded = outputs & 3 ? paddedWidth(outputs) : outputs;
   const sums = outputs & 3 ? workspace : dweights;
-  const sumRow = <usize>padded << 2;
-  memory.fill(sums + <usize>c0 * sumRow, 0, <usize>(c1 - c0) * sumRow);
-  accumulateRows(sums, sumRow, starts, entries, indices, dout, 0, rows, inputs, outputs, scale, c0, c1);
+  const sumRowBytes = <usize>padded << 2;
+  memory.fill(sums + <usize>c0 * sumRowBytes, 0, <usize>(c1 - c0) * sumRowBytes);
+  accumulateRows(sums, sumRowBytes, starts, entries, indices, dout, 0, rows, inputs, outputs, scale, c0, c1);
   if (sums == dweights) return;
-  const outRow = <usize>outputs << 2;
-  for (let c = c0; c < c1; c++) memory.copy(dweights + <usize>c * outRow, sums + <usize>c * sumRow, outRow);
+  const outRowBytes = <usize>outputs << 2;
+  for (let c = c0; c < c1; c++) memory.copy(dweights + <usize>c * outRowBytes, sums + <usize>c * sumRowBytes, outRowBytes);
 }
 
 // Blocks [k0, k1) of a blocked sparse_backward_weights_u8: block k's rows summed into partial
@@ -193,11 +194,11 @@ export function sparseWeightBlocks(
   starts: usize, entries: usize, indices: usize, dout: usize,
   rows: i32, inputs: i32, outputs: i32, scale: f32, workspace: usize, k0: i32, k1: i32,
 ): void {
-  const sumRow = <usize>paddedWidth(outputs) << 2, partial = <usize>inputs * sumRow;
+  const sumRowBytes = <usize>paddedWidth(outputs) << 2, partial = <usize>inputs * sumRowBytes;
   for (let k = k0; k < k1; k++) {
     const sums = workspace + <usize>k * partial;
     memory.fill(sums, 0, partial);
-    accumulateRows(sums, sumRow, starts, entries, indices, dout, blockStart(rows, k), blockStart(rows, k + 1), inputs, outputs, scale, 0, inputs);
+    accumulateRows(sums, sumRowBytes, starts, entries, indices, dout, blockStart(rows, k), blockStart(rows, k + 1), inputs, outputs, scale, 0, inputs);
   }
 }
 
@@ -215,12 +216,12 @@ export function reduceWeightBlocks(dweights: usize, workspace: usize, inputs: i3
   }
 }
 
-// Adds rows r0 … r1 − 1 into the rows c0 … c1 − 1 (row stride sumRow bytes, padded to f32x4) of
+// Adds rows r0 … r1 − 1 into the rows c0 … c1 − 1 (row stride sumRowBytes, padded to f32x4) of
 // `sums`: each row's entries in the column range (found by a scan) add x · dout[r, :] into their
 // column's row, dout's row held in registers 16 outputs at a time (a partial last vector is loaded
 // with zeros beyond `outputs`, so the padding stays zero).
 function accumulateRows(
-  sums: usize, sumRow: usize, starts: usize, entries: usize, indices: usize, dout: usize,
+  sums: usize, sumRowBytes: usize, starts: usize, entries: usize, indices: usize, dout: usize,
   r0: i32, r1: i32, inputs: i32, outputs: i32, scale: f32, c0: i32, c1: i32,
 ): void {
   const low = <u32>c0 << 8, high = <u32>c1 << 8;
@@ -232,11 +233,11 @@ function accumulateRows(
     const d = dout + ((<usize>r * outputs) << 2);
     for (let j = 0; j < outputs; j += 16) {
       const left = outputs - j;
-      if (left >= 16) backwardBlock(4, 0, sums, sumRow, first, end, d, j, scale);
-      else if (left > 12) backwardBlock(4, left & 3, sums, sumRow, first, end, d, j, scale);
-      else if (left > 8) backwardBlock(3, left & 3, sums, sumRow, first, end, d, j, scale);
-      else if (left > 4) backwardBlock(2, left & 3, sums, sumRow, first, end, d, j, scale);
-      else backwardBlock(1, left & 3, sums, sumRow, first, end, d, j, scale);
+      if (left >= 16) backwardBlock(4, 0, sums, sumRowBytes, first, end, d, j, scale);
+      else if (left > 12) backwardBlock(4, left & 3, sums, sumRowBytes, first, end, d, j, scale);
+      else if (left > 8) backwardBlock(3, left & 3, sums, sumRowBytes, first, end, d, j, scale);
+      else if (left > 4) backwardBlock(2, left & 3, sums, sumRowBytes, first, end, d, j, scale);
+      else backwardBlock(1, left & 3, sums, sumRowBytes, first, end, d, j, scale);
     }
   }
 }
@@ -255,7 +256,7 @@ function firstAtLeast(first: usize, end: usize, key: u32): usize {
 // constants at every call.
 // @ts-ignore: decorator
 @inline function backwardBlock(
-  vectors: i32, partial: i32, sums: usize, sumRow: usize, first: usize, end: usize, d: usize, j: i32, scale: f32,
+  vectors: i32, partial: i32, sums: usize, sumRowBytes: usize, first: usize, end: usize, d: usize, j: i32, scale: f32,
 ): void {
   const dj = d + (<usize>j << 2);
   const d0 = vectors == 1 && partial ? loadPartialZero(dj, partial) : v128.load(dj);
@@ -266,11 +267,11 @@ function firstAtLeast(first: usize, end: usize, key: u32): usize {
   for (let e = first; e < end; e += 4) {
     const entry = load<u32>(e);
     const x = f32x4.splat(<f32>(entry & 255) * scale);
-    const s = column + <usize>(entry >> 8) * sumRow;
-    v128.store(s, f32x4.add(v128.load(s), f32x4.mul(x, d0)));
-    if (vectors > 1) v128.store(s, f32x4.add(v128.load(s, 16), f32x4.mul(x, d1)), 16);
-    if (vectors > 2) v128.store(s, f32x4.add(v128.load(s, 32), f32x4.mul(x, d2)), 32);
-    if (vectors > 3) v128.store(s, f32x4.add(v128.load(s, 48), f32x4.mul(x, d3)), 48);
+    const s = column + <usize>(entry >> 8) * sumRowBytes;
+    v128.store(s, madd(x, d0, v128.load(s)));
+    if (vectors > 1) v128.store(s, madd(x, d1, v128.load(s, 16)), 16);
+    if (vectors > 2) v128.store(s, madd(x, d2, v128.load(s, 32)), 32);
+    if (vectors > 3) v128.store(s, madd(x, d3, v128.load(s, 48)), 48);
   }
 }
 

@@ -1,94 +1,151 @@
-// The raw exports of a simdnet WASM module (assembly/index.ts). Pointers are byte offsets into
-// the module's linear memory; sizes are in elements. Nothing here validates: see kernels.ts.
-export interface KernelExports {
-  sgemm(transA: number, transB: number, M: number, N: number, K: number,
-    A: number, B: number, C: number, accumulate: number): void;
-  sgemm_scalar(transA: number, transB: number, M: number, N: number, K: number,
-    A: number, B: number, C: number, accumulate: number): void;
-  /** Bytes of workspace dense_forward_u8 and dense_backward_weights_u8 need (any shapes). */
-  dense_workspace_bytes(): number;
-  dense_forward(out: number, inp: number, weights: number, bias: number, rows: number, inputs: number, outputs: number, relu: number): void;
-  dense_forward_scalar(out: number, inp: number, weights: number, bias: number, rows: number, inputs: number, outputs: number, relu: number): void;
-  dense_forward_u8(out: number, pixels: number, indices: number, weights: number, bias: number,
-    rows: number, inputs: number, outputs: number, scale: number, relu: number, workspace: number): void;
-  dense_forward_u8_scalar(out: number, pixels: number, indices: number, weights: number, bias: number,
-    rows: number, inputs: number, outputs: number, scale: number, relu: number, workspace: number): void;
-  dense_backward_weights_u8(dweights: number, pixels: number, indices: number, dout: number,
-    rows: number, inputs: number, outputs: number, scale: number, workspace: number): void;
-  dense_backward_weights_u8_scalar(dweights: number, pixels: number, indices: number, dout: number,
-    rows: number, inputs: number, outputs: number, scale: number, workspace: number): void;
-  /** Bytes of workspace sparse_backward_weights_u8 needs for these sizes. */
-  sparse_workspace_bytes(rows: number, inputs: number, outputs: number): number;
-  /** Rows from which sparse_backward_weights_u8 sums in fixed row blocks (two split calls on threads). */
-  sparse_blocked_min_rows(): number;
-  sparse_forward_u8(out: number, starts: number, entries: number, indices: number, weights: number, bias: number,
-    rows: number, outputs: number, scale: number, relu: number): void;
-  sparse_forward_u8_scalar(out: number, starts: number, entries: number, indices: number, weights: number, bias: number,
-    rows: number, outputs: number, scale: number, relu: number): void;
-  sparse_backward_weights_u8(dweights: number, starts: number, entries: number, indices: number, dout: number,
-    rows: number, inputs: number, outputs: number, scale: number, workspace: number): void;
-  sparse_backward_weights_u8_scalar(dweights: number, starts: number, entries: number, indices: number, dout: number,
-    rows: number, inputs: number, outputs: number, scale: number, workspace: number): void;
-  dense_backward_input(dinp: number, dout: number, weights: number, act: number, rows: number, inputs: number, outputs: number): void;
-  dense_backward_input_scalar(dinp: number, dout: number, weights: number, act: number, rows: number, inputs: number, outputs: number): void;
-  bias_forward(out: number, inp: number, bias: number, rows: number, cols: number): void;
-  bias_forward_scalar(out: number, inp: number, bias: number, rows: number, cols: number): void;
-  bias_backward(dbias: number, dout: number, rows: number, cols: number, accumulate: number): void;
-  bias_backward_scalar(dbias: number, dout: number, rows: number, cols: number, accumulate: number): void;
-  relu_forward(out: number, inp: number, n: number): void;
-  relu_forward_scalar(out: number, inp: number, n: number): void;
-  relu_backward(dinp: number, dout: number, z: number, n: number): void;
-  relu_backward_scalar(dinp: number, dout: number, z: number, n: number): void;
-  softmax_forward(probs: number, logits: number, rows: number, cols: number): void;
-  softmax_forward_scalar(probs: number, logits: number, rows: number, cols: number): void;
-  crossentropy_loss(probs: number, labels: number, rows: number, cols: number): number;
-  softmax_crossentropy_backward(dlogits: number, probs: number, labels: number,
-    rows: number, cols: number, scale: number): void;
-  softmax_crossentropy_backward_scalar(dlogits: number, probs: number, labels: number,
-    rows: number, cols: number, scale: number): void;
-  /** Fused softmax, loss, correct count and gradient; returns the mean loss, stores the count (i32) at `correct`. */
-  softmax_crossentropy(dlogits: number, logits: number, labels: number, rows: number, cols: number, scale: number, correct: number): number;
-  softmax_crossentropy_scalar(dlogits: number, logits: number, labels: number, rows: number, cols: number, scale: number, correct: number): number;
-  argmax_rows(out: number, x: number, rows: number, cols: number): void;
-  count_correct(x: number, labels: number, rows: number, cols: number): number;
-  sgd_update(params: number, grads: number, n: number, lr: number): void;
-  sgd_update_scalar(params: number, grads: number, n: number, lr: number): void;
-  momentum_update(params: number, grads: number, velocity: number, n: number, lr: number, momentum: number): void;
-  momentum_update_scalar(params: number, grads: number, velocity: number, n: number, lr: number, momentum: number): void;
-  adam_update(params: number, grads: number, m: number, v: number, n: number,
-    lr: number, beta1: number, beta2: number, epsilon: number, step: number): void;
-  adam_update_scalar(params: number, grads: number, m: number, v: number, n: number,
-    lr: number, beta1: number, beta2: number, epsilon: number, step: number): void;
-  gather_images(out: number, pixels: number, indices: number, count: number, rowLength: number, scale: number): void;
-  gather_images_scalar(out: number, pixels: number, indices: number, count: number, rowLength: number, scale: number): void;
-  gather_labels(out: number, labels: number, indices: number, count: number): void;
-  /** Machine limits (assembly/limits.ts): iterations × 96 f32 FLOPs from registers; returns a checksum. */
-  peak_flops(iterations: number): number;
-  /** dst[i] = src[i] for n f32 elements: 8 bytes of traffic per element. */
-  stream_copy(dst: number, src: number, n: number): void;
-  /** Σ ptr[i] over n f32 elements: 4 bytes of traffic per element. */
-  stream_sum(ptr: number, n: number): number;
-  /** Thread t's share of the call described in the control block (assembly/parallel.ts). */
-  parallel_run(control: number, t: number): void;
-  /** Bytes of a threaded arena's control block. */
-  parallel_control_bytes(): number;
-  arena_base(): number;
-  simd_build(): number;
+// The module's ABI, said once: every export of a simdnet WASM module (assembly/index.ts), its
+// arguments in order with their kinds, what it returns, whether it has a scalar twin, and, for
+// the kernels split over threads, how a call splits. The rest is derived from this table:
+//   - KernelExports, the host's typed exports, and KERNEL_EXPORT_NAMES, checked when a module
+//     loads (runtime.ts);
+//   - the threads' split table: kernel ids, which argument words are f32, the work of a call
+//     (threads.ts);
+//   - assembly/abi.ts, the control block's layout and the offset of every argument parallel_run
+//     reads, written by scripts/abi.ts on every `npm run build:wasm`.
+// test/host/abi.test.ts checks that assembly/abi.ts is up to date and that the built modules
+// export exactly these functions with these wasm signatures.
+//
+// Kinds: ptr is a byte offset into linear memory (an i32 in wasm32); i32 and f32 are numbers.
+// Sizes are in elements. Nothing here validates: see kernels.ts.
+
+export type Kind = 'ptr' | 'i32' | 'f32';
+/** One argument, `name:kind`. */
+export type Arg = `${string}:${Kind}`;
+export type ArgName<A extends readonly Arg[]> = A[number] extends infer S ? (S extends `${infer N}:${Kind}` ? N : never) : never;
+
+/** How parallel_run (assembly/parallel.ts) splits a call over T threads. */
+export interface Split<A extends readonly Arg[]> {
+  /** The call's kernel id in the control block. */
+  readonly id: number;
+  /** The argument whose range [0, axis) the threads share, each a contiguous block. */
+  readonly axis: ArgName<A>;
+  /** Shares start at multiples of this (the kernel's tile height), or of one per mode. */
+  readonly align: number | Readonly<Record<string, number>>;
+  /** Multiply-adds (or element operations) of a call: the product of these constants and arguments. */
+  readonly work: ReadonlyArray<number | ArgName<A>>;
+  /** The threads' partial results: f64 sums whose total divided by `divideBy` is the return value, i32 counts whose total goes to `countAt`. */
+  readonly partials?: { readonly divideBy: ArgName<A>; readonly countAt: ArgName<A> };
+  /** A second split call (kernel id `id`) when argument `when` ≥ what the export `atLeast` returns. */
+  readonly secondPass?: { readonly id: number; readonly when: ArgName<A>; readonly atLeast: string };
 }
 
+export interface Declaration<A extends readonly Arg[] = readonly Arg[]> {
+  readonly args: A;
+  /** The wasm result type; none for kernels that only write memory. */
+  readonly returns?: 'i32' | 'f32' | 'f64';
+  /** Exports `<name>_scalar` too, with the same signature: the scalar twin. */
+  readonly scalar?: true;
+  readonly split?: Split<A>;
+}
+
+/** One declaration, typed so that a split can name only the entry's own arguments. */
+function entry<const A extends readonly Arg[], const R extends Omit<Declaration<A>, 'args'>>(args: A, rest: R): { readonly args: A } & R {
+  return { args, ...rest };
+}
+
+export const ABI = {
+  // Shares of NN and TN in blocks of 8 rows (the transposed tiles' height), NT in pairs (its dot
+  // products' blocks); TT runs on one thread.
+  sgemm: entry(['transA:i32', 'transB:i32', 'M:i32', 'N:i32', 'K:i32', 'A:ptr', 'B:ptr', 'C:ptr', 'accumulate:i32'],
+    { scalar: true, split: { id: 1, axis: 'M', align: { NN: 8, TN: 8, NT: 2 }, work: ['M', 'N', 'K'] } }),
+  /** Bytes of workspace dense_forward_u8 and dense_backward_weights_u8 need (any shapes). */
+  dense_workspace_bytes: entry([], { returns: 'i32' }),
+  dense_forward: entry(['out:ptr', 'inp:ptr', 'weights:ptr', 'bias:ptr', 'rows:i32', 'inputs:i32', 'outputs:i32', 'relu:i32'],
+    { scalar: true, split: { id: 2, axis: 'rows', align: 4, work: ['rows', 'inputs', 'outputs'] } }),
+  dense_forward_u8: entry(['out:ptr', 'pixels:ptr', 'indices:ptr', 'weights:ptr', 'bias:ptr', 'rows:i32', 'inputs:i32', 'outputs:i32', 'scale:f32', 'relu:i32', 'workspace:ptr'],
+    { scalar: true, split: { id: 3, axis: 'rows', align: 8, work: ['rows', 'inputs', 'outputs'] } }),
+  dense_backward_weights_u8: entry(['dweights:ptr', 'pixels:ptr', 'indices:ptr', 'dout:ptr', 'rows:i32', 'inputs:i32', 'outputs:i32', 'scale:f32', 'workspace:ptr'],
+    { scalar: true, split: { id: 4, axis: 'inputs', align: 16, work: ['rows', 'inputs', 'outputs'] } }),
+  dense_backward_input: entry(['dinp:ptr', 'dout:ptr', 'weights:ptr', 'act:ptr', 'rows:i32', 'inputs:i32', 'outputs:i32'],
+    { scalar: true, split: { id: 5, axis: 'rows', align: 2, work: ['rows', 'inputs', 'outputs'] } }),
+  /** Bytes of workspace sparse_backward_weights_u8 needs for these sizes. */
+  sparse_workspace_bytes: entry(['rows:i32', 'inputs:i32', 'outputs:i32'], { returns: 'f64' }),
+  /** Rows from which sparse_backward_weights_u8 sums in fixed row blocks (two split calls on threads). */
+  sparse_blocked_min_rows: entry([], { returns: 'i32' }),
+  // The sparse kernels' work is rows·outputs per non-zero input, and a row has tens of them.
+  sparse_forward_u8: entry(['out:ptr', 'starts:ptr', 'entries:ptr', 'indices:ptr', 'weights:ptr', 'bias:ptr', 'rows:i32', 'outputs:i32', 'scale:f32', 'relu:i32'],
+    { scalar: true, split: { id: 10, axis: 'rows', align: 1, work: [64, 'rows', 'outputs'] } }),
+  // A blocked call splits its ROW_BLOCKS blocks first, then (secondPass) the columns of their sum.
+  sparse_backward_weights_u8: entry(['dweights:ptr', 'starts:ptr', 'entries:ptr', 'indices:ptr', 'dout:ptr', 'rows:i32', 'inputs:i32', 'outputs:i32', 'scale:f32', 'workspace:ptr'], {
+    scalar: true,
+    split: { id: 11, axis: 'inputs', align: 1, work: [64, 'rows', 'outputs'], secondPass: { id: 12, when: 'rows', atLeast: 'sparse_blocked_min_rows' } },
+  }),
+  bias_forward: entry(['out:ptr', 'inp:ptr', 'bias:ptr', 'rows:i32', 'cols:i32'], { scalar: true }),
+  bias_backward: entry(['dbias:ptr', 'dout:ptr', 'rows:i32', 'cols:i32', 'accumulate:i32'], { scalar: true }),
+  relu_forward: entry(['out:ptr', 'inp:ptr', 'n:i32'], { scalar: true }),
+  relu_backward: entry(['dinp:ptr', 'dout:ptr', 'z:ptr', 'n:i32'], { scalar: true }),
+  softmax_forward: entry(['probs:ptr', 'logits:ptr', 'rows:i32', 'cols:i32'], { scalar: true }),
+  crossentropy_loss: entry(['probs:ptr', 'labels:ptr', 'rows:i32', 'cols:i32'], { returns: 'f64' }),
+  softmax_crossentropy_backward: entry(['dlogits:ptr', 'probs:ptr', 'labels:ptr', 'rows:i32', 'cols:i32', 'scale:f32'], { scalar: true }),
+  /** Fused softmax, loss, correct count and gradient; returns the mean loss, stores the count (i32) at `correct`. */
+  softmax_crossentropy: entry(['dlogits:ptr', 'logits:ptr', 'labels:ptr', 'rows:i32', 'cols:i32', 'scale:f32', 'correct:ptr'], {
+    returns: 'f64', scalar: true,
+    // An exp, a log share and a few divisions per element.
+    split: { id: 6, axis: 'rows', align: 1, work: [16, 'rows', 'cols'], partials: { divideBy: 'rows', countAt: 'correct' } },
+  }),
+  argmax_rows: entry(['out:ptr', 'x:ptr', 'rows:i32', 'cols:i32'], {}),
+  count_correct: entry(['x:ptr', 'labels:ptr', 'rows:i32', 'cols:i32'], { returns: 'i32' }),
+  sgd_update: entry(['params:ptr', 'grads:ptr', 'n:i32', 'lr:f32'],
+    { scalar: true, split: { id: 7, axis: 'n', align: 16, work: ['n'] } }),
+  momentum_update: entry(['params:ptr', 'grads:ptr', 'velocity:ptr', 'n:i32', 'lr:f32', 'momentum:f32'],
+    { scalar: true, split: { id: 8, axis: 'n', align: 16, work: [2, 'n'] } }),
+  adam_update: entry(['params:ptr', 'grads:ptr', 'm:ptr', 'v:ptr', 'n:i32', 'lr:f32', 'beta1:f32', 'beta2:f32', 'epsilon:f32', 'step:i32'],
+    { scalar: true, split: { id: 9, axis: 'n', align: 16, work: [8, 'n'] } }),
+  gather_images: entry(['out:ptr', 'pixels:ptr', 'indices:ptr', 'count:i32', 'rowLength:i32', 'scale:f32'], { scalar: true }),
+  gather_labels: entry(['out:ptr', 'labels:ptr', 'indices:ptr', 'count:i32'], {}),
+  /** Machine limits (assembly/limits.ts): iterations × 96 f32 FLOPs from registers; returns a checksum. */
+  peak_flops: entry(['iterations:i32'], { returns: 'f32' }),
+  /** dst[i] = src[i] for n f32 elements: 8 bytes of traffic per element. */
+  stream_copy: entry(['dst:ptr', 'src:ptr', 'n:i32'], {}),
+  /** Σ ptr[i] over n f32 elements: 4 bytes of traffic per element. */
+  stream_sum: entry(['ptr:ptr', 'n:i32'], { returns: 'f32' }),
+  /** Thread t's share of the call described in the control block (assembly/parallel.ts). */
+  parallel_run: entry(['control:ptr', 't:i32'], {}),
+  /** Bytes of a threaded arena's control block (CONTROL.BYTES). */
+  parallel_control_bytes: entry([], { returns: 'i32' }),
+  /** First byte the host may use for its arena. */
+  arena_base: entry([], { returns: 'i32' }),
+  /** 1 in a SIMD build, 0 in the scalar one. */
+  simd_build: entry([], { returns: 'i32' }),
+} as const;
+
+type Table = typeof ABI;
+type Signature<D> = D extends { readonly args: infer A extends readonly Arg[] }
+  ? (...args: { -readonly [I in keyof A]: number }) => (D extends { readonly returns: string } ? number : void)
+  : never;
+type Twins = { [N in keyof Table as Table[N] extends { readonly scalar: true } ? `${N}_scalar` : never]: Signature<Table[N]> };
+
+/** The raw exports of a simdnet WASM module, typed from ABI. */
+export type KernelExports = { [N in keyof Table]: Signature<Table[N]> } & Twins;
+export type ExportName = keyof KernelExports;
+
 /** Every export a simdnet build must provide, checked when a module is instantiated. */
-export const KERNEL_EXPORT_NAMES: ReadonlyArray<keyof KernelExports> = [
-  'sgemm', 'sgemm_scalar', 'dense_workspace_bytes', 'dense_forward', 'dense_forward_scalar', 'dense_forward_u8', 'dense_forward_u8_scalar',
-  'dense_backward_weights_u8', 'dense_backward_weights_u8_scalar', 'dense_backward_input', 'dense_backward_input_scalar',
-  'sparse_workspace_bytes', 'sparse_blocked_min_rows', 'sparse_forward_u8', 'sparse_forward_u8_scalar', 'sparse_backward_weights_u8', 'sparse_backward_weights_u8_scalar',
-  'bias_forward', 'bias_forward_scalar', 'bias_backward', 'bias_backward_scalar',
-  'relu_forward', 'relu_forward_scalar', 'relu_backward', 'relu_backward_scalar',
-  'softmax_forward', 'softmax_forward_scalar', 'crossentropy_loss',
-  'softmax_crossentropy_backward', 'softmax_crossentropy_backward_scalar', 'softmax_crossentropy', 'softmax_crossentropy_scalar', 'argmax_rows', 'count_correct',
-  'sgd_update', 'sgd_update_scalar', 'momentum_update', 'momentum_update_scalar', 'adam_update', 'adam_update_scalar',
-  'gather_images', 'gather_images_scalar', 'gather_labels', 'arena_base', 'simd_build',
-  'peak_flops', 'stream_copy', 'stream_sum', 'parallel_run', 'parallel_control_bytes',
-];
+export const KERNEL_EXPORT_NAMES: readonly ExportName[] = Object.entries(ABI as Record<string, Declaration>)
+  .flatMap(([name, d]) => (d.scalar ? [name, `${name}_scalar`] : [name]) as ExportName[]);
+
+/** The declaration of an export (a twin's is its kernel's). */
+export function declarationOf(name: ExportName): Declaration {
+  return (ABI as Record<string, Declaration>)[name.replace(/_scalar$/, '')]!;
+}
+
+/** Name and kind of each argument of a declaration. */
+export function argsOf(d: Declaration): Array<{ name: string; kind: Kind }> {
+  return d.args.map((a) => { const [name, kind] = a.split(':') as [string, Kind]; return { name, kind }; });
+}
+
+/**
+ * A threaded arena's control block (bytes from its start; assembly/parallel.ts reads it): the
+ * kernel id and thread count words, the call's arguments as 32-bit words (i32 or f32) in
+ * declaration order, then each thread's partial results: f64 sums, then i32 counts.
+ */
+export const CONTROL = { KERNEL: 8, THREADS: 12, ARGS: 24, RESULTS_F64: 128, RESULTS_I32: 256, BYTES: 512 } as const;
+/** The most threads a control block has result slots for (and the threads build pack blocks). */
+export const MAX_THREADS = 16;
 
 /** Which build of the module runs: `simd` (128-bit WASM SIMD) or `scalar` (no SIMD feature). */
 export type Variant = 'simd' | 'scalar';

@@ -1,12 +1,14 @@
 // Typed, validated wrappers over the raw kernels of one arena. The kernels trust their inputs;
-// everything that could make them read or write out of place is checked here first: that each
-// argument is a Tensor of this arena, its dtype, its rank and shape against the others, its
-// bounds, forbidden overlaps, and index values (labels, row indices). Errors are TypeError (wrong
-// kind of argument) or RangeError (wrong size or value) and name the argument and both shapes.
+// everything that could make them read or write out of place is checked here first, with the
+// checks in checks.ts: that each argument is a Tensor of this arena, its dtype, its rank and shape
+// against the others, its bounds, forbidden overlaps, and index values (labels, row indices).
+// Errors are TypeError (wrong kind of argument) or RangeError (wrong size or value) and name the
+// argument and both shapes.
 import type { KernelExports } from './abi.js';
 import type { ParallelKernels } from './threads.js';
+import { Checks } from './checks.js';
 import type { Arena } from './arena.js';
-import { Tensor, formatShape, type DType } from './tensor.js';
+import { formatShape, type Tensor } from './tensor.js';
 import { SPARSE_MAX_WIDTH } from './data/sparse.js';
 
 export interface ScalarOption {
@@ -33,76 +35,21 @@ export interface AdamOptions extends ScalarOption {
 /** The tfjs defaults, which Keras shares except for epsilon (Keras 1e-7 as well since TF2). */
 export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
 
-function describe(t: Tensor): string {
-  return `${t.name} ${formatShape(t.shape)}`;
-}
-
-function overlaps(a: Tensor, b: Tensor): boolean {
-  return a.offset < b.offset + b.byteLength && b.offset < a.offset + a.byteLength;
-}
-
-function sameRegion(a: Tensor, b: Tensor): boolean {
-  return a.offset === b.offset && a.byteLength === b.byteLength;
-}
-
 export class Kernels {
-  constructor(private readonly arena: Arena) {}
+  private readonly check: Checks;
+
+  constructor(private readonly arena: Arena) {
+    this.check = new Checks(arena);
+  }
 
   private get raw(): KernelExports { return this.arena.exports; }
   /** The kernels a threaded arena splits over its threads; the raw exports on one thread. */
   private get par(): ParallelKernels { return this.arena.parallel; }
 
-  /** Checks that `t` is a live tensor of this arena with the given dtype and rank, inside the arena. */
-  private tensor(fn: string, arg: string, t: unknown, dtype: DType, rank?: number): Tensor {
-    if (!(t instanceof Tensor)) throw new TypeError(`${fn}: ${arg} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
-    if (t.arena !== this.arena) throw new TypeError(`${fn}: ${arg} (${describe(t)}) belongs to another arena`);
-    this.arena.checkLive(`arena.kernels.${fn}`);
-    if (t.dtype !== dtype) throw new TypeError(`${fn}: ${arg} must be ${dtype}, got ${t.dtype} (${describe(t)})`);
-    if (rank !== undefined && t.shape.length !== rank) {
-      throw new RangeError(`${fn}: ${arg} must have rank ${rank}, got ${describe(t)}`);
-    }
-    const align = dtype === 'u8' ? 1 : 4;
-    if (!Number.isSafeInteger(t.offset) || t.offset < this.arena.start || t.offset + t.byteLength > this.arena.end || t.offset % align !== 0) {
-      throw new RangeError(`${fn}: ${arg} (${describe(t)}) spans bytes [${t.offset}, ${t.offset + t.byteLength}), outside the arena [${this.arena.start}, ${this.arena.end}) or misaligned`);
-    }
-    return t;
-  }
-
-  private sameShape(fn: string, a: Tensor, aName: string, b: Tensor, bName: string): void {
-    if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
-      throw new RangeError(`${fn}: ${aName} ${formatShape(a.shape)} and ${bName} ${formatShape(b.shape)} must have the same shape`);
-    }
-  }
-
-  /** Output may be the very same region as the input, or disjoint from it; never partly overlapping. */
-  private aliasOrDisjoint(fn: string, out: Tensor, outName: string, inp: Tensor, inpName: string): void {
-    if (overlaps(out, inp) && !sameRegion(out, inp)) {
-      throw new RangeError(`${fn}: ${outName} ${formatShape(out.shape)} partly overlaps ${inpName} ${formatShape(inp.shape)}; use the same buffer or disjoint ones`);
-    }
-  }
-
-  private disjoint(fn: string, a: Tensor, aName: string, b: Tensor, bName: string): void {
-    if (overlaps(a, b)) throw new RangeError(`${fn}: ${aName} ${formatShape(a.shape)} must not overlap ${bName} ${formatShape(b.shape)}`);
-  }
-
-  private indicesInRange(fn: string, arg: string, t: Tensor, limit: number, what: string): void {
-    const values = t.view() as Int32Array | Uint8Array;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (v < 0 || v >= limit) throw new RangeError(`${fn}: ${arg}[${i}] = ${v} is not a valid ${what} (0 ≤ value < ${limit})`);
-    }
-  }
-
-  private finite(fn: string, name: string, value: unknown, min = -Infinity): number {
-    if (typeof value !== 'number') throw new TypeError(`${fn}: ${name} must be a number, got ${typeof value}`);
-    if (!Number.isFinite(value) || value < min) throw new RangeError(`${fn}: ${name} must be a finite number ≥ ${min}, got ${value}`);
-    return value;
-  }
-
   /** C = op(A)·op(B) (or C += … with accumulate). C must not overlap A or B. */
   sgemm(C: Tensor<'f32'>, A: Tensor<'f32'>, B: Tensor<'f32'>, options: GemmOptions = {}): Tensor<'f32'> {
     const fn = 'sgemm';
-    this.tensor(fn, 'C', C, 'f32', 2); this.tensor(fn, 'A', A, 'f32', 2); this.tensor(fn, 'B', B, 'f32', 2);
+    this.check.tensor(fn, 'C', C, 'f32', 2); this.check.tensor(fn, 'A', A, 'f32', 2); this.check.tensor(fn, 'B', B, 'f32', 2);
     const transA = options.transA ?? false, transB = options.transB ?? false;
     const [M, K] = transA ? [A.shape[1]!, A.shape[0]!] : [A.shape[0]!, A.shape[1]!];
     const [KB, N] = transB ? [B.shape[1]!, B.shape[0]!] : [B.shape[0]!, B.shape[1]!];
@@ -112,7 +59,7 @@ export class Kernels {
     if (C.shape[0] !== M || C.shape[1] !== N) {
       throw new RangeError(`${fn}: C ${formatShape(C.shape)} must be ${formatShape([M, N])} for op(A) ${M}×${K} and op(B) ${K}×${N}`);
     }
-    this.disjoint(fn, C, 'C', A, 'A'); this.disjoint(fn, C, 'C', B, 'B');
+    this.check.disjoint(fn, C, 'C', A, 'A'); this.check.disjoint(fn, C, 'C', B, 'B');
     const kernel = options.scalar ? this.raw.sgemm_scalar : this.par.sgemm;
     kernel(+transA, +transB, M, N, K, A.offset, B.offset, C.offset, +(options.accumulate ?? false));
     return C;
@@ -121,36 +68,16 @@ export class Kernels {
   /** Bytes of workspace denseForwardU8 and denseBackwardWeightsU8 need, for any shapes (one slice per thread). */
   get denseWorkspaceBytes(): number { return this.raw.dense_workspace_bytes() * this.arena.threads; }
 
-  /** A layer's weights [inputs, outputs] and bias [outputs] against its input width and output width. */
-  private denseParameters(fn: string, weights: unknown, bias: unknown, inputs: number, outputs: number, what: string): void {
-    const W = this.tensor(fn, 'weights', weights, 'f32', 2);
-    if (W.shape[0] !== inputs || W.shape[1] !== outputs) {
-      throw new RangeError(`${fn}: weights ${formatShape(W.shape)} must be ${formatShape([inputs, outputs])} for ${what}`);
-    }
-    if (bias !== undefined) {
-      const b = this.tensor(fn, 'bias', bias, 'f32', 1);
-      if (b.length !== outputs) throw new RangeError(`${fn}: bias ${formatShape(b.shape)} must have ${outputs} elements for weights ${formatShape(W.shape)}`);
-    }
-  }
-
-  /** A workspace tensor (any dtype) of at least `needed` bytes (default denseWorkspaceBytes), which `what` needs. */
-  private workspace(fn: string, workspace: unknown, needed = this.denseWorkspaceBytes, what = 'the kernel'): Tensor {
-    if (!(workspace instanceof Tensor)) throw new TypeError(`${fn}: workspace must be a Tensor, got ${workspace === null ? 'null' : typeof workspace}`);
-    const ws = this.tensor(fn, 'workspace', workspace, workspace.dtype);
-    if (ws.byteLength < needed) throw new RangeError(`${fn}: workspace ${describe(ws)} holds ${ws.byteLength} bytes but ${what} needs ${needed}`);
-    return ws;
-  }
-
   /** out = inp·weights + bias, then ReLU when `relu`. out must not overlap the inputs. */
   denseForward(out: Tensor<'f32'>, inp: Tensor<'f32'>, weights: Tensor<'f32'>, bias: Tensor<'f32'>,
     options: ScalarOption & { relu?: boolean } = {}): Tensor<'f32'> {
     const fn = 'denseForward';
-    this.tensor(fn, 'out', out, 'f32', 2); this.tensor(fn, 'inp', inp, 'f32', 2);
+    this.check.tensor(fn, 'out', out, 'f32', 2); this.check.tensor(fn, 'inp', inp, 'f32', 2);
     const [rows, inputs] = [inp.shape[0]!, inp.shape[1]!];
     const outputs = out.shape[1]!;
-    this.denseParameters(fn, weights, bias, inputs, outputs, `inp ${formatShape(inp.shape)} and out ${formatShape(out.shape)}`);
+    this.check.denseParameters(fn, weights, bias, inputs, outputs, `inp ${formatShape(inp.shape)} and out ${formatShape(out.shape)}`);
     if (out.shape[0] !== rows) throw new RangeError(`${fn}: out ${formatShape(out.shape)} must have one row per row of inp ${formatShape(inp.shape)}`);
-    for (const [t, name] of [[inp, 'inp'], [weights, 'weights'], [bias, 'bias']] as const) this.disjoint(fn, out, 'out', t, name);
+    for (const [t, name] of [[inp, 'inp'], [weights, 'weights'], [bias, 'bias']] as const) this.check.disjoint(fn, out, 'out', t, name);
     (options.scalar ? this.raw.dense_forward_scalar : this.par.dense_forward)(
       out.offset, inp.offset, weights.offset, bias.offset, rows, inputs, outputs, +(options.relu ?? false));
     return out;
@@ -163,16 +90,16 @@ export class Kernels {
   denseForwardU8(out: Tensor<'f32'>, pixels: Tensor<'u8'>, indices: Tensor<'i32'>, weights: Tensor<'f32'>, bias: Tensor<'f32'>,
     workspace: Tensor, options: ScalarOption & { relu?: boolean; scale?: number } = {}): Tensor<'f32'> {
     const fn = 'denseForwardU8';
-    this.tensor(fn, 'out', out, 'f32', 2); this.tensor(fn, 'pixels', pixels, 'u8', 2); this.tensor(fn, 'indices', indices, 'i32', 1);
-    const ws = this.workspace(fn, workspace);
+    this.check.tensor(fn, 'out', out, 'f32', 2); this.check.tensor(fn, 'pixels', pixels, 'u8', 2); this.check.tensor(fn, 'indices', indices, 'i32', 1);
+    const ws = this.check.workspace(fn, workspace, this.denseWorkspaceBytes);
     const [rows, outputs] = [out.shape[0]!, out.shape[1]!];
     const inputs = pixels.shape[1]!;
-    this.denseParameters(fn, weights, bias, inputs, outputs, `pixels ${formatShape(pixels.shape)} and out ${formatShape(out.shape)}`);
+    this.check.denseParameters(fn, weights, bias, inputs, outputs, `pixels ${formatShape(pixels.shape)} and out ${formatShape(out.shape)}`);
     if (indices.length !== rows) throw new RangeError(`${fn}: indices ${formatShape(indices.shape)} must have one entry per row of out ${formatShape(out.shape)}`);
-    this.indicesInRange(fn, 'indices', indices, pixels.shape[0]!, 'row of pixels');
-    for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [weights, 'weights'], [bias, 'bias'], [ws, 'workspace']] as const) this.disjoint(fn, out, 'out', t, name);
-    for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [weights, 'weights'], [bias, 'bias']] as const) this.disjoint(fn, ws, 'workspace', t, name);
-    const scale = this.finite(fn, 'scale', options.scale ?? 1 / 255);
+    this.check.indicesInRange(fn, 'indices', indices, pixels.shape[0]!, 'row of pixels');
+    for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [weights, 'weights'], [bias, 'bias'], [ws, 'workspace']] as const) this.check.disjoint(fn, out, 'out', t, name);
+    for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [weights, 'weights'], [bias, 'bias']] as const) this.check.disjoint(fn, ws, 'workspace', t, name);
+    const scale = this.check.finite(fn, 'scale', options.scale ?? 1 / 255);
     (options.scalar ? this.raw.dense_forward_u8_scalar : this.par.dense_forward_u8)(
       out.offset, pixels.offset, indices.offset, weights.offset, bias.offset, rows, inputs, outputs, scale, +(options.relu ?? false), ws.offset);
     return out;
@@ -182,19 +109,19 @@ export class Kernels {
   denseBackwardWeightsU8(dweights: Tensor<'f32'>, pixels: Tensor<'u8'>, indices: Tensor<'i32'>, dout: Tensor<'f32'>,
     workspace: Tensor, options: ScalarOption & { scale?: number } = {}): Tensor<'f32'> {
     const fn = 'denseBackwardWeightsU8';
-    this.tensor(fn, 'dweights', dweights, 'f32', 2); this.tensor(fn, 'pixels', pixels, 'u8', 2);
-    this.tensor(fn, 'indices', indices, 'i32', 1); this.tensor(fn, 'dout', dout, 'f32', 2);
-    const ws = this.workspace(fn, workspace);
+    this.check.tensor(fn, 'dweights', dweights, 'f32', 2); this.check.tensor(fn, 'pixels', pixels, 'u8', 2);
+    this.check.tensor(fn, 'indices', indices, 'i32', 1); this.check.tensor(fn, 'dout', dout, 'f32', 2);
+    const ws = this.check.workspace(fn, workspace, this.denseWorkspaceBytes);
     const [rows, outputs] = [dout.shape[0]!, dout.shape[1]!];
     const inputs = pixels.shape[1]!;
     if (dweights.shape[0] !== inputs || dweights.shape[1] !== outputs) {
       throw new RangeError(`${fn}: dweights ${formatShape(dweights.shape)} must be ${formatShape([inputs, outputs])} for pixels ${formatShape(pixels.shape)} and dout ${formatShape(dout.shape)}`);
     }
     if (indices.length !== rows) throw new RangeError(`${fn}: indices ${formatShape(indices.shape)} must have one entry per row of dout ${formatShape(dout.shape)}`);
-    this.indicesInRange(fn, 'indices', indices, pixels.shape[0]!, 'row of pixels');
-    for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [dout, 'dout'], [ws, 'workspace']] as const) this.disjoint(fn, dweights, 'dweights', t, name);
-    for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [dout, 'dout']] as const) this.disjoint(fn, ws, 'workspace', t, name);
-    const scale = this.finite(fn, 'scale', options.scale ?? 1 / 255);
+    this.check.indicesInRange(fn, 'indices', indices, pixels.shape[0]!, 'row of pixels');
+    for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [dout, 'dout'], [ws, 'workspace']] as const) this.check.disjoint(fn, dweights, 'dweights', t, name);
+    for (const [t, name] of [[pixels, 'pixels'], [indices, 'indices'], [dout, 'dout']] as const) this.check.disjoint(fn, ws, 'workspace', t, name);
+    const scale = this.check.finite(fn, 'scale', options.scale ?? 1 / 255);
     (options.scalar ? this.raw.dense_backward_weights_u8_scalar : this.par.dense_backward_weights_u8)(
       dweights.offset, pixels.offset, indices.offset, dout.offset, rows, inputs, outputs, scale, ws.offset);
     return dweights;
@@ -209,32 +136,6 @@ export class Kernels {
   }
 
   /**
-   * Sparse rows (see data/sparse.ts) for kernels that read rows of `width` columns: starts of rank
-   * 1 with at least two offsets, each within entries and none below the one before; every entry's
-   * column below `width` and increasing within its row. Returns the number of rows.
-   */
-  private sparseRows(fn: string, starts: Tensor, entries: Tensor, width: number): number {
-    this.tensor(fn, 'starts', starts, 'i32', 1); this.tensor(fn, 'entries', entries, 'i32', 1);
-    const offsets = starts.view() as Int32Array, signed = entries.view() as Int32Array;
-    const packed = new Uint32Array(signed.buffer, signed.byteOffset, signed.length);
-    if (offsets.length < 2) throw new RangeError(`${fn}: starts ${formatShape(starts.shape)} must hold rows + 1 ≥ 2 offsets`);
-    for (let r = 0; r + 1 < offsets.length; r++) {
-      const first = offsets[r]!, end = offsets[r + 1]!;
-      if (first < 0 || end < first || end > packed.length) {
-        throw new RangeError(`${fn}: row ${r} spans entries [${first}, ${end}), not a range within entries ${formatShape(entries.shape)} after the previous row`);
-      }
-      for (let e = first, previous = -1; e < end; e++) {
-        const column = packed[e]! >>> 8;
-        if (column >= width || column <= previous) {
-          throw new RangeError(`${fn}: entries[${e}] (row ${r}) has column ${column}; columns must increase within a row and stay below ${width}`);
-        }
-        previous = column;
-      }
-    }
-    return offsets.length - 1;
-  }
-
-  /**
    * out = (scale·X[indices])·weights + bias, then ReLU when `relu`, X given as sparse rows
    * (starts, entries; see data/sparse.ts) of weights' input width (scale defaults to 1/255).
    * out must not overlap the inputs.
@@ -242,15 +143,15 @@ export class Kernels {
   sparseForwardU8(out: Tensor<'f32'>, starts: Tensor<'i32'>, entries: Tensor<'i32'>, indices: Tensor<'i32'>, weights: Tensor<'f32'>, bias: Tensor<'f32'>,
     options: ScalarOption & { relu?: boolean; scale?: number } = {}): Tensor<'f32'> {
     const fn = 'sparseForwardU8';
-    this.tensor(fn, 'out', out, 'f32', 2); this.tensor(fn, 'indices', indices, 'i32', 1); this.tensor(fn, 'weights', weights, 'f32', 2);
+    this.check.tensor(fn, 'out', out, 'f32', 2); this.check.tensor(fn, 'indices', indices, 'i32', 1); this.check.tensor(fn, 'weights', weights, 'f32', 2);
     const [rows, outputs] = [out.shape[0]!, out.shape[1]!];
     const inputs = weights.shape[0]!;
-    this.denseParameters(fn, weights, bias, inputs, outputs, `out ${formatShape(out.shape)}`);
-    const count = this.sparseRows(fn, starts, entries, inputs);
+    this.check.denseParameters(fn, weights, bias, inputs, outputs, `out ${formatShape(out.shape)}`);
+    const count = this.check.sparseRows(fn, starts, entries, inputs);
     if (indices.length !== rows) throw new RangeError(`${fn}: indices ${formatShape(indices.shape)} must have one entry per row of out ${formatShape(out.shape)}`);
-    this.indicesInRange(fn, 'indices', indices, count, 'sparse row');
-    for (const [t, name] of [[starts, 'starts'], [entries, 'entries'], [indices, 'indices'], [weights, 'weights'], [bias, 'bias']] as const) this.disjoint(fn, out, 'out', t, name);
-    const scale = this.finite(fn, 'scale', options.scale ?? 1 / 255);
+    this.check.indicesInRange(fn, 'indices', indices, count, 'sparse row');
+    for (const [t, name] of [[starts, 'starts'], [entries, 'entries'], [indices, 'indices'], [weights, 'weights'], [bias, 'bias']] as const) this.check.disjoint(fn, out, 'out', t, name);
+    const scale = this.check.finite(fn, 'scale', options.scale ?? 1 / 255);
     (options.scalar ? this.raw.sparse_forward_u8_scalar : this.par.sparse_forward_u8)(
       out.offset, starts.offset, entries.offset, indices.offset, weights.offset, bias.offset, rows, outputs, scale, +(options.relu ?? false));
     return out;
@@ -264,17 +165,17 @@ export class Kernels {
   sparseBackwardWeightsU8(dweights: Tensor<'f32'>, starts: Tensor<'i32'>, entries: Tensor<'i32'>, indices: Tensor<'i32'>, dout: Tensor<'f32'>,
     workspace: Tensor, options: ScalarOption & { scale?: number } = {}): Tensor<'f32'> {
     const fn = 'sparseBackwardWeightsU8';
-    this.tensor(fn, 'dweights', dweights, 'f32', 2); this.tensor(fn, 'indices', indices, 'i32', 1); this.tensor(fn, 'dout', dout, 'f32', 2);
+    this.check.tensor(fn, 'dweights', dweights, 'f32', 2); this.check.tensor(fn, 'indices', indices, 'i32', 1); this.check.tensor(fn, 'dout', dout, 'f32', 2);
     const [rows, outputs] = [dout.shape[0]!, dout.shape[1]!];
     const inputs = dweights.shape[0]!;
     if (dweights.shape[1] !== outputs) throw new RangeError(`${fn}: dweights ${formatShape(dweights.shape)} must have ${outputs} columns, one per column of dout ${formatShape(dout.shape)}`);
-    const count = this.sparseRows(fn, starts, entries, inputs);
+    const count = this.check.sparseRows(fn, starts, entries, inputs);
     if (indices.length !== rows) throw new RangeError(`${fn}: indices ${formatShape(indices.shape)} must have one entry per row of dout ${formatShape(dout.shape)}`);
-    this.indicesInRange(fn, 'indices', indices, count, 'sparse row');
-    const ws = this.workspace(fn, workspace, this.sparseWorkspaceBytes(rows, inputs, outputs), `dweights ${formatShape(dweights.shape)}`);
-    for (const [t, name] of [[starts, 'starts'], [entries, 'entries'], [indices, 'indices'], [dout, 'dout'], [ws, 'workspace']] as const) this.disjoint(fn, dweights, 'dweights', t, name);
-    for (const [t, name] of [[starts, 'starts'], [entries, 'entries'], [indices, 'indices'], [dout, 'dout']] as const) this.disjoint(fn, ws, 'workspace', t, name);
-    const scale = this.finite(fn, 'scale', options.scale ?? 1 / 255);
+    this.check.indicesInRange(fn, 'indices', indices, count, 'sparse row');
+    const ws = this.check.workspace(fn, workspace, this.sparseWorkspaceBytes(rows, inputs, outputs), `dweights ${formatShape(dweights.shape)}`);
+    for (const [t, name] of [[starts, 'starts'], [entries, 'entries'], [indices, 'indices'], [dout, 'dout'], [ws, 'workspace']] as const) this.check.disjoint(fn, dweights, 'dweights', t, name);
+    for (const [t, name] of [[starts, 'starts'], [entries, 'entries'], [indices, 'indices'], [dout, 'dout']] as const) this.check.disjoint(fn, ws, 'workspace', t, name);
+    const scale = this.check.finite(fn, 'scale', options.scale ?? 1 / 255);
     (options.scalar ? this.raw.sparse_backward_weights_u8_scalar : this.par.sparse_backward_weights_u8)(
       dweights.offset, starts.offset, entries.offset, indices.offset, dout.offset, rows, inputs, outputs, scale, ws.offset);
     return dweights;
@@ -283,13 +184,13 @@ export class Kernels {
   /** dinp = (dout·weightsᵀ) ⊙ [act > 0]: the input gradient with the ReLU backward of the layer below. dinp must not overlap the inputs. */
   denseBackwardInput(dinp: Tensor<'f32'>, dout: Tensor<'f32'>, weights: Tensor<'f32'>, act: Tensor<'f32'>, options: ScalarOption = {}): Tensor<'f32'> {
     const fn = 'denseBackwardInput';
-    this.tensor(fn, 'dinp', dinp, 'f32', 2); this.tensor(fn, 'dout', dout, 'f32', 2); this.tensor(fn, 'act', act, 'f32', 2);
+    this.check.tensor(fn, 'dinp', dinp, 'f32', 2); this.check.tensor(fn, 'dout', dout, 'f32', 2); this.check.tensor(fn, 'act', act, 'f32', 2);
     const [rows, outputs] = [dout.shape[0]!, dout.shape[1]!];
     const inputs = dinp.shape[1]!;
-    this.denseParameters(fn, weights, undefined, inputs, outputs, `dinp ${formatShape(dinp.shape)} and dout ${formatShape(dout.shape)}`);
+    this.check.denseParameters(fn, weights, undefined, inputs, outputs, `dinp ${formatShape(dinp.shape)} and dout ${formatShape(dout.shape)}`);
     if (dinp.shape[0] !== rows) throw new RangeError(`${fn}: dinp ${formatShape(dinp.shape)} must have one row per row of dout ${formatShape(dout.shape)}`);
-    this.sameShape(fn, dinp, 'dinp', act, 'act');
-    for (const [t, name] of [[dout, 'dout'], [weights, 'weights'], [act, 'act']] as const) this.disjoint(fn, dinp, 'dinp', t, name);
+    this.check.sameShape(fn, dinp, 'dinp', act, 'act');
+    for (const [t, name] of [[dout, 'dout'], [weights, 'weights'], [act, 'act']] as const) this.check.disjoint(fn, dinp, 'dinp', t, name);
     (options.scalar ? this.raw.dense_backward_input_scalar : this.par.dense_backward_input)(
       dinp.offset, dout.offset, weights.offset, act.offset, rows, inputs, outputs);
     return dinp;
@@ -304,16 +205,16 @@ export class Kernels {
   softmaxCrossentropy(dlogits: Tensor<'f32'>, logits: Tensor<'f32'>, labels: Tensor<'i32'>, correct: Tensor<'i32'>,
     options: { scale?: number } & ScalarOption = {}): { loss: number; correct: number } {
     const fn = 'softmaxCrossentropy';
-    this.tensor(fn, 'dlogits', dlogits, 'f32', 2); this.tensor(fn, 'logits', logits, 'f32', 2);
-    this.tensor(fn, 'correct', correct, 'i32', 1);
-    this.sameShape(fn, dlogits, 'dlogits', logits, 'logits');
-    this.aliasOrDisjoint(fn, dlogits, 'dlogits', logits, 'logits');
-    this.labelsFor(fn, logits, 'logits', labels);
-    this.disjoint(fn, dlogits, 'dlogits', labels, 'labels');
+    this.check.tensor(fn, 'dlogits', dlogits, 'f32', 2); this.check.tensor(fn, 'logits', logits, 'f32', 2);
+    this.check.tensor(fn, 'correct', correct, 'i32', 1);
+    this.check.sameShape(fn, dlogits, 'dlogits', logits, 'logits');
+    this.check.aliasOrDisjoint(fn, dlogits, 'dlogits', logits, 'logits');
+    this.check.labelsFor(fn, logits, 'logits', labels);
+    this.check.disjoint(fn, dlogits, 'dlogits', labels, 'labels');
     if (correct.length !== 1) throw new RangeError(`${fn}: correct ${formatShape(correct.shape)} must hold exactly one element`);
-    for (const [t, name] of [[dlogits, 'dlogits'], [logits, 'logits'], [labels, 'labels']] as const) this.disjoint(fn, correct, 'correct', t, name);
+    for (const [t, name] of [[dlogits, 'dlogits'], [logits, 'logits'], [labels, 'labels']] as const) this.check.disjoint(fn, correct, 'correct', t, name);
     const rows = logits.shape[0]!, cols = logits.shape[1]!;
-    const scale = this.finite(fn, 'scale', options.scale ?? 1 / rows);
+    const scale = this.check.finite(fn, 'scale', options.scale ?? 1 / rows);
     const loss = (options.scalar ? this.raw.softmax_crossentropy_scalar : this.par.softmax_crossentropy)(dlogits.offset, logits.offset, labels.offset, rows, cols, scale, correct.offset);
     return { loss, correct: (correct.view() as Int32Array)[0]! };
   }
@@ -321,11 +222,11 @@ export class Kernels {
   /** out = inp + bias, bias broadcast over the rows. out may be inp itself. */
   biasForward(out: Tensor<'f32'>, inp: Tensor<'f32'>, bias: Tensor<'f32'>, options: ScalarOption = {}): Tensor<'f32'> {
     const fn = 'biasForward';
-    this.tensor(fn, 'out', out, 'f32', 2); this.tensor(fn, 'inp', inp, 'f32', 2); this.tensor(fn, 'bias', bias, 'f32', 1);
-    this.sameShape(fn, out, 'out', inp, 'inp');
+    this.check.tensor(fn, 'out', out, 'f32', 2); this.check.tensor(fn, 'inp', inp, 'f32', 2); this.check.tensor(fn, 'bias', bias, 'f32', 1);
+    this.check.sameShape(fn, out, 'out', inp, 'inp');
     const [rows, cols] = [inp.shape[0]!, inp.shape[1]!];
     if (bias.length !== cols) throw new RangeError(`${fn}: bias ${formatShape(bias.shape)} must have ${cols} elements for inp ${formatShape(inp.shape)}`);
-    this.aliasOrDisjoint(fn, out, 'out', inp, 'inp'); this.disjoint(fn, out, 'out', bias, 'bias');
+    this.check.aliasOrDisjoint(fn, out, 'out', inp, 'inp'); this.check.disjoint(fn, out, 'out', bias, 'bias');
     (options.scalar ? this.raw.bias_forward_scalar : this.raw.bias_forward)(out.offset, inp.offset, bias.offset, rows, cols);
     return out;
   }
@@ -333,10 +234,10 @@ export class Kernels {
   /** dbias = Σ over rows of dout (or += with accumulate). */
   biasBackward(dbias: Tensor<'f32'>, dout: Tensor<'f32'>, options: ScalarOption & { accumulate?: boolean } = {}): Tensor<'f32'> {
     const fn = 'biasBackward';
-    this.tensor(fn, 'dbias', dbias, 'f32', 1); this.tensor(fn, 'dout', dout, 'f32', 2);
+    this.check.tensor(fn, 'dbias', dbias, 'f32', 1); this.check.tensor(fn, 'dout', dout, 'f32', 2);
     const [rows, cols] = [dout.shape[0]!, dout.shape[1]!];
     if (dbias.length !== cols) throw new RangeError(`${fn}: dbias ${formatShape(dbias.shape)} must have ${cols} elements for dout ${formatShape(dout.shape)}`);
-    this.disjoint(fn, dbias, 'dbias', dout, 'dout');
+    this.check.disjoint(fn, dbias, 'dbias', dout, 'dout');
     (options.scalar ? this.raw.bias_backward_scalar : this.raw.bias_backward)(dbias.offset, dout.offset, rows, cols, +(options.accumulate ?? false));
     return dbias;
   }
@@ -344,9 +245,9 @@ export class Kernels {
   /** out = max(inp, 0). out may be inp itself. */
   reluForward(out: Tensor<'f32'>, inp: Tensor<'f32'>, options: ScalarOption = {}): Tensor<'f32'> {
     const fn = 'reluForward';
-    this.tensor(fn, 'out', out, 'f32'); this.tensor(fn, 'inp', inp, 'f32');
-    this.sameShape(fn, out, 'out', inp, 'inp');
-    this.aliasOrDisjoint(fn, out, 'out', inp, 'inp');
+    this.check.tensor(fn, 'out', out, 'f32'); this.check.tensor(fn, 'inp', inp, 'f32');
+    this.check.sameShape(fn, out, 'out', inp, 'inp');
+    this.check.aliasOrDisjoint(fn, out, 'out', inp, 'inp');
     (options.scalar ? this.raw.relu_forward_scalar : this.raw.relu_forward)(out.offset, inp.offset, out.length);
     return out;
   }
@@ -354,9 +255,9 @@ export class Kernels {
   /** dinp = dout ⊙ [z > 0]. dinp may be dout itself; z must not overlap dinp. */
   reluBackward(dinp: Tensor<'f32'>, dout: Tensor<'f32'>, z: Tensor<'f32'>, options: ScalarOption = {}): Tensor<'f32'> {
     const fn = 'reluBackward';
-    this.tensor(fn, 'dinp', dinp, 'f32'); this.tensor(fn, 'dout', dout, 'f32'); this.tensor(fn, 'z', z, 'f32');
-    this.sameShape(fn, dinp, 'dinp', dout, 'dout'); this.sameShape(fn, dinp, 'dinp', z, 'z');
-    this.aliasOrDisjoint(fn, dinp, 'dinp', dout, 'dout'); this.disjoint(fn, dinp, 'dinp', z, 'z');
+    this.check.tensor(fn, 'dinp', dinp, 'f32'); this.check.tensor(fn, 'dout', dout, 'f32'); this.check.tensor(fn, 'z', z, 'f32');
+    this.check.sameShape(fn, dinp, 'dinp', dout, 'dout'); this.check.sameShape(fn, dinp, 'dinp', z, 'z');
+    this.check.aliasOrDisjoint(fn, dinp, 'dinp', dout, 'dout'); this.check.disjoint(fn, dinp, 'dinp', z, 'z');
     (options.scalar ? this.raw.relu_backward_scalar : this.raw.relu_backward)(dinp.offset, dout.offset, z.offset, dinp.length);
     return dinp;
   }
@@ -364,28 +265,18 @@ export class Kernels {
   /** probs = softmax of each row of logits. probs may be logits itself. */
   softmaxForward(probs: Tensor<'f32'>, logits: Tensor<'f32'>, options: ScalarOption = {}): Tensor<'f32'> {
     const fn = 'softmaxForward';
-    this.tensor(fn, 'probs', probs, 'f32', 2); this.tensor(fn, 'logits', logits, 'f32', 2);
-    this.sameShape(fn, probs, 'probs', logits, 'logits');
-    this.aliasOrDisjoint(fn, probs, 'probs', logits, 'logits');
+    this.check.tensor(fn, 'probs', probs, 'f32', 2); this.check.tensor(fn, 'logits', logits, 'f32', 2);
+    this.check.sameShape(fn, probs, 'probs', logits, 'logits');
+    this.check.aliasOrDisjoint(fn, probs, 'probs', logits, 'logits');
     (options.scalar ? this.raw.softmax_forward_scalar : this.raw.softmax_forward)(probs.offset, logits.offset, probs.shape[0]!, probs.shape[1]!);
     return probs;
-  }
-
-  private labelsFor(fn: string, scores: Tensor, scoresName: string, labels: unknown): Tensor {
-    this.tensor(fn, 'labels', labels, 'i32', 1);
-    const l = labels as Tensor;
-    if (l.length !== scores.shape[0]) {
-      throw new RangeError(`${fn}: labels ${formatShape(l.shape)} must have one entry per row of ${scoresName} ${formatShape(scores.shape)}`);
-    }
-    this.indicesInRange(fn, 'labels', l, scores.shape[1]!, 'class index');
-    return l;
   }
 
   /** Mean cross-entropy −ln(max(p[label], 1e-7)) over the rows. */
   crossentropyLoss(probs: Tensor<'f32'>, labels: Tensor<'i32'>): number {
     const fn = 'crossentropyLoss';
-    this.tensor(fn, 'probs', probs, 'f32', 2);
-    this.labelsFor(fn, probs, 'probs', labels);
+    this.check.tensor(fn, 'probs', probs, 'f32', 2);
+    this.check.labelsFor(fn, probs, 'probs', labels);
     return this.raw.crossentropy_loss(probs.offset, labels.offset, probs.shape[0]!, probs.shape[1]!);
   }
 
@@ -393,13 +284,13 @@ export class Kernels {
   softmaxCrossentropyBackward(dlogits: Tensor<'f32'>, probs: Tensor<'f32'>, labels: Tensor<'i32'>,
     options: ScalarOption & { scale?: number } = {}): Tensor<'f32'> {
     const fn = 'softmaxCrossentropyBackward';
-    this.tensor(fn, 'dlogits', dlogits, 'f32', 2); this.tensor(fn, 'probs', probs, 'f32', 2);
-    this.sameShape(fn, dlogits, 'dlogits', probs, 'probs');
-    this.aliasOrDisjoint(fn, dlogits, 'dlogits', probs, 'probs');
-    this.labelsFor(fn, probs, 'probs', labels);
-    this.disjoint(fn, dlogits, 'dlogits', labels, 'labels');
+    this.check.tensor(fn, 'dlogits', dlogits, 'f32', 2); this.check.tensor(fn, 'probs', probs, 'f32', 2);
+    this.check.sameShape(fn, dlogits, 'dlogits', probs, 'probs');
+    this.check.aliasOrDisjoint(fn, dlogits, 'dlogits', probs, 'probs');
+    this.check.labelsFor(fn, probs, 'probs', labels);
+    this.check.disjoint(fn, dlogits, 'dlogits', labels, 'labels');
     const rows = probs.shape[0]!, cols = probs.shape[1]!;
-    const scale = this.finite(fn, 'scale', options.scale ?? 1 / rows);
+    const scale = this.check.finite(fn, 'scale', options.scale ?? 1 / rows);
     (options.scalar ? this.raw.softmax_crossentropy_backward_scalar : this.raw.softmax_crossentropy_backward)(
       dlogits.offset, probs.offset, labels.offset, rows, cols, scale);
     return dlogits;
@@ -408,9 +299,9 @@ export class Kernels {
   /** out[r] = index of the largest value in row r (ties: the lowest index). */
   argmaxRows(out: Tensor<'i32'>, x: Tensor<'f32'>): Tensor<'i32'> {
     const fn = 'argmaxRows';
-    this.tensor(fn, 'out', out, 'i32', 1); this.tensor(fn, 'x', x, 'f32', 2);
+    this.check.tensor(fn, 'out', out, 'i32', 1); this.check.tensor(fn, 'x', x, 'f32', 2);
     if (out.length !== x.shape[0]) throw new RangeError(`${fn}: out ${formatShape(out.shape)} must have one entry per row of x ${formatShape(x.shape)}`);
-    this.disjoint(fn, out, 'out', x, 'x');
+    this.check.disjoint(fn, out, 'out', x, 'x');
     this.raw.argmax_rows(out.offset, x.offset, x.shape[0]!, x.shape[1]!);
     return out;
   }
@@ -418,28 +309,16 @@ export class Kernels {
   /** Number of rows whose argmax equals the label. */
   countCorrect(x: Tensor<'f32'>, labels: Tensor<'i32'>): number {
     const fn = 'countCorrect';
-    this.tensor(fn, 'x', x, 'f32', 2);
-    this.labelsFor(fn, x, 'x', labels);
+    this.check.tensor(fn, 'x', x, 'f32', 2);
+    this.check.labelsFor(fn, x, 'x', labels);
     return this.raw.count_correct(x.offset, labels.offset, x.shape[0]!, x.shape[1]!);
-  }
-
-  private updateRegions(fn: string, named: Array<[string, unknown]>): number {
-    const tensors = named.map(([name, t]) => [name, this.tensor(fn, name, t, 'f32')] as const);
-    const [firstName, first] = tensors[0]!;
-    for (const [name, t] of tensors.slice(1)) {
-      if (t.length !== first.length) throw new RangeError(`${fn}: ${name} ${formatShape(t.shape)} must have as many elements as ${firstName} ${formatShape(first.shape)}`);
-    }
-    for (let i = 0; i < tensors.length; i++) {
-      for (let j = i + 1; j < tensors.length; j++) this.disjoint(fn, tensors[i]![1], tensors[i]![0], tensors[j]![1], tensors[j]![0]);
-    }
-    return first.length;
   }
 
   /** params −= lr · grads. */
   sgdUpdate(params: Tensor<'f32'>, grads: Tensor<'f32'>, lr: number, options: ScalarOption = {}): void {
     const fn = 'sgdUpdate';
-    const n = this.updateRegions(fn, [['params', params], ['grads', grads]]);
-    this.finite(fn, 'lr', lr);
+    const n = this.check.updateRegions(fn, [['params', params], ['grads', grads]]);
+    this.check.finite(fn, 'lr', lr);
     (options.scalar ? this.raw.sgd_update_scalar : this.par.sgd_update)(params.offset, grads.offset, n, lr);
   }
 
@@ -447,21 +326,21 @@ export class Kernels {
   momentumUpdate(params: Tensor<'f32'>, grads: Tensor<'f32'>, velocity: Tensor<'f32'>, lr: number, momentum: number,
     options: ScalarOption = {}): void {
     const fn = 'momentumUpdate';
-    const n = this.updateRegions(fn, [['params', params], ['grads', grads], ['velocity', velocity]]);
-    this.finite(fn, 'lr', lr); this.finite(fn, 'momentum', momentum);
+    const n = this.check.updateRegions(fn, [['params', params], ['grads', grads], ['velocity', velocity]]);
+    this.check.finite(fn, 'lr', lr); this.check.finite(fn, 'momentum', momentum);
     (options.scalar ? this.raw.momentum_update_scalar : this.par.momentum_update)(params.offset, grads.offset, velocity.offset, n, lr, momentum);
   }
 
   /** One Adam step as tfjs's AdamOptimizer. */
   adamUpdate(params: Tensor<'f32'>, grads: Tensor<'f32'>, m: Tensor<'f32'>, v: Tensor<'f32'>, options: AdamOptions): void {
     const fn = 'adamUpdate';
-    const n = this.updateRegions(fn, [['params', params], ['grads', grads], ['m', m], ['v', v]]);
+    const n = this.check.updateRegions(fn, [['params', params], ['grads', grads], ['m', m], ['v', v]]);
     if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options { lr, step } are required`);
-    const lr = this.finite(fn, 'lr', options.lr);
-    const beta1 = this.finite(fn, 'beta1', options.beta1 ?? ADAM_DEFAULTS.beta1, 0);
-    const beta2 = this.finite(fn, 'beta2', options.beta2 ?? ADAM_DEFAULTS.beta2, 0);
-    const epsilon = this.finite(fn, 'epsilon', options.epsilon ?? ADAM_DEFAULTS.epsilon, 0);
-    const step = this.finite(fn, 'step', options.step, 1);
+    const lr = this.check.finite(fn, 'lr', options.lr);
+    const beta1 = this.check.finite(fn, 'beta1', options.beta1 ?? ADAM_DEFAULTS.beta1, 0);
+    const beta2 = this.check.finite(fn, 'beta2', options.beta2 ?? ADAM_DEFAULTS.beta2, 0);
+    const epsilon = this.check.finite(fn, 'epsilon', options.epsilon ?? ADAM_DEFAULTS.epsilon, 0);
+    const step = this.check.finite(fn, 'step', options.step, 1);
     if (beta1 >= 1 || beta2 >= 1) throw new RangeError(`${fn}: beta1 and beta2 must be < 1, got ${beta1} and ${beta2}`);
     if (!Number.isInteger(step) || step > 0x7fffffff) throw new RangeError(`${fn}: step must be an integer in [1, 2³¹), got ${step}`);
     (options.scalar ? this.raw.adam_update_scalar : this.par.adam_update)(
@@ -471,13 +350,13 @@ export class Kernels {
   /** out[r, :] = pixels[indices[r], :] · scale (u8 → f32); scale defaults to 1/255. */
   gatherImages(out: Tensor<'f32'>, pixels: Tensor<'u8'>, indices: Tensor<'i32'>, options: ScalarOption & { scale?: number } = {}): Tensor<'f32'> {
     const fn = 'gatherImages';
-    this.tensor(fn, 'out', out, 'f32', 2); this.tensor(fn, 'pixels', pixels, 'u8', 2); this.tensor(fn, 'indices', indices, 'i32', 1);
+    this.check.tensor(fn, 'out', out, 'f32', 2); this.check.tensor(fn, 'pixels', pixels, 'u8', 2); this.check.tensor(fn, 'indices', indices, 'i32', 1);
     const [count, rowLength] = [out.shape[0]!, out.shape[1]!];
     if (pixels.shape[1] !== rowLength) throw new RangeError(`${fn}: out ${formatShape(out.shape)} and pixels ${formatShape(pixels.shape)} must have rows of the same length`);
     if (indices.length !== count) throw new RangeError(`${fn}: indices ${formatShape(indices.shape)} must have one entry per row of out ${formatShape(out.shape)}`);
-    this.indicesInRange(fn, 'indices', indices, pixels.shape[0]!, 'row of pixels');
-    this.disjoint(fn, out, 'out', pixels, 'pixels'); this.disjoint(fn, out, 'out', indices, 'indices');
-    const scale = this.finite(fn, 'scale', options.scale ?? 1 / 255);
+    this.check.indicesInRange(fn, 'indices', indices, pixels.shape[0]!, 'row of pixels');
+    this.check.disjoint(fn, out, 'out', pixels, 'pixels'); this.check.disjoint(fn, out, 'out', indices, 'indices');
+    const scale = this.check.finite(fn, 'scale', options.scale ?? 1 / 255);
     (options.scalar ? this.raw.gather_images_scalar : this.raw.gather_images)(out.offset, pixels.offset, indices.offset, count, rowLength, scale);
     return out;
   }
@@ -485,10 +364,10 @@ export class Kernels {
   /** out[r] = labels[indices[r]] (u8 → i32). */
   gatherLabels(out: Tensor<'i32'>, labels: Tensor<'u8'>, indices: Tensor<'i32'>): Tensor<'i32'> {
     const fn = 'gatherLabels';
-    this.tensor(fn, 'out', out, 'i32', 1); this.tensor(fn, 'labels', labels, 'u8', 1); this.tensor(fn, 'indices', indices, 'i32', 1);
+    this.check.tensor(fn, 'out', out, 'i32', 1); this.check.tensor(fn, 'labels', labels, 'u8', 1); this.check.tensor(fn, 'indices', indices, 'i32', 1);
     if (indices.length !== out.length) throw new RangeError(`${fn}: indices ${formatShape(indices.shape)} and out ${formatShape(out.shape)} must have the same length`);
-    this.indicesInRange(fn, 'indices', indices, labels.length, 'index into labels');
-    this.disjoint(fn, out, 'out', labels, 'labels'); this.disjoint(fn, out, 'out', indices, 'indices');
+    this.check.indicesInRange(fn, 'indices', indices, labels.length, 'index into labels');
+    this.check.disjoint(fn, out, 'out', labels, 'labels'); this.check.disjoint(fn, out, 'out', indices, 'indices');
     this.raw.gather_labels(out.offset, labels.offset, indices.offset, out.length);
     return out;
   }

@@ -148,7 +148,7 @@ export class Runtime {
   constructor(readonly module: WebAssembly.Module, private readonly workers: WorkerGroup | null = null, readonly singleThreadReason: string | null = null) {
     const threads = this.threads = workers?.threads ?? 1;
     // The probe's memory must hold the module's static data, GEMM pack blocks included (66 pages in
-    // the threads build, assembly/gemm.ts); untouched, its pages cost address space only.
+    // the threads build, assembly/gemm-pack.ts); untouched, its pages cost address space only.
     const memory = new WebAssembly.Memory(threads > 1
       ? { initial: PROBE_PAGES, maximum: PROBE_PAGES, shared: true } : { initial: PROBE_PAGES });
     try {

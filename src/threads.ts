@@ -14,33 +14,50 @@
 //
 // ParallelKernels has the raw exports' signatures, so the network and the kernel wrappers call the
 // same functions whatever the thread count; on one thread they are the exports themselves.
-import type { KernelExports } from './abi.js';
+import { ABI, CONTROL, MAX_THREADS, argsOf, type Declaration, type KernelExports } from './abi.js';
 
-/** The kernels parallel_run splits (ids as in assembly/parallel.ts, argument kinds: i = i32 or pointer, f = f32). */
-const SPLIT = {
-  sgemm: { id: 1, args: 'iiiiipppi' },
-  dense_forward: { id: 2, args: 'ppppiiii' },
-  dense_forward_u8: { id: 3, args: 'pppppiiifip' },
-  dense_backward_weights_u8: { id: 4, args: 'ppppiiifp' },
-  dense_backward_input: { id: 5, args: 'ppppiii' },
-  sparse_forward_u8: { id: 10, args: 'ppppppiifi' },
-  sparse_backward_weights_u8: { id: 11, args: 'pppppiiifp' },
-  softmax_crossentropy: { id: 6, args: 'pppiifp' },
-  sgd_update: { id: 7, args: 'ppif' },
-  momentum_update: { id: 8, args: 'pppiff' },
-  adam_update: { id: 9, args: 'ppppiffffi' },
-} as const;
-/** The second call of a blocked sparse weight gradient (rows ≥ sparse_blocked_min_rows): the row blocks' sum, by columns. */
-const SPARSE_WEIGHT_BLOCKS_REDUCE = 12;
-
-export type ParallelKernelName = keyof typeof SPLIT;
+type Table = typeof ABI;
+export type ParallelKernelName = { [N in keyof Table]: Table[N] extends { readonly split: object } ? N : never }[keyof Table];
 export type ParallelKernels = Pick<KernelExports, ParallelKernelName>;
 
-/** The most threads a control block has result slots for. */
-export const MAX_THREADS = 16;
+export { MAX_THREADS };
 
-/** Control block (in the arena's memory): words 2 and 3, then arguments from byte 24 (see assembly/parallel.ts). */
-const KERNEL = 2, THREADS = 3, ARGS_BYTE = 24, RESULTS_F64_BYTE = 128, RESULTS_I32_BYTE = 256;
+/** A split kernel's declaration (src/abi.ts) resolved to argument positions, once. */
+interface SplitCall {
+  name: ParallelKernelName;
+  id: number;
+  /** Per argument word: whether it is written as f32 (else i32). */
+  floats: boolean[];
+  /** Multiply-adds (or element operations) of a call, to decide whether splitting it pays. */
+  work(a: readonly number[]): number;
+  /** Second split call of a blocked call, when argument `when` reaches the export's threshold. */
+  secondPass?: { id: number; when: number; atLeast: (exports: KernelExports) => number };
+  /** Where the f64 sums are divided (the call's result) and the i32 counts stored. */
+  partials?: { divideBy: number; countAt: number };
+}
+
+function splitCall(name: ParallelKernelName, d: Declaration): SplitCall {
+  const split = d.split!, args = argsOf(d);
+  const at = (arg: string) => {
+    const k = args.findIndex((a) => a.name === arg);
+    if (k < 0) throw new Error(`internal: ${name} has no argument ${arg}`);
+    return k;
+  };
+  const factor = split.work.reduce<number>((f, w) => (typeof w === 'number' ? f * w : f), 1);
+  const sizes = split.work.filter((w): w is string => typeof w === 'string').map(at);
+  const second = split.secondPass;
+  return {
+    name,
+    id: split.id,
+    floats: args.map((a) => a.kind === 'f32'),
+    work: (a) => sizes.reduce((w, k) => w * a[k]!, factor),
+    secondPass: second && { id: second.id, when: at(second.when), atLeast: (e) => (e as unknown as Record<string, () => number>)[second.atLeast]!() },
+    partials: split.partials && { divideBy: at(split.partials.divideBy), countAt: at(split.partials.countAt) },
+  };
+}
+
+const SPLIT = Object.fromEntries(Object.entries(ABI as Record<string, Declaration>)
+  .filter(([, d]) => d.split).map(([name, d]) => [name, splitCall(name as ParallelKernelName, d)])) as Record<ParallelKernelName, SplitCall>;
 
 /**
  * Words of a runtime's doorbell (a small SharedArrayBuffer), shared with src/worker.ts. EVENTS moves
@@ -94,24 +111,6 @@ function threadMayBlock(): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** Multiply-adds (or element operations) of a call, to decide whether splitting it pays. */
-function work(name: ParallelKernelName, a: readonly number[]): number {
-  switch (name) {
-    case 'sgemm': return a[2]! * a[3]! * a[4]!;
-    case 'dense_forward': return a[4]! * a[5]! * a[6]!;
-    case 'dense_forward_u8': return a[5]! * a[6]! * a[7]!;
-    case 'dense_backward_weights_u8': return a[4]! * a[5]! * a[6]!;
-    case 'dense_backward_input': return a[4]! * a[5]! * a[6]!;
-    // The sparse kernels' work is rows·outputs per non-zero input, and a row has tens of them.
-    case 'sparse_forward_u8': return 64 * a[6]! * a[7]!;
-    case 'sparse_backward_weights_u8': return 64 * a[5]! * a[7]!;
-    case 'softmax_crossentropy': return 16 * a[3]! * a[4]!; // an exp, a log share and a few divisions per element
-    case 'sgd_update': return a[2]!;
-    case 'momentum_update': return 2 * a[3]!;
-    case 'adam_update': return 8 * a[4]!;
   }
 }
 
@@ -177,39 +176,37 @@ export class WorkerGroup {
     this.post({ id, memory, control });
     const token = {};
     this.collected.register(owner, id, token);
-    const words = new Int32Array(memory.buffer, control, ARGS_BYTE / 4);
-    const args = new Int32Array(memory.buffer, control + ARGS_BYTE, (RESULTS_F64_BYTE - ARGS_BYTE) / 4);
+    const words = new Int32Array(memory.buffer, control, CONTROL.ARGS / 4);
+    const args = new Int32Array(memory.buffer, control + CONTROL.ARGS, (CONTROL.RESULTS_F64 - CONTROL.ARGS) / 4);
     const argsF32 = new Float32Array(args.buffer, args.byteOffset, args.length);
-    Atomics.store(words, THREADS, this.threads);
+    Atomics.store(words, CONTROL.THREADS / 4, this.threads);
     let detached = false;
-    const blockedMinRows = exports.sparse_blocked_min_rows();
-    const run = (name: ParallelKernelName, a: readonly number[]): number | void => {
+    const ringFor = (kernel: number) => {
+      words[CONTROL.KERNEL / 4] = kernel;
+      this.ring(id, () => exports.parallel_run(control, 0));
+    };
+    const run = ({ name, id: kernel, floats, secondPass, partials }: SplitCall, a: readonly number[]): number | void => {
       if (detached) throw new TypeError('this arena was used after dispose()');
       if (this.ended) throw new TypeError(`Runtime.dispose() was called: ${name} cannot run on its ended workers`);
-      const { id: kernel, args: kinds } = SPLIT[name];
-      for (let k = 0; k < kinds.length; k++) {
-        if (kinds[k] === 'f') argsF32[k] = a[k]!;
+      for (let k = 0; k < floats.length; k++) {
+        if (floats[k]) argsF32[k] = a[k]!;
         else args[k] = a[k]!;
       }
-      words[KERNEL] = kernel;
-      this.ring(id, () => exports.parallel_run(control, 0));
-      if (name === 'sparse_backward_weights_u8' && a[5]! >= blockedMinRows) {
-        words[KERNEL] = SPARSE_WEIGHT_BLOCKS_REDUCE;
-        this.ring(id, () => exports.parallel_run(control, 0));
-      }
-      if (name !== 'softmax_crossentropy') return;
-      // The threads' partial loss sums and counts: the mean, and the count stored where the kernel stores it.
-      const sums = new Float64Array(memory.buffer, control + RESULTS_F64_BYTE, this.threads);
-      const counts = new Int32Array(memory.buffer, control + RESULTS_I32_BYTE, this.threads);
-      let sum = 0, correct = 0;
-      for (let t = 0; t < this.threads; t++) { sum += sums[t]!; correct += counts[t]!; }
-      new Int32Array(memory.buffer, a[6]!, 1)[0] = correct;
-      return sum / a[3]!;
+      ringFor(kernel);
+      if (secondPass && a[secondPass.when]! >= secondPass.atLeast(exports)) ringFor(secondPass.id);
+      if (!partials) return;
+      // The threads' partial sums and counts: the result, and the count stored where the kernel stores it.
+      const sums = new Float64Array(memory.buffer, control + CONTROL.RESULTS_F64, this.threads);
+      const counts = new Int32Array(memory.buffer, control + CONTROL.RESULTS_I32, this.threads);
+      let sum = 0, count = 0;
+      for (let t = 0; t < this.threads; t++) { sum += sums[t]!; count += counts[t]!; }
+      new Int32Array(memory.buffer, a[partials.countAt]!, 1)[0] = count;
+      return sum / a[partials.divideBy]!;
     };
     const kernels: Partial<Record<ParallelKernelName, (...a: number[]) => number | void>> = {};
     for (const name of Object.keys(SPLIT) as ParallelKernelName[]) {
-      const direct = exports[name] as (...a: number[]) => number | void;
-      kernels[name] = (...a: number[]) => (work(name, a) < this.minSplitWork ? direct(...a) : run(name, a));
+      const direct = exports[name] as (...a: number[]) => number | void, call = SPLIT[name];
+      kernels[name] = (...a: number[]) => (call.work(a) < this.minSplitWork ? direct(...a) : run(call, a));
     }
     return {
       kernels: kernels as ParallelKernels,

@@ -6,7 +6,8 @@
 // Tolerance: max(1e-5, 1e-6·|ref|)·√K. An f32 dot product of K random-sign terms of magnitude ≤ 1
 // drifts from the float64 sum like √K roundings. The largest error these cases produce is 0.084 of
 // the tolerance (at K = 784), while a wrong element, index or stride misses it by orders of magnitude.
-import { DEPTH_PANEL, PACK_COLUMNS, gemmTiledB, packPays, sgemm, sgemm_scalar } from "../../assembly/gemm";
+import { gemmTiledB, sgemm, sgemm_scalar } from "../../assembly/gemm";
+import { DEPTH_PANEL, PACK_COLUMNS, packPays } from "../../assembly/gemm-pack";
 import {
   Buffer, close, fail, fillFrom, fillNaN, fillUniform, mismatch, seed, shape3,
 } from "./helpers";

@@ -6,6 +6,11 @@
 // 16 elements for the updates; any row or column for the sparse kernels). In the scalar build thread
 // 0 runs the whole call.
 import { parallel_control_bytes, parallel_run } from "../../assembly/parallel";
+import {
+  ADAM_UPDATE, CONTROL_ARGS, CONTROL_KERNEL, CONTROL_RESULTS_F64, CONTROL_RESULTS_I32, CONTROL_THREADS, DENSE_BACKWARD_INPUT,
+  DENSE_BACKWARD_WEIGHTS_U8, DENSE_FORWARD, DENSE_FORWARD_U8, MOMENTUM_UPDATE, SGD_UPDATE, SGEMM, SOFTMAX_CROSSENTROPY,
+  SPARSE_BACKWARD_WEIGHTS_U8, SPARSE_FORWARD_U8,
+} from "../../assembly/abi";
 import { sgemm } from "../../assembly/gemm";
 import {
   dense_backward_input, dense_backward_weights_u8, dense_forward, dense_forward_u8, dense_workspace_bytes,
@@ -17,22 +22,23 @@ import { below, Buffer, fail, fillNaN, fillUniform, nextU32, seed, SparseRows } 
 
 const THREADS: i32[] = [2, 3, 5];
 
-// A control block describing one call: kernel id, T, then the arguments as 32-bit words.
+// A control block describing one call: kernel id, T, then the arguments as 32-bit words in
+// their declared order (src/abi.ts), which puts each where assembly/abi.ts says it is.
 class Call {
   control: Buffer<u8> = new Buffer<u8>(parallel_control_bytes());
   private n: i32 = 0;
-  constructor(kernel: i32) { store<i32>(this.control.ptr, kernel, 8); }
+  constructor(kernel: i32) { store<i32>(this.control.ptr + CONTROL_KERNEL, kernel); }
   i(v: i32): Call { store<i32>(this.next(), v); return this; }
   p(v: usize): Call { return this.i(<i32>v); }
   f(v: f32): Call { store<f32>(this.next(), v); return this; }
-  private next(): usize { const at = this.control.ptr + 24 + (<usize>this.n << 2); this.n++; return at; }
+  private next(): usize { const at = this.control.ptr + CONTROL_ARGS + (<usize>this.n << 2); this.n++; return at; }
   // Runs every thread's share in turn.
   run(T: i32): void {
-    store<i32>(this.control.ptr, T, 12);
+    store<i32>(this.control.ptr + CONTROL_THREADS, T);
     for (let t = 0; t < T; t++) parallel_run(this.control.ptr, t);
   }
-  f64(t: i32): f64 { return load<f64>(this.control.ptr + 128 + (<usize>t << 3)); }
-  i32(t: i32): i32 { return load<i32>(this.control.ptr + 256 + (<usize>t << 2)); }
+  f64(t: i32): f64 { return load<f64>(this.control.ptr + CONTROL_RESULTS_F64 + (<usize>t << 3)); }
+  i32(t: i32): i32 { return load<i32>(this.control.ptr + CONTROL_RESULTS_I32 + (<usize>t << 2)); }
   free(): void { this.control.free(); }
 }
 
@@ -82,7 +88,7 @@ describe("parallel_run", () => {
           sgemm(tA, tB, M, N, K, A.ptr, B.ptr, want.ptr, mode & 1);
           for (let k = 0; k < THREADS.length; k++) {
             const got = C0.copy();
-            const call = new Call(1).i(tA).i(tB).i(M).i(N).i(K).p(A.ptr).p(B.ptr).p(got.ptr).i(mode & 1);
+            const call = new Call(SGEMM.ID).i(tA).i(tB).i(M).i(N).i(K).p(A.ptr).p(B.ptr).p(got.ptr).i(mode & 1);
             call.run(THREADS[k]);
             same(got, want, label("sgemm mode " + mode.toString(), THREADS[k], M, N, K));
             got.free(); call.free();
@@ -113,13 +119,13 @@ describe("parallel_run", () => {
         for (let k = 0; k < THREADS.length; k++) {
           const T = THREADS[k];
           const f2 = fillNaN(new Buffer<f32>(rows * outputs)), u2 = fillNaN(new Buffer<f32>(rows * outputs)), d2 = fillNaN(new Buffer<f32>(rows * inputs));
-          const c1 = new Call(2).p(f2.ptr).p(x.ptr).p(W.ptr).p(bias.ptr).i(rows).i(inputs).i(outputs).i(1);
+          const c1 = new Call(DENSE_FORWARD.ID).p(f2.ptr).p(x.ptr).p(W.ptr).p(bias.ptr).i(rows).i(inputs).i(outputs).i(1);
           c1.run(T);
           same(f2, f, label("dense_forward", T, rows, inputs, outputs));
-          const c2 = new Call(3).p(u2.ptr).p(pixels.ptr).p(indices.ptr).p(W.ptr).p(bias.ptr).i(rows).i(inputs).i(outputs).f(1.0 / 255).i(1).p(ws.ptr);
+          const c2 = new Call(DENSE_FORWARD_U8.ID).p(u2.ptr).p(pixels.ptr).p(indices.ptr).p(W.ptr).p(bias.ptr).i(rows).i(inputs).i(outputs).f(1.0 / 255).i(1).p(ws.ptr);
           c2.run(T);
           same(u2, u, label("dense_forward_u8", T, rows, inputs, outputs));
-          const c3 = new Call(5).p(d2.ptr).p(dout.ptr).p(W.ptr).p(act.ptr).i(rows).i(inputs).i(outputs);
+          const c3 = new Call(DENSE_BACKWARD_INPUT.ID).p(d2.ptr).p(dout.ptr).p(W.ptr).p(act.ptr).i(rows).i(inputs).i(outputs);
           c3.run(T);
           same(d2, d, label("dense_backward_input", T, rows, inputs, outputs));
           f2.free(); u2.free(); d2.free(); c1.free(); c2.free(); c3.free();
@@ -146,7 +152,7 @@ describe("parallel_run", () => {
         dense_backward_weights_u8(want.ptr, pixels.ptr, indices.ptr, dout.ptr, rows, inputs, outputs, 1.0 / 255, ws.ptr);
         for (let k = 0; k < THREADS.length; k++) {
           const got = fillNaN(new Buffer<f32>(inputs * outputs));
-          const call = new Call(4).p(got.ptr).p(pixels.ptr).p(indices.ptr).p(dout.ptr).i(rows).i(inputs).i(outputs).f(1.0 / 255).p(ws.ptr);
+          const call = new Call(DENSE_BACKWARD_WEIGHTS_U8.ID).p(got.ptr).p(pixels.ptr).p(indices.ptr).p(dout.ptr).i(rows).i(inputs).i(outputs).f(1.0 / 255).p(ws.ptr);
           call.run(THREADS[k]);
           same(got, want, label("dense_backward_weights_u8", THREADS[k], rows, inputs, outputs));
           got.free(); call.free();
@@ -176,10 +182,10 @@ describe("parallel_run", () => {
         for (let k = 0; k < THREADS.length; k++) {
           const T = THREADS[k];
           const f2 = fillNaN(new Buffer<f32>(rows * outputs)), dW2 = fillNaN(new Buffer<f32>(inputs * outputs));
-          const c1 = new Call(10).p(f2.ptr).p(sparse.starts.ptr).p(sparse.entries.ptr).p(indices.ptr).p(W.ptr).p(bias.ptr).i(rows).i(outputs).f(1.0 / 255).i(1);
+          const c1 = new Call(SPARSE_FORWARD_U8.ID).p(f2.ptr).p(sparse.starts.ptr).p(sparse.entries.ptr).p(indices.ptr).p(W.ptr).p(bias.ptr).i(rows).i(outputs).f(1.0 / 255).i(1);
           c1.run(T);
           same(f2, f, label("sparse_forward_u8", T, rows, inputs, outputs));
-          const c2 = new Call(11).p(dW2.ptr).p(sparse.starts.ptr).p(sparse.entries.ptr).p(indices.ptr).p(dout.ptr).i(rows).i(inputs).i(outputs).f(1.0 / 255).p(ws.ptr);
+          const c2 = new Call(SPARSE_BACKWARD_WEIGHTS_U8.ID).p(dW2.ptr).p(sparse.starts.ptr).p(sparse.entries.ptr).p(indices.ptr).p(dout.ptr).i(rows).i(inputs).i(outputs).f(1.0 / 255).p(ws.ptr);
           c2.run(T);
           same(dW2, dW, label("sparse_backward_weights_u8", T, rows, inputs, outputs));
           f2.free(); dW2.free(); c1.free(); c2.free();
@@ -209,8 +215,8 @@ describe("parallel_run", () => {
         for (let k = 0; k < THREADS.length; k++) {
           const T = THREADS[k];
           const dW2 = fillNaN(new Buffer<f32>(inputs * outputs));
-          const blocks = new Call(11).p(dW2.ptr).p(sparse.starts.ptr).p(sparse.entries.ptr).p(indices.ptr).p(dout.ptr).i(rows).i(inputs).i(outputs).f(1.0 / 255).p(ws.ptr);
-          const sum = new Call(12).p(dW2.ptr).p(sparse.starts.ptr).p(sparse.entries.ptr).p(indices.ptr).p(dout.ptr).i(rows).i(inputs).i(outputs).f(1.0 / 255).p(ws.ptr);
+          const blocks = new Call(SPARSE_BACKWARD_WEIGHTS_U8.ID).p(dW2.ptr).p(sparse.starts.ptr).p(sparse.entries.ptr).p(indices.ptr).p(dout.ptr).i(rows).i(inputs).i(outputs).f(1.0 / 255).p(ws.ptr);
+          const sum = new Call(SPARSE_BACKWARD_WEIGHTS_U8.SECOND_PASS_ID).p(dW2.ptr).p(sparse.starts.ptr).p(sparse.entries.ptr).p(indices.ptr).p(dout.ptr).i(rows).i(inputs).i(outputs).f(1.0 / 255).p(ws.ptr);
           blocks.run(T);
           sum.run(T);
           same(dW2, dW, label("sparse_backward_weights_u8 in row blocks", T, rows, inputs, outputs));
@@ -232,7 +238,7 @@ describe("parallel_run", () => {
       for (let k = 0; k < THREADS.length; k++) {
         const T = THREADS[k];
         const got = fillNaN(new Buffer<f32>(rows * cols));
-        const call = new Call(6).p(got.ptr).p(logits.ptr).p(labels.ptr).i(rows).i(cols).f(<f32>1 / <f32>rows).p(0);
+        const call = new Call(SOFTMAX_CROSSENTROPY.ID).p(got.ptr).p(logits.ptr).p(labels.ptr).i(rows).i(cols).f(<f32>1 / <f32>rows).p(0);
         call.run(T);
         same(got, want, label("softmax_crossentropy", T, rows, cols, 1));
         let sum: f64 = 0, right = 0;
@@ -262,11 +268,11 @@ describe("parallel_run", () => {
       for (let k = 0; k < THREADS.length; k++) {
         const T = THREADS[k];
         const q = p0.copy(), mq = m0.copy(), vq = v0.copy();
-        const c1 = new Call(7).p(q.ptr).p(g.ptr).i(n).f(0.1);
+        const c1 = new Call(SGD_UPDATE.ID).p(q.ptr).p(g.ptr).i(n).f(0.1);
         c1.run(T);
-        const c2 = new Call(8).p(q.ptr).p(g.ptr).p(mq.ptr).i(n).f(0.1).f(0.9);
+        const c2 = new Call(MOMENTUM_UPDATE.ID).p(q.ptr).p(g.ptr).p(mq.ptr).i(n).f(0.1).f(0.9);
         c2.run(T);
-        const c3 = new Call(9).p(q.ptr).p(g.ptr).p(mq.ptr).p(vq.ptr).i(n).f(0.01).f(0.9).f(0.999).f(1e-7).i(3);
+        const c3 = new Call(ADAM_UPDATE.ID).p(q.ptr).p(g.ptr).p(mq.ptr).p(vq.ptr).i(n).f(0.01).f(0.9).f(0.999).f(1e-7).i(3);
         c3.run(T);
         same(q, p, label("updates: params", T, n, 1, 1));
         same(mq, m, label("updates: moments", T, n, 1, 1));

@@ -45,21 +45,21 @@ describe('build/simdnet.simd.wat', () => {
     return reached;
   }
 
-  // The GEMM's SIMD bodies are whatever sgemm calls: dispatchers (the K-panel loop, the per-row-block
-  // shape switches) call tile bodies, which binaryen sometimes inlines and sometimes keeps. Each
-  // leaf (a function that calls no other) but the scalar twin and the packing copies (pack*, which
-  // move data only) must multiply and add f32x4 vectors loaded with v128.load, and the three tile
-  // families must be among the functions reached.
+  // The GEMM's SIMD bodies are whatever sgemm calls in assembly/gemm*.ts: dispatchers (the K-panel
+  // loop, the per-row-block shape switches) call tile bodies, which binaryen sometimes inlines and
+  // sometimes keeps. Each leaf (a function that calls no other) but the scalar twin and the packing
+  // copies (gemm-pack.ts, which move data only) must multiply and add f32x4 vectors loaded with
+  // v128.load, and the four microkernel families must be among the functions reached.
   it('the leaf GEMM functions sgemm reaches (bar its scalar twin) multiply and add f32x4 vectors from v128.load', () => {
     const root = exported.get('sgemm')!, twin = exported.get('sgemm_scalar')!;
-    const gemm = [...reachable(root, new Set([twin]))].filter((n) => n.startsWith('$assembly/gemm/') && n !== root);
-    const leaves = gemm.filter((n) => !n.startsWith('$assembly/gemm/pack') && ![...bodies.get(n)!.matchAll(/\bcall (\$\S+)/g)].some((m) => bodies.has(m[1]!)));
+    const gemm = [...reachable(root, new Set([twin]))].filter((n) => /^\$assembly\/gemm(-[a-z0-9-]+)?\//.test(n) && n !== root);
+    const leaves = gemm.filter((n) => !n.startsWith('$assembly/gemm-pack/') && ![...bodies.get(n)!.matchAll(/\bcall (\$\S+)/g)].some((m) => bodies.has(m[1]!)));
     assert.ok(leaves.length >= 2, `sgemm reaches only ${gemm.join(', ')}: expected the tile kernels and the NT kernels`);
     for (const name of leaves) {
       for (const op of ['f32x4.mul', 'f32x4.add', 'v128.load']) assert.ok(bodies.get(name)!.includes(op), `${name} has no ${op}`);
     }
-    for (const kernel of ['rowTiles', 'transposedTile', 'gemmDotNT', 'gemmNTShortK']) {
-      assert.ok(gemm.includes(`$assembly/gemm/${kernel}`), `no ${kernel} among ${gemm.join(', ')}`);
+    for (const kernel of ['gemm-nn-4x8/rowTiles', 'gemm-tn-8x4/transposedTile', 'gemm-nt-2x4/gemmDotNT', 'gemm-nt-4x4/gemmNTShortK']) {
+      assert.ok(gemm.includes(`$assembly/${kernel}`), `no ${kernel} among ${gemm.join(', ')}`);
     }
   });
 
