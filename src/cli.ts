@@ -9,6 +9,8 @@ commands:
   train     train a network on MNIST (simdnet train --help)
   compare   train the same models with simdnet and TensorFlow.js and compare them
   profile   break one training step down per kernel
+  evaluate  test a saved model: accuracy, per-class precision and recall, confusion matrix, mistakes
+  predict   classify PNG or JPEG pictures of digits with a saved model
 
 ${TRAIN_USAGE}`;
 
@@ -18,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   train: async () => trainCommand,
   compare: async () => (await import('./commands/compare.js')).compareCommand,
   profile: async () => (await import('./commands/profile.js')).profileCommand,
+  evaluate: async () => (await import('./commands/evaluate.js')).evaluateCommand,
+  predict: async () => (await import('./commands/predict.js')).predictCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,6 @@
 // `simdnet train`: trains a network on MNIST (the embedded copy or --data DIR) and reports test
 // accuracy and timings; `--preset seed` is the seed's from-scratch run.
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Variant } from '../abi.js';
 import { loadMnist } from '../data/mnist.js';
@@ -8,6 +8,7 @@ import { SimdnetError } from '../errors.js';
 import { saveNetwork } from '../io.node.js';
 import { loadSimdnet } from '../loader.node.js';
 import { INITIALIZERS, Network, OPTIMIZERS, type FitOptions, type Initializer, type OptimizerName } from '../network.js';
+import { TrainingHistory, trainingPlot, type HistoryEntry } from '../report/training.js';
 import { choiceFlag, integerFlag, layersFlag, numberFlag, parseFlags, UsageError } from './usage.js';
 
 export const TRAIN_USAGE = `usage: simdnet train [options]
@@ -22,9 +23,10 @@ export const TRAIN_USAGE = `usage: simdnet train [options]
   --seed N               initial weights and shuffling    (default 0)
   --data DIR             IDX files (raw or .gz) instead of the embedded MNIST
   --save FILE            write the trained network as a checkpoint
+  --plot FILE.svg        draw loss and accuracy, train and test, per epoch (full batch: per N iterations)
   --variant NAME         auto | simd | scalar             (default auto)
   --threads N            split big kernel calls over N threads (simd; default 1)
-  --json                 print one JSON object last`;
+  --json                 print one JSON object last, with the per-epoch history`;
 
 export interface TrainSettings {
   layers: number[];
@@ -46,7 +48,7 @@ export function parseTrainArgs(argv: string[]) {
   const v = parseFlags(argv, {
     preset: { type: 'string' }, layers: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
     batch: { type: 'string' }, epochs: { type: 'string' }, iterations: { type: 'string' }, init: { type: 'string' },
-    seed: { type: 'string' }, data: { type: 'string' }, save: { type: 'string' }, variant: { type: 'string' },
+    seed: { type: 'string' }, data: { type: 'string' }, save: { type: 'string' }, plot: { type: 'string' }, variant: { type: 'string' },
     threads: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   });
   const preset = choiceFlag('preset', v.preset, ['seed']);
@@ -69,7 +71,7 @@ export function parseTrainArgs(argv: string[]) {
   else if (base.iterations !== undefined) settings.iterations = base.iterations;
   else settings.epochs = 1;
   return {
-    settings, help: v.help ?? false, json: v.json ?? false, data: v.data, save: v.save,
+    settings, help: v.help ?? false, json: v.json ?? false, data: v.data, save: v.save, plot: v.plot,
     variant: choiceFlag('variant', v.variant, ['auto', 'simd', 'scalar'] as const) ?? 'auto',
     threads: integerFlag('threads', v.threads, 1) ?? 1,
   };
@@ -114,14 +116,16 @@ export interface TrainReport {
   threads: number;
   memoryBytes: number;
   saved?: string;
+  /** One entry per epoch (full batch: per N iterations); trainSeconds and the ms figures exclude its test evaluations. */
+  history?: HistoryEntry[];
 }
 
-/** --save names a file in an existing directory; found out before training rather than after. */
-async function checkSaveDirectory(file: string): Promise<void> {
+/** --save and --plot name a file in an existing directory; found out before training rather than after. */
+async function checkSaveDirectory(file: string, what = 'the checkpoint'): Promise<void> {
   const dir = dirname(resolve(file));
   let isDir = false;
   try { isDir = (await stat(dir)).isDirectory(); } catch { /* reported below */ }
-  if (!isDir) throw new SimdnetError('SAVE_FAILED', `cannot save the checkpoint to ${file}: the directory ${dir} does not exist`);
+  if (!isDir) throw new SimdnetError('SAVE_FAILED', `cannot save ${what} to ${file}: the directory ${dir} does not exist`);
 }
 
 export async function trainCommand(argv: string[]): Promise<number> {
@@ -130,6 +134,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const { settings } = args;
   // Everything that can be refused before loading data and training is refused first.
   if (args.save !== undefined) await checkSaveDirectory(args.save);
+  if (args.plot !== undefined) await checkSaveDirectory(args.plot, 'the plot');
   let runtime;
   try {
     runtime = await loadSimdnet({ variant: args.variant, threads: args.threads });
@@ -156,12 +161,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (settings.iterations !== undefined) fit.iterations = settings.iterations;
   else fit.epochs = settings.epochs ?? 1;
   const everyIteration = stepsPerEpoch === 1;
+  const history = new TrainingHistory(net, test, Math.ceil(totalSteps / stepsPerEpoch), stepsPerEpoch);
   fit.onEpoch = (e) => {
+    history.epoch(e);
     if (!everyIteration || e.epoch % 50 === 0 || e.epoch === totalSteps) {
       progress.line(`${everyIteration ? 'iteration' : 'epoch'} ${e.epoch}: loss ${e.loss.toFixed(4)}, train accuracy ${(100 * e.accuracy).toFixed(2)}%, ${e.milliseconds.toFixed(1)} ms`);
     }
   };
-  const result = net.fit(train, fit);
+  const result = history.withoutTestTime(net.fit(train, fit));
   const evaluation = net.evaluate(test);
   const report: TrainReport = {
     testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, trainSeconds: result.seconds,
@@ -170,7 +177,15 @@ export async function trainCommand(argv: string[]): Promise<number> {
     epochs: result.steps / stepsPerEpoch, init: settings.init, seed: settings.seed, variant: runtime.variant,
     threads: runtime.threads, memoryBytes: net.memoryBytes,
   };
+  report.history = history.entries;
   if (args.save !== undefined) { await saveNetwork(net, args.save); report.saved = args.save; }
+  if (args.plot !== undefined) {
+    await writeFile(args.plot, trainingPlot({
+      history: history.entries, fullBatch: everyIteration,
+      title: `simdnet train: ${settings.layers.join('-')}, ${settings.optimizer} lr ${settings.lr}, batch ${settings.batch}, ${runtime.variant}${runtime.threads > 1 ? ` (${runtime.threads} threads)` : ''}`,
+      subtitle: `${settings.init} init, seed ${settings.seed}, ${result.steps} steps on ${train.count} images; test: ${test.count} images, final accuracy ${(100 * evaluation.accuracy).toFixed(2)}%`,
+    }));
+  }
   net.dispose();
   if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else {
