@@ -85,6 +85,39 @@ export interface ComparisonRow {
   /** trainSeconds is extrapolated from the timed steps (msPerStep and msPerEpoch are measured). */
   extrapolated: boolean;
   note?: string;
+  /** Training loss along the timed run, about CURVE_POINTS points (see LossCurve). */
+  curve: CurvePoint[];
+}
+
+export interface CurvePoint {
+  /** Epochs done (fractional), and wall-clock seconds since fit was called (set-up included). */
+  epoch: number;
+  seconds: number;
+  /** Mean batch loss over the steps since the previous point. */
+  loss: number;
+}
+
+/** Points per training curve: enough for a smooth line, few enough for a small report. */
+export const CURVE_POINTS = 60;
+
+/** Records a run's loss curve from its onStep callback: one performance.now() per step. */
+class LossCurve {
+  readonly points: CurvePoint[] = [];
+  private readonly every: number;
+  private readonly started = performance.now();
+  private sum = 0;
+  private steps = 0;
+
+  constructor(private readonly totalSteps: number, private readonly stepsPerEpoch: number) {
+    this.every = Math.max(1, Math.ceil(totalSteps / CURVE_POINTS));
+  }
+
+  readonly onStep = ({ step, loss }: { step: number; loss: number }): void => {
+    this.sum += loss; this.steps++;
+    if (step % this.every !== 0 && step !== this.totalSteps) return;
+    this.points.push({ epoch: step / this.stepsPerEpoch, seconds: (performance.now() - this.started) / 1000, loss: this.sum / this.steps });
+    this.sum = 0; this.steps = 0;
+  };
 }
 
 export interface ComparisonReport {
@@ -163,13 +196,15 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
     const net = Network.create(runtime, { layers: spec.layers, init: spec.init, seed });
     const initial = net.getParameters();
     progress(`simdnet-${runtime.variant} ${spec.model}: ${spec.iterations ?? epochs} ${spec.iterations ? 'iterations' : 'epoch(s)'} on ${train.count} images`);
-    const ours = net.fit(train, fit);
+    const totalSteps = spec.iterations ?? stepsPerEpoch * epochs;
+    const ourCurve = new LossCurve(totalSteps, stepsPerEpoch);
+    const ours = net.fit(train, { ...fit, onStep: ourCurve.onStep });
     const ourAccuracy = net.evaluate(test).accuracy;
     rows.push({
       ...base, engine: `simdnet-${runtime.variant}`, backend: runtime.variant,
       epochs: ours.steps / stepsPerEpoch, steps: ours.steps, testAccuracy: ourAccuracy,
       trainSeconds: ours.seconds, msPerEpoch: ours.msPerEpoch, msPerStep: ours.msPerStep, speedup: null,
-      peakMemoryBytes: net.memoryBytes, wasmMemoryBytes: net.memoryBytes, extrapolated: false,
+      peakMemoryBytes: net.memoryBytes, wasmMemoryBytes: net.memoryBytes, extrapolated: false, curve: ourCurve.points,
     });
     net.dispose();
 
@@ -183,13 +218,14 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
           if (tfjsFullBatchIterations === 0) continue;
           progress(`tfjs-${info.name} ${spec.model}: 1 warm-up + ${tfjsFullBatchIterations} timed iterations (of ${fullBatchIterations}: extrapolated)`);
           const peak = await twin.measureStepBytes(train, twinFit);
-          const timed = await twin.fit(train, { ...twinFit, iterations: tfjsFullBatchIterations });
+          const curve = new LossCurve(tfjsFullBatchIterations, stepsPerEpoch);
+          const timed = await twin.fit(train, { ...twinFit, iterations: tfjsFullBatchIterations, onStep: curve.onStep });
           rows.push({
             ...base, engine: `tfjs-${info.name}`, backend: backendLabel,
             epochs: timed.steps / stepsPerEpoch, steps: timed.steps, testAccuracy: null,
             trainSeconds: (timed.msPerStep * fullBatchIterations) / 1000, msPerEpoch: timed.msPerStep, msPerStep: timed.msPerStep,
             speedup: timed.msPerStep / ours.msPerStep, peakMemoryBytes: peak + dataBytes, wasmMemoryBytes: tfjsWasmMemoryBytes(),
-            extrapolated: true,
+            extrapolated: true, curve: curve.points,
             note: `timed ${timed.steps} full-batch iteration(s) after a warm-up; train time extrapolated to ${fullBatchIterations}`,
           });
         } else {
@@ -197,7 +233,8 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
           const warm = TfjsTwin.fromParameters(spec.layers, initial, seed);
           await warm.fit(train, { ...twinFit, epochs: undefined, iterations: warmSteps });
           warm.dispose();
-          const result = await twin.fit(train, twinFit);
+          const curve = new LossCurve(totalSteps, stepsPerEpoch);
+          const result = await twin.fit(train, { ...twinFit, onStep: curve.onStep });
           const accuracy = twin.evaluate(test).accuracy;
           const peak = await twin.measureStepBytes(train, twinFit);
           const gap = 100 * (accuracy - ourAccuracy);
@@ -206,7 +243,7 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
             epochs: result.steps / stepsPerEpoch, steps: result.steps, testAccuracy: accuracy,
             trainSeconds: result.seconds, msPerEpoch: result.msPerEpoch, msPerStep: result.msPerStep,
             speedup: result.msPerStep / ours.msPerStep, peakMemoryBytes: peak + dataBytes, wasmMemoryBytes: tfjsWasmMemoryBytes(),
-            extrapolated: false,
+            extrapolated: false, curve: curve.points,
             note: `test accuracy ${gap >= 0 ? '+' : '−'}${Math.abs(gap).toFixed(2)} pp vs simdnet: same start, batches and order; the runs drift apart `
               + 'once a row has p_label < 1e-7, where the Keras loss clips and passes no gradient (see tfjs/twin.ts)',
           });
@@ -229,8 +266,8 @@ function fixed(value: number, digits: number): string {
   return value >= 100 ? value.toFixed(Math.max(0, digits - 2)) : value.toFixed(digits);
 }
 
-/** The rows as an aligned console table, with footnotes for extrapolated values and notes. */
-export function formatComparisonTable(rows: readonly ComparisonRow[]): string {
+/** The rows' table cells, as the console and the HTML report show them; `numeric` columns align right. */
+export function comparisonCells(rows: readonly ComparisonRow[]): { header: string[]; body: string[][]; numeric: Set<number> } {
   const header = ['model', 'engine', 'backend', 'epochs', 'steps', 'test acc', 'train s', 'ms/epoch', 'ms/step', 'simdnet speedup', 'peak memory'];
   const mark = (r: ComparisonRow, text: string) => (r.extrapolated ? `~${text}*` : text);
   const body = rows.map((r) => [
@@ -244,8 +281,13 @@ export function formatComparisonTable(rows: readonly ComparisonRow[]): string {
     r.speedup === null ? 'baseline' : `${r.speedup.toFixed(1)}×`,
     mib(r.peakMemoryBytes),
   ]);
+  return { header, body, numeric: new Set([3, 4, 5, 6, 7, 8, 9, 10]) };
+}
+
+/** The rows as an aligned console table, with footnotes for extrapolated values and notes. */
+export function formatComparisonTable(rows: readonly ComparisonRow[]): string {
+  const { header, body, numeric } = comparisonCells(rows);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
-  const numeric = new Set([3, 4, 5, 6, 7, 8, 9, 10]);
   const line = (cells: string[]) => cells.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
   const out = [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)];
   const notes = rows.filter((r) => r.note).map((r) => `  ${r.engine} ${r.model}: ${r.note}`);

@@ -7,6 +7,7 @@ import { encodeGrayPng } from '../data/image.node.js';
 import { machineInfo } from '../compare.js';
 import { classificationMetrics, evaluationReport, formatClassification, sheetIndices, type SheetDigit } from '../report/evaluation.js';
 import { openModel, parseFlagsAndArguments } from './model.js';
+import { checkOutputDirectory } from './output.js';
 import { UsageError } from './usage.js';
 import { SIMDNET_VERSION } from './version.js';
 
@@ -30,6 +31,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   if (v.help) { process.stdout.write(`${EVALUATE_USAGE}\n`); return 0; }
   if (positionals.length > 1) throw new UsageError(`evaluate takes one MODEL, got ${positionals.length} arguments: ${positionals.join(' ')}`);
   const model = positionals[0];
+  if (v.report !== undefined) await checkOutputDirectory(v.report, 'the report');
   const net = await openModel(model, v.variant);
   try {
     const { test } = await loadMnist(v.data === undefined ? {} : { dir: v.data });

@@ -1,14 +1,13 @@
 // `simdnet train`: trains a network on MNIST (the embedded copy or --data DIR) and reports test
 // accuracy and timings; `--preset seed` is the seed's from-scratch run.
-import { stat, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import type { Variant } from '../abi.js';
 import { loadMnist } from '../data/mnist.js';
-import { SimdnetError } from '../errors.js';
 import { saveNetwork } from '../io.node.js';
 import { loadSimdnet } from '../loader.node.js';
 import { INITIALIZERS, Network, OPTIMIZERS, type FitOptions, type Initializer, type OptimizerName } from '../network.js';
 import { TrainingHistory, trainingPlot, type HistoryEntry } from '../report/training.js';
+import { checkOutputDirectory } from './output.js';
 import { choiceFlag, integerFlag, layersFlag, numberFlag, parseFlags, UsageError } from './usage.js';
 
 export const TRAIN_USAGE = `usage: simdnet train [options]
@@ -120,21 +119,13 @@ export interface TrainReport {
   history?: HistoryEntry[];
 }
 
-/** --save and --plot name a file in an existing directory; found out before training rather than after. */
-async function checkSaveDirectory(file: string, what = 'the checkpoint'): Promise<void> {
-  const dir = dirname(resolve(file));
-  let isDir = false;
-  try { isDir = (await stat(dir)).isDirectory(); } catch { /* reported below */ }
-  if (!isDir) throw new SimdnetError('SAVE_FAILED', `cannot save ${what} to ${file}: the directory ${dir} does not exist`);
-}
-
 export async function trainCommand(argv: string[]): Promise<number> {
   const args = parseTrainArgs(argv);
   if (args.help) { process.stdout.write(`${TRAIN_USAGE}\n`); return 0; }
   const { settings } = args;
   // Everything that can be refused before loading data and training is refused first.
-  if (args.save !== undefined) await checkSaveDirectory(args.save);
-  if (args.plot !== undefined) await checkSaveDirectory(args.plot, 'the plot');
+  if (args.save !== undefined) await checkOutputDirectory(args.save, 'the checkpoint');
+  if (args.plot !== undefined) await checkOutputDirectory(args.plot, 'the plot');
   let runtime;
   try {
     runtime = await loadSimdnet({ variant: args.variant, threads: args.threads });
