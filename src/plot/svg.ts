@@ -33,6 +33,8 @@ export interface Panel {
   xRange?: [number, number];
   yFormat?: (v: number) => string;
   xFormat?: (v: number) => string;
+  /** Only whole-number x ticks (epochs, iterations). */
+  xIntegers?: boolean;
 }
 
 /** A step of 1, 2 or 5 × 10ⁿ that cuts `range` into about `target` parts. */
@@ -99,7 +101,7 @@ function drawPanel(p: Panel, left: number, top: number, pw: number, ph: number):
     X = (x) => left + (l1 === l0 ? pw / 2 : ((Math.log2(x) - l0) / (l1 - l0)) * pw);
   } else {
     const [x0, x1] = p.xRange ?? [Math.min(0, ...xsData), Math.max(1e-9, ...xsData)];
-    xTicks = ticks(x0, x1, Math.max(2, Math.floor(pw / 80)));
+    xTicks = ticks(x0, x1, Math.max(2, Math.floor(pw / 80))).filter((t) => !p.xIntegers || Number.isInteger(t));
     X = (x) => left + (x1 === x0 ? pw / 2 : ((x - x0) / (x1 - x0)) * pw);
   }
 

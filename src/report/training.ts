@@ -52,6 +52,9 @@ export class TrainingHistory {
     this.open = { steps: 0, loss: 0, accuracy: 0, ms: 0, epochs: 0 };
   }
 
+  /** Time spent on the test evaluations so far. */
+  get testSeconds(): number { return this.testMs / 1000; }
+
   /** fit's result with the test evaluations' time taken out. */
   withoutTestTime(result: FitResult): FitResult {
     const seconds = result.seconds - this.testMs / 1000;
@@ -71,14 +74,14 @@ export function trainingPlot(o: { history: readonly HistoryEntry[]; title: strin
     title: o.title, subtitle: o.subtitle,
     panels: [
       {
-        xLabel: x, yLabel: 'cross-entropy loss', xRange,
+        xLabel: x, yLabel: 'cross-entropy loss', xRange, xIntegers: true,
         series: [
           { name: `train (mean over the ${x}${o.fullBatch ? 's since the last point' : ''})`, color: COLORS.train, markers, points: series('loss', 1) },
           { name: `test (after the ${x})`, color: COLORS.test, dashed: true, markers, points: series('testLoss', 1) },
         ],
       },
       {
-        xLabel: x, yLabel: 'accuracy (%)', xRange, yFormat: (v) => `${+v.toFixed(1)}`,
+        xLabel: x, yLabel: 'accuracy (%)', xRange, xIntegers: true, yFormat: (v) => `${+v.toFixed(1)}`,
         yRange: accuracyRange(o.history),
         series: [
           { name: `train (mean over the ${x}${o.fullBatch ? 's since the last point' : ''})`, color: COLORS.train, markers, points: series('accuracy', 100) },
