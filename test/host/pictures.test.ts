@@ -224,6 +224,16 @@ describe('pictures and images on the command line', () => {
     assert.equal(byName(root, 'tr').length, 7, 'header and six rows');
   });
 
+  it('the library entry and the train command load neither image decoder', () => {
+    const modules = ['../../src/index.node.ts', '../../src/commands/train.ts'].map((m) => JSON.stringify(new URL(m, import.meta.url).href));
+    const script = `const Module = (await import('node:module')).createRequire(import.meta.url)('node:module');
+      ${modules.map((m) => `await import(${m});`).join(' ')}
+      process.stdout.write(JSON.stringify(Object.keys(Module._cache).filter((k) => /pngjs|jpeg-js/.test(k))));`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, '[]');
+  });
+
   describe('predict', () => {
     let digits: Array<{ index: number; pixels: Uint8Array; class: number }>;
 
