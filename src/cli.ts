@@ -10,7 +10,9 @@ commands:
   compare   train the same models with simdnet and TensorFlow.js and compare them
   profile   break one training step down per kernel
   evaluate  test a saved model: accuracy, per-class precision and recall, confusion matrix, mistakes
+              simdnet evaluate MODEL [--data DIR] [--report FILE.html] [--json]
   predict   classify PNG or JPEG pictures of digits with a saved model
+              simdnet predict MODEL IMAGE… [--json]
 
 ${TRAIN_USAGE}`;
 
