@@ -90,7 +90,7 @@ export interface ComparisonRow {
 }
 
 export interface CurvePoint {
-  /** Epochs done (fractional), and wall-clock seconds since fit was called (set-up included). */
+  /** Epochs done (fractional), and seconds of training on the run's own clock (as trainSeconds: set-up excluded). */
   epoch: number;
   seconds: number;
   /** Mean batch loss over the steps since the previous point. */
@@ -100,7 +100,12 @@ export interface CurvePoint {
 /** Points per training curve: enough for a smooth line, few enough for a small report. */
 export const CURVE_POINTS = 60;
 
-/** Records a run's loss curve from its onStep callback: one performance.now() per step. */
+/**
+ * Records a run's loss curve from its onStep callback: one performance.now() per step. The clock
+ * starts before fit is called; end() moves the points back so the last one falls at the run's own
+ * training time, which takes out the set-up before the first step (simdnet makes the training set
+ * resident there), as the reported timings do.
+ */
 class LossCurve {
   readonly points: CurvePoint[] = [];
   private readonly every: number;
@@ -108,16 +113,22 @@ class LossCurve {
   private sum = 0;
   private steps = 0;
 
-  constructor(private readonly totalSteps: number, private readonly stepsPerEpoch: number) {
+  /** stepsBefore: steps the model took before this run (their count shifts the epochs). */
+  constructor(private readonly totalSteps: number, private readonly stepsPerEpoch: number, private readonly stepsBefore = 0) {
     this.every = Math.max(1, Math.ceil(totalSteps / CURVE_POINTS));
   }
 
   readonly onStep = ({ step, loss }: { step: number; loss: number }): void => {
     this.sum += loss; this.steps++;
     if (step % this.every !== 0 && step !== this.totalSteps) return;
-    this.points.push({ epoch: step / this.stepsPerEpoch, seconds: (performance.now() - this.started) / 1000, loss: this.sum / this.steps });
+    this.points.push({ epoch: (this.stepsBefore + step) / this.stepsPerEpoch, seconds: (performance.now() - this.started) / 1000, loss: this.sum / this.steps });
     this.sum = 0; this.steps = 0;
   };
+
+  end(trainSeconds: number): CurvePoint[] {
+    const setup = (this.points[this.points.length - 1]?.seconds ?? trainSeconds) - trainSeconds;
+    return this.points.map((p) => ({ ...p, seconds: Math.max(0, p.seconds - setup) }));
+  }
 }
 
 export interface ComparisonReport {
@@ -204,7 +215,7 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
       ...base, engine: `simdnet-${runtime.variant}`, backend: runtime.variant,
       epochs: ours.steps / stepsPerEpoch, steps: ours.steps, testAccuracy: ourAccuracy,
       trainSeconds: ours.seconds, msPerEpoch: ours.msPerEpoch, msPerStep: ours.msPerStep, speedup: null,
-      peakMemoryBytes: net.memoryBytes, wasmMemoryBytes: net.memoryBytes, extrapolated: false, curve: ourCurve.points,
+      peakMemoryBytes: net.memoryBytes, wasmMemoryBytes: net.memoryBytes, extrapolated: false, curve: ourCurve.end(ours.seconds),
     });
     net.dispose();
 
@@ -218,14 +229,15 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
           if (tfjsFullBatchIterations === 0) continue;
           progress(`tfjs-${info.name} ${spec.model}: 1 warm-up + ${tfjsFullBatchIterations} timed iterations (of ${fullBatchIterations}: extrapolated)`);
           const peak = await twin.measureStepBytes(train, twinFit);
-          const curve = new LossCurve(tfjsFullBatchIterations, stepsPerEpoch);
+          // measureStepBytes trained the first iteration: the timed ones are the 2nd onwards.
+          const curve = new LossCurve(tfjsFullBatchIterations, stepsPerEpoch, 1);
           const timed = await twin.fit(train, { ...twinFit, iterations: tfjsFullBatchIterations, onStep: curve.onStep });
           rows.push({
             ...base, engine: `tfjs-${info.name}`, backend: backendLabel,
             epochs: timed.steps / stepsPerEpoch, steps: timed.steps, testAccuracy: null,
             trainSeconds: (timed.msPerStep * fullBatchIterations) / 1000, msPerEpoch: timed.msPerStep, msPerStep: timed.msPerStep,
             speedup: timed.msPerStep / ours.msPerStep, peakMemoryBytes: peak + dataBytes, wasmMemoryBytes: tfjsWasmMemoryBytes(),
-            extrapolated: true, curve: curve.points,
+            extrapolated: true, curve: curve.end(timed.seconds),
             note: `timed ${timed.steps} full-batch iteration(s) after a warm-up; train time extrapolated to ${fullBatchIterations}`,
           });
         } else {
@@ -243,7 +255,7 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
             epochs: result.steps / stepsPerEpoch, steps: result.steps, testAccuracy: accuracy,
             trainSeconds: result.seconds, msPerEpoch: result.msPerEpoch, msPerStep: result.msPerStep,
             speedup: result.msPerStep / ours.msPerStep, peakMemoryBytes: peak + dataBytes, wasmMemoryBytes: tfjsWasmMemoryBytes(),
-            extrapolated: false, curve: curve.points,
+            extrapolated: false, curve: curve.end(result.seconds),
             note: `test accuracy ${gap >= 0 ? '+' : '−'}${Math.abs(gap).toFixed(2)} pp vs simdnet: same start, batches and order; the runs drift apart `
               + 'once a row has p_label < 1e-7, where the Keras loss clips and passes no gradient (see tfjs/twin.ts)',
           });

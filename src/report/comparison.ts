@@ -12,10 +12,16 @@ function engineColor(rows: readonly ComparisonRow[], engine: string): string {
   return ENGINE_COLORS[engines.indexOf(engine as ComparisonRow['engine']) % ENGINE_COLORS.length]!;
 }
 
+/** Which steps an extrapolated row timed, e.g. `timed iteration 2` or `timed iterations 2–3`. */
+function timedSpan(r: ComparisonRow): string {
+  const last = Math.round((r.curve[r.curve.length - 1]?.epoch ?? r.epochs) * (r.steps / r.epochs));
+  return r.steps === 1 ? `timed iteration ${last}` : `timed iterations ${last - r.steps + 1}–${last}`;
+}
+
 function curves(rows: readonly ComparisonRow[], model: string): string {
   const ofModel = rows.filter((r) => r.model === model);
   const series = (x: 'epoch' | 'seconds'): Series[] => ofModel.map((r) => ({
-    name: `${r.engine}${r.extrapolated ? ` (${r.steps} timed step${r.steps === 1 ? '' : 's'} only)` : ''}`,
+    name: `${r.engine}${r.extrapolated ? ` (${timedSpan(r)} only)` : ''}`,
     // Both engines train from the same weights on the same batches, so their curves overlap: dashes show both.
     color: engineColor(rows, r.engine), dashed: !r.engine.startsWith('simdnet'), markers: r.curve.length <= 3,
     points: r.curve.map((p) => [p[x], p.loss] as [number, number]),
@@ -27,7 +33,7 @@ function curves(rows: readonly ComparisonRow[], model: string): string {
     subtitle: `${first.layers.join('-')}, ${first.init} init, ${first.optimizer} lr ${first.lr}, batch ${first.batch}; each point the mean batch loss since the previous one`,
     panels: [
       { xLabel: full ? 'iterations (epochs of one full-batch step)' : 'epochs', yLabel: 'cross-entropy loss', series: series('epoch') },
-      { xLabel: 'wall-clock seconds since fit was called', yLabel: 'cross-entropy loss', series: series('seconds') },
+      { xLabel: 'training seconds (wall clock, set-up excluded as in the table)', yLabel: 'cross-entropy loss', series: series('seconds') },
     ],
   });
 }

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { compareCommand } from '../../src/commands/compare.js';
+import { CURVE_POINTS, type ComparisonRow } from '../../src/compare.js';
 import { subset, type Dataset } from '../../src/data/dataset.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { loadNetwork } from '../../src/io.node.js';
@@ -206,19 +207,31 @@ describe('pictures and images on the command line', () => {
   it('compare --quick --report: both engines\' curves against epoch and time, speedup bars, the table, machine and versions', async () => {
     const page = join(dir, 'compare.html');
     const out: string[] = [], err: string[] = [];
-    const code = await compareCommand(['--quick', '--report', page], { stdout: (s) => { out.push(s); }, stderr: (s) => { err.push(s); } });
+    const code = await compareCommand(['--quick', '--report', page, '--json'], { stdout: (s) => { out.push(s); }, stderr: (s) => { err.push(s); } });
     assert.equal(code, 0, err.join(''));
+    for (const r of JSON.parse(out.join('')).rows as ComparisonRow[]) {
+      const last = r.curve[r.curve.length - 1]!;
+      assert.ok(r.curve.length >= Math.min(r.steps, 30) && r.curve.length <= CURVE_POINTS, `${r.engine} ${r.model}: ${r.curve.length} points`);
+      // tfjs's full-batch row times the iterations after the one its memory was measured on.
+      assert.ok(Math.abs(last.epoch - r.epochs - (r.extrapolated ? 1 : 0)) < 1e-9, `${r.engine} ${r.model}: the curve ends at epoch ${last.epoch}, the run at ${r.epochs}`);
+      if (!r.extrapolated) assert.ok(Math.abs(last.seconds - r.trainSeconds) < 1e-9, `${r.engine} ${r.model}: the curve ends at ${last.seconds} s, the run at ${r.trainSeconds} s`);
+      r.curve.forEach((p, k) => {
+        assert.ok(Number.isFinite(p.loss) && p.loss > 0 && p.seconds >= 0);
+        if (k > 0) assert.ok(p.seconds >= r.curve[k - 1]!.seconds && p.epoch > r.curve[k - 1]!.epoch, `${r.engine} ${r.model}: point ${k} goes back`);
+      });
+    }
     const html = await readFile(page, 'utf8');
     assert.doesNotMatch(html, /<script|<link|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     const root = parseXml(html);
     const text = allText(root);
     for (const label of ['784-10-10 sgd b32: training loss', '784-10-10 sgd full (seed): training loss', '784-128-10 adam b32: training loss',
-      'epochs', 'wall-clock seconds since fit was called', 'speedup of simdnet', 'simdnet speedup', 'machine', 'Node', process.version, 'TensorFlow.js', 'date']) {
+      'epochs', 'training seconds (wall clock, set-up excluded as in the table)', 'speedup of simdnet', 'simdnet speedup', 'machine', 'Node', process.version, 'TensorFlow.js', 'date']) {
       assert.ok(text.includes(label), `the report lacks ${JSON.stringify(label)}`);
     }
     const series = byName(root, 'polyline').map((p) => p.attrs['data-series']);
     assert.equal(series.filter((s) => /^simdnet-simd$/.test(s!)).length, 6, 'simdnet: 3 models × (epoch, time)');
     assert.equal(series.filter((s) => s === 'tfjs-wasm').length, 4, 'tfjs: 2 mini-batch models × (epoch, time)');
+    assert.equal(series.filter((s) => s === 'tfjs-wasm (timed iteration 2 only)').length, 2, 'tfjs full batch: its one timed iteration');
     const bars = allElements(root).filter((e) => e.name === 'rect' && e.attrs['data-bar']).map((e) => e.attrs['data-bar']);
     assert.deepEqual(bars, ['784-10-10 sgd b32: vs tfjs-wasm', '784-10-10 sgd full (seed): vs tfjs-wasm', '784-128-10 adam b32: vs tfjs-wasm']);
     assert.equal(byName(root, 'tr').length, 7, 'header and six rows');
