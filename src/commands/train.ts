@@ -115,7 +115,7 @@ export interface TrainReport {
   threads: number;
   memoryBytes: number;
   saved?: string;
-  /** One entry per epoch (full batch: per N iterations); trainSeconds and the ms figures exclude its test evaluations. */
+  /** With --json or --plot: one entry per epoch (full batch: per N iterations); trainSeconds and the ms figures exclude its test evaluations. */
   history?: HistoryEntry[];
 }
 
@@ -152,14 +152,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (settings.iterations !== undefined) fit.iterations = settings.iterations;
   else fit.epochs = settings.epochs ?? 1;
   const everyIteration = stepsPerEpoch === 1;
-  const history = new TrainingHistory(net, test, Math.ceil(totalSteps / stepsPerEpoch), stepsPerEpoch);
+  // Testing after every epoch costs an evaluation each: only when the history is asked for.
+  const history = args.plot !== undefined || args.json ? new TrainingHistory(net, test, Math.ceil(totalSteps / stepsPerEpoch), stepsPerEpoch) : null;
   fit.onEpoch = (e) => {
-    history.epoch(e);
+    history?.epoch(e);
     if (!everyIteration || e.epoch % 50 === 0 || e.epoch === totalSteps) {
       progress.line(`${everyIteration ? 'iteration' : 'epoch'} ${e.epoch}: loss ${e.loss.toFixed(4)}, train accuracy ${(100 * e.accuracy).toFixed(2)}%, ${e.milliseconds.toFixed(1)} ms`);
     }
   };
-  const result = history.withoutTestTime(net.fit(train, fit));
+  const fitted = net.fit(train, fit);
+  const result = history ? history.withoutTestTime(fitted) : fitted;
   const evaluation = net.evaluate(test);
   const report: TrainReport = {
     testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, trainSeconds: result.seconds,
@@ -168,9 +170,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     epochs: result.steps / stepsPerEpoch, init: settings.init, seed: settings.seed, variant: runtime.variant,
     threads: runtime.threads, memoryBytes: net.memoryBytes,
   };
-  report.history = history.entries;
+  if (history) report.history = history.entries;
   if (args.save !== undefined) { await saveNetwork(net, args.save); report.saved = args.save; }
-  if (args.plot !== undefined) {
+  if (history && args.plot !== undefined) {
     await writeFile(args.plot, trainingPlot({
       history: history.entries, fullBatch: everyIteration,
       title: `simdnet train: ${settings.layers.join('-')}, ${settings.optimizer} lr ${settings.lr}, batch ${settings.batch}, ${runtime.variant}${runtime.threads > 1 ? ` (${runtime.threads} threads)` : ''}`,
