@@ -4,6 +4,7 @@ import { inkFromRgba, MNIST_SIDE, toMnistImage } from '../data/digit.js';
 import { readImage } from '../data/image.node.js';
 import { openModel, parseFlagsAndArguments } from './model.js';
 import { UsageError } from './usage.js';
+import { SIMDNET_VERSION } from './version.js';
 
 export const PREDICT_USAGE = `usage: simdnet predict MODEL IMAGE… [options]
   MODEL                  a checkpoint written by simdnet train --save
@@ -44,7 +45,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
     const predictions: ImagePrediction[] = images.map((image, i) => ({
       image, class: classes[i]!, probabilities: [...probabilities.subarray(i * net.classes, (i + 1) * net.classes)],
     }));
-    if (v.json) process.stdout.write(`${JSON.stringify({ model, variant: net.runtime.variant, predictions })}\n`);
+    if (v.json) process.stdout.write(`${JSON.stringify({ simdnet: SIMDNET_VERSION, model, variant: net.runtime.variant, predictions })}\n`);
     else {
       for (const p of predictions) {
         process.stdout.write(`${p.image}: ${p.class} (${(100 * p.probabilities[p.class]!).toFixed(1)}%)\n`
