@@ -1,5 +1,6 @@
 // Reports: console tables while the suites run, one machine-readable JSON per suite in the
-// results directory, and from those JSONs a markdown SUMMARY.md with SVG charts (svg.ts).
+// results directory, and from those JSONs a markdown SUMMARY.md with SVG charts and report.html,
+// one self-contained page with the charts inline (src/plot/).
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatBytes, type MachineLimits } from '../src/perf/limits.js';
@@ -8,7 +9,8 @@ import type { ProfileReport } from '../src/commands/profile.js';
 import type { E2eResults } from './e2e.bench.js';
 import type { KernelResult } from './harness.js';
 import type { LimitsResult } from './limits.bench.js';
-import { barChart, lineChart, type Series } from './svg.js';
+import { htmlFacts, htmlFigure, htmlPage, htmlTable, type HtmlSection } from '../src/plot/html.js';
+import { barChart, lineChart, type Series } from '../src/plot/svg.js';
 import type { TfjsInfo } from './tfjs.js';
 
 export interface ResultsFile<T> {
@@ -132,15 +134,21 @@ function ratioLine(results: readonly KernelResult[]): string {
     (slower.length ? ` tfjs-wasm is faster at: ${slower.join('; ')}.` : ' simdnet is faster at every shape.');
 }
 
-function kernelMd(results: readonly KernelResult[]): string {
-  return mdTable(['case', 'shape', 'simdnet', 'of limit', 'tfjs-wasm', 'of limit', 'tfjs-cpu', 'simdnet ÷ wasm', 'simdnet ÷ cpu'], results.map((r) => [
+function kernelRows(results: readonly KernelResult[]): [string[], string[][]] {
+  return [['case', 'shape', 'simdnet', 'of limit', 'tfjs-wasm', 'of limit', 'tfjs-cpu', 'simdnet ÷ wasm', 'simdnet ÷ cpu'], results.map((r) => [
     `${r.name} (\`${r.kernel}\` vs \`${r.tfjsOp}\`)`, r.shape, `${rateCell(r, 'simdnet')} ${r.unit}`, limitCell(r, 'simdnet'),
     `${rateCell(r, 'tfjs-wasm')}`, limitCell(r, 'tfjs-wasm'), rateCell(r, 'tfjs-cpu'),
     r.ratio['tfjs-wasm'] ? `**${fixed(r.ratio['tfjs-wasm'])}×**` : '—', r.ratio['tfjs-cpu'] ? `${fixed(r.ratio['tfjs-cpu'], 1)}×` : '—',
-  ]));
+  ])];
 }
 
-/** Regenerates SUMMARY.md and the SVG charts from whatever suite JSONs `dir` holds. */
+/** Columns whose every filled cell reads as a figure (right-aligned in HTML). */
+function numericColumns(rows: readonly string[][]): Set<number> {
+  const width = Math.max(0, ...rows.map((r) => r.length));
+  return new Set([...Array(width).keys()].filter((c) => rows.every((r) => !r[c] || /^[*~±−-]*[\d—]/.test(r[c]!))));
+}
+
+/** Regenerates SUMMARY.md, the SVG charts and report.html from whatever suite JSONs `dir` holds. */
 export async function writeSummary(dir: string): Promise<string> {
   const limits = await readResults<LimitsResult>(dir, 'limits');
   const e2e = await readResults<E2eResults>(dir, 'e2e');
@@ -149,6 +157,12 @@ export async function writeSummary(dir: string): Promise<string> {
   const any = limits ?? e2e ?? kernels[0];
   if (!any) throw new Error(`no results in ${dir}: run bench/run.ts first`);
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+  // Every markdown table also goes to report.html, its markdown marks removed.
+  const tables: HtmlSection[] = [];
+  const table = (heading: string, header: string[], rows: string[][]) => {
+    tables.push({ heading, body: htmlTable(header, rows.map((r) => r.map((c) => c.replace(/\*\*|`/g, ''))), numericColumns(rows)) });
+    return mdTable(header, rows);
+  };
 
   const md: string[] = [
     '# simdnet benchmarks',
@@ -170,14 +184,14 @@ export async function writeSummary(dir: string): Promise<string> {
     md.push('## Machine limits (bench/limits.bench.ts)', '',
       `Peak f32 from WebAssembly SIMD (\`peak_flops\`: 12 independent f32x4 mul+add chains; WASM SIMD has no FMA): **${fixed(m.peakFlops / 1e9, 1)} GFLOP/s** (fastest sample; mean ${fixed(m.peakFlopsMean / 1e9, 1)} ±${fixed(m.peakRme, 1)}%). The scalar build's same kernel: ${fixed(limits.results.scalarPeakFlops / 1e9, 1)} GFLOP/s.`,
       '', 'Bandwidth (`stream_copy` counts 8 bytes per element, `stream_sum` 4; buffers written before timing):', '',
-      mdTable(['footprint', 'copy GB/s (best)', 'copy mean', 'sum GB/s (best)', 'sum mean'], m.bandwidth.map((b) => [
+      table('Machine limits: bandwidth', ['footprint', 'copy GB/s (best)', 'copy mean', 'sum GB/s (best)', 'sum mean'], m.bandwidth.map((b) => [
         formatBytes(b.footprint), fixed(b.copy / 1e9, 1), `${fixed(b.copyMean / 1e9, 1)} ±${fixed(b.copyRme, 1)}%`, fixed(b.sum / 1e9, 1), `${fixed(b.sumMean / 1e9, 1)} ±${fixed(b.sumRme, 1)}%`,
       ])), '');
   }
 
   if (kernels.length) {
     md.push('## Kernels', '');
-    for (const k of kernels) md.push(`### ${k.name} (bench/${k.name}.bench.ts)`, '', ratioLine(k.results), '', kernelMd(k.results), '');
+    for (const k of kernels) md.push(`### ${k.name} (bench/${k.name}.bench.ts)`, '', ratioLine(k.results), '', table(`${k.name} (bench/${k.name}.bench.ts)`, ...kernelRows(k.results)), '');
   }
 
   const profile = await readResults<ProfileReport[]>(dir, 'profile');
@@ -187,7 +201,7 @@ export async function writeSummary(dir: string): Promise<string> {
     for (const r of profile.results) {
       const t = r.total;
       md.push(`### ${r.settings.layers.join('-')}, batch ${r.settings.batch}, ${r.settings.optimizer} (${r.parameters} parameters)`, '',
-        mdTable(['#', 'call', 'µs/call', '±rme', 'share', 'rate', 'of limit', 'bound', 'gap µs'], r.calls.map((c, i) => [
+        table(`Training step ${r.settings.layers.join('-')}, batch ${r.settings.batch}, ${r.settings.optimizer}`, ['#', 'call', 'µs/call', '±rme', 'share', 'rate', 'of limit', 'bound', 'gap µs'], r.calls.map((c, i) => [
           String(i + 1), `${c.phase}: ${c.label} (\`${c.kernel}\`)`, fixed(c.seconds * 1e6, 2), `±${fixed(c.rme, 1)}%`, pct(c.share),
           c.bound === 'compute' ? `${fixed(c.flopsPerSecond / 1e9)} GFLOP/s` : `${fixed(c.bytesPerSecond / 1e9)} GB/s`, pct(c.ofLimit), c.bound, fixed(c.gapSeconds * 1e6, 2),
         ])), '',
@@ -198,7 +212,7 @@ export async function writeSummary(dir: string): Promise<string> {
   if (e2e) {
     md.push('## End to end (bench/e2e.bench.ts)', '',
       'Real MNIST (60 000 training images, 10 000 test images). simdnet `Network.fit` (gather, forward, loss, backward, update every step) against tfjs-wasm `model.fit` and a hand-written tfjs step (`optimizer.minimize` on pre-sliced batches), all from identical initial weights after the validation below. Speedup = the tfjs trainer\'s ms/step ÷ simdnet\'s.', '',
-      mdTable(['network', 'trainer', 'ms/step', '±rme', 'ms/epoch', 'steps timed', 'test accuracy', 'simdnet speedup', 'note'],
+      table('End to end: training', ['network', 'trainer', 'ms/step', '±rme', 'ms/epoch', 'steps timed', 'test accuracy', 'simdnet speedup', 'note'],
         e2e.results.training.flatMap((t) => t.trainers.map((r, i) => [
           t.config.name, r.trainer, fixed(r.msPerStep, 3), r.rme === undefined ? 'single run' : `±${fixed(r.rme, 1)}%`,
           `${fixed(r.msPerEpoch, 0)}${r.extrapolated ? ' (extrapolated)' : ''}`, String(r.stepsTimed), fixed(r.testAccuracy, 4),
@@ -207,14 +221,20 @@ export async function writeSummary(dir: string): Promise<string> {
       'Validation before timing:', '', ...e2e.results.training.flatMap((t) => t.validation.map((v) => `- ${t.config.name}: ${v}`)), '',
       '### Inference', '',
       'simdnet `net.predict(test.pixels)` (u8 in, probabilities and classes out) against tfjs-wasm `model.predict` called three ways, each reading its result back with dataSync (inputs pre-converted to f32 tensors, so tfjs is spared the u8→f32 scaling simdnet does). The best tfjs way is the one compared.', '',
-      mdTable(['network', 'who', 'how', 'images/s', '±rme', 'simdnet ÷ best tfjs'], e2e.results.inference.flatMap((r) => [
+      table('End to end: inference', ['network', 'who', 'how', 'images/s', '±rme', 'simdnet ÷ best tfjs'], e2e.results.inference.flatMap((r) => [
         [r.layers.join('-'), 'simdnet', r.simdnet.how, fixed(r.simdnet.imagesPerSecond, 0), `±${fixed(r.simdnet.rme, 1)}%`, `**${fixed(r.speedup)}×**`],
         ...r.tfjs.map((v) => [r.layers.join('-'), v === r.best || v.how === r.best.how ? 'tfjs-wasm (best)' : 'tfjs-wasm', v.how, fixed(v.imagesPerSecond, 0), `±${fixed(v.rme, 1)}%`, '']),
       ])), '', ...e2e.results.inference.map((r) => `- ${r.layers.join('-')}: ${r.validation}`), '');
   }
 
-  // Charts.
+  // Charts: each an SVG file beside SUMMARY.md and inline in report.html.
   const charts: string[] = [];
+  const svgs: string[] = [];
+  const chart = async (file: string, alt: string, svg: string) => {
+    await writeFile(path.join(dir, file), svg);
+    charts.push(`![${alt}](${file})`);
+    svgs.push(htmlFigure(svg));
+  };
   const gemm = kernels.find((k) => k.name === 'gemm');
   const squares = gemm?.results.filter((r) => r.group === 'square' && r.size !== undefined) ?? [];
   if (squares.length) {
@@ -226,15 +246,14 @@ export async function writeSummary(dir: string): Promise<string> {
       const peak = limits.results.limits.peakFlops / 1e9;
       series.push({ name: `WASM SIMD peak ${peak.toFixed(0)}`, color: '#aaaaaa', points: squares.map((r) => [r.size!, peak] as [number, number]), dashed: true });
     }
-    await writeFile(path.join(dir, 'gemm-squares.svg'), lineChart({
+    await chart('gemm-squares.svg', 'sgemm squares', lineChart({
       title: 'sgemm NN, square N×N×N: GFLOP/s', subtitle: `${any.machine.cpu}, Node ${any.machine.node}, ${any.machine.variant} build, tfjs ${any.tfjs.version}, ${any.mode} run`,
-      xLabel: 'N', yLabel: 'GFLOP/s (2·N³ per call)', series,
+      panels: [{ xLabel: 'N', yLabel: 'GFLOP/s (2·N³ per call)', series, xScale: 'log2' }],
     }));
-    charts.push('![sgemm squares](gemm-squares.svg)');
   }
   const kernelResults = kernels.flatMap((k) => k.results).filter((r) => r.ratio['tfjs-wasm'] !== undefined);
   if (kernelResults.length) {
-    await writeFile(path.join(dir, 'speedup-kernels.svg'), barChart({
+    await chart('speedup-kernels.svg', 'kernel speedups', barChart({
       title: 'Kernels: simdnet rate ÷ tfjs rate (> 1× = simdnet faster)', subtitle: `log scale; ${any.machine.cpu}, Node ${any.machine.node}, ${any.mode} run`,
       axisLabel: 'speedup of simdnet', groups: kernelResults.map((r) => ({
         label: `${r.name} ${r.shape}`.slice(0, 60),
@@ -244,7 +263,6 @@ export async function writeSummary(dir: string): Promise<string> {
         ],
       })),
     }));
-    charts.push('![kernel speedups](speedup-kernels.svg)');
   }
   if (e2e && e2e.results.training.some((t) => t.trainers.length)) {
     const groups = [
@@ -257,14 +275,22 @@ export async function writeSummary(dir: string): Promise<string> {
       })),
       ...e2e.results.inference.map((r) => ({ label: `inference ${r.layers.join('-')} (${r.images} test images)`, values: [{ name: 'vs best tfjs predict', value: r.speedup, color: COLORS.inference }] })),
     ];
-    await writeFile(path.join(dir, 'speedup-e2e.svg'), barChart({
+    await chart('speedup-e2e.svg', 'end-to-end speedups', barChart({
       title: 'End to end: simdnet speedup over tfjs-wasm', subtitle: `ms/step (training) and images/s (inference); ${any.machine.cpu}, ${any.mode} run`,
       axisLabel: 'speedup of simdnet', groups,
     }));
-    charts.push('![end-to-end speedups](speedup-e2e.svg)');
   }
   if (charts.length) md.push('## Charts', '', ...charts.flatMap((c) => [c, '']));
   const where = path.join(dir, 'SUMMARY.md');
   await writeFile(where, `${md.join('\n')}\n`);
+  await writeFile(path.join(dir, 'report.html'), htmlPage({
+    title: 'simdnet benchmarks',
+    intro: htmlFacts([
+      ['machine', describeMachine(any.machine)],
+      ['TensorFlow.js', `${any.tfjs.version}: wasm backend SIMD ${any.tfjs.wasmSimd ? 'on' : 'off'}, ${any.tfjs.wasmThreads} thread(s); cpu backend`],
+      ['run', `${any.mode} mode, from ${files.join(', ')}`],
+    ]),
+    sections: [...(svgs.length ? [{ heading: 'Charts', body: svgs.join('\n') }] : []), ...tables],
+  }));
   return where;
 }

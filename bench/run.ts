@@ -7,7 +7,7 @@
 //            --validate-only   validate every contender, time nothing
 //            --variant simd|scalar   the simdnet build (default simd)
 //            --out DIR         results folder
-//            --report-only     only regenerate SUMMARY.md and the charts from the folder's JSONs
+//            --report-only     only regenerate SUMMARY.md, report.html and the charts from the folder's JSONs
 //
 // Suites: limits (machine limits, run first: every other figure is a share of them), gemm,
 // activations, softmax, bias, optim (kernels vs tfjs-wasm and tfjs-cpu), profile (one training
@@ -79,7 +79,7 @@ export async function validateAll(options: { quick?: boolean; only?: readonly Su
   return lines;
 }
 
-/** Runs the selected suites, writes their JSONs, prints their tables, regenerates SUMMARY.md and the charts. */
+/** Runs the selected suites, writes their JSONs, prints their tables, regenerates SUMMARY.md, report.html and the charts. */
 export async function runBenchmarks(s: RunSettings): Promise<string> {
   const log = s.log ?? ((l: string) => console.log(l));
   const started = performance.now();
@@ -147,7 +147,7 @@ export async function runBenchmarks(s: RunSettings): Promise<string> {
 
   if (!s.validateOnly) {
     const summary = await writeSummary(dir);
-    log(`\nwrote ${path.relative(process.cwd(), dir) || '.'}/*.json, ${path.relative(process.cwd(), summary)} and the SVG charts`);
+    log(`\nwrote ${path.relative(process.cwd(), dir) || '.'}/*.json, ${path.relative(process.cwd(), summary)}, report.html and the SVG charts`);
   }
   log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return dir;
@@ -175,7 +175,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (v['report-only']) {
       const dir = v.out ? path.resolve(v.out) : v.quick ? QUICK_RESULTS_DIR : RESULTS_DIR;
-      console.log(`wrote ${path.relative(process.cwd(), await writeSummary(dir))} and the SVG charts from ${path.relative(process.cwd(), dir)}/*.json`);
+      console.log(`wrote ${path.relative(process.cwd(), await writeSummary(dir))}, report.html and the SVG charts from ${path.relative(process.cwd(), dir)}/*.json`);
       return 0;
     }
     await runBenchmarks({

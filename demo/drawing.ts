@@ -1,79 +1,8 @@
 // The drawing pad: white strokes on black at a large display scale (mouse, pen or touch through
-// pointer events), turned into a 28×28 u8 image the way MNIST's were made: the ink's bounding box
-// is scaled to fit 20×20 with its aspect kept (area averaging, so strokes turn grey at the edges),
-// then placed in the 28×28 frame so that its centre of mass sits at the centre.
+// pointer events), turned into a 28×28 u8 image the way MNIST's were made by src/data/digit.ts
+// (the same conversion `simdnet predict` applies to image files).
 
-export const MNIST_SIDE = 28;
-const BOX_SIDE = 20;
-/** Ink fainter than this (0..255) does not count towards the bounding box. */
-const INK_THRESHOLD = 16;
-
-/**
- * intensity is width×height, row-major, 0 (background) .. 255 (ink). Returns 28×28 u8, all zero
- * when there is no ink.
- */
-export function toMnistImage(intensity: ArrayLike<number>, width: number, height: number): Uint8Array {
-  if (intensity.length !== width * height) {
-    throw new RangeError(`toMnistImage: ${intensity.length} values for a ${width}×${height} image`);
-  }
-  const out = new Uint8Array(MNIST_SIDE * MNIST_SIDE);
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (intensity[y * width + x]! > INK_THRESHOLD) {
-        if (x < x0) x0 = x; if (x > x1) x1 = x;
-        if (y < y0) y0 = y; if (y > y1) y1 = y;
-      }
-    }
-  }
-  if (x1 < 0) return out;
-  const boxW = x1 - x0 + 1, boxH = y1 - y0 + 1;
-  const scale = BOX_SIDE / Math.max(boxW, boxH);
-  const w = Math.max(1, Math.round(boxW * scale)), h = Math.max(1, Math.round(boxH * scale));
-
-  // Area averaging, separable: each target pixel is the mean of the source area it covers.
-  const rows = new Float32Array(w * boxH);
-  for (let y = 0; y < boxH; y++) resampleLine(intensity, (y0 + y) * width + x0, 1, boxW, rows, y * w, 1, w);
-  const small = new Float32Array(w * h);
-  for (let x = 0; x < w; x++) resampleLine(rows, x, w, boxH, small, x, w, h);
-
-  // Centre of mass in pixel indices, moved to index (14, 14): where MNIST's digits have theirs
-  // (its 10 000 test digits all have their centre of mass within half a pixel of it).
-  let mass = 0, mx = 0, my = 0;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const v = small[y * w + x]!;
-      mass += v; mx += v * x; my += v * y;
-    }
-  }
-  const dx = Math.round(MNIST_SIDE / 2 - (mass > 0 ? mx / mass : (w - 1) / 2));
-  const dy = Math.round(MNIST_SIDE / 2 - (mass > 0 ? my / mass : (h - 1) / 2));
-  for (let y = 0; y < h; y++) {
-    const ty = y + dy;
-    if (ty < 0 || ty >= MNIST_SIDE) continue;
-    for (let x = 0; x < w; x++) {
-      const tx = x + dx;
-      if (tx < 0 || tx >= MNIST_SIDE) continue;
-      out[ty * MNIST_SIDE + tx] = Math.min(255, Math.round(small[y * w + x]!));
-    }
-  }
-  return out;
-}
-
-/** Resamples n source values (stride s) to m target values (stride t) by area averaging. */
-function resampleLine(src: ArrayLike<number>, srcAt: number, s: number, n: number,
-  dst: Float32Array, dstAt: number, t: number, m: number): void {
-  const step = n / m;
-  for (let j = 0; j < m; j++) {
-    const from = j * step, to = from + step;
-    let sum = 0;
-    for (let i = Math.floor(from); i < to && i < n; i++) {
-      const cover = Math.min(to, i + 1) - Math.max(from, i);
-      sum += src[srcAt + i * s]! * cover;
-    }
-    dst[dstAt + j * t] = sum / step;
-  }
-}
+import { toMnistImage } from '../src/data/digit.js';
 
 export class DrawingPad {
   private drawing = false;

@@ -7,7 +7,8 @@ import { planSchedule, scheduleSteps } from '../src/schedule.js';
 import { Chart, type Series } from './chart.js';
 import { DEFAULT_TRAINING, type TrainingConfig } from './config.js';
 import { fetchMnistSubset } from './data.js';
-import { DrawingPad, MNIST_SIDE } from './drawing.js';
+import { MNIST_SIDE } from '../src/data/digit.js';
+import { DrawingPad } from './drawing.js';
 import { initTfjs, TfjsTwin, type TfjsInfo } from './twin.js';
 
 interface LibraryStats {

@@ -12,6 +12,10 @@ commands:
   train     train a network on MNIST (simdnet train --help)
   compare   train the same models with simdnet and TensorFlow.js and compare them
   profile   break one training step down per kernel
+  evaluate  test a saved model: accuracy, per-class precision and recall, confusion matrix, mistakes
+              simdnet evaluate MODEL [--data DIR] [--report FILE.html] [--json]
+  predict   classify PNG or JPEG pictures of digits with a saved model
+              simdnet predict MODEL IMAGE… [--json]
 
 ${TRAIN_USAGE}`;
 
@@ -21,6 +25,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   train: async () => trainCommand,
   compare: async () => (await import('./commands/compare.js')).compareCommand,
   profile: async () => (await import('./commands/profile.js')).profileCommand,
+  evaluate: async () => (await import('./commands/evaluate.js')).evaluateCommand,
+  predict: async () => (await import('./commands/predict.js')).predictCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

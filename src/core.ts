@@ -15,3 +15,4 @@ export { SimdnetError, type SimdnetErrorCode } from './errors.js';
 export { parseIdx, parseImages, parseLabels, type IdxImages, type IdxLabels } from './data/idx.js';
 export { makeDataset, subset, type Dataset } from './data/dataset.js';
 export { countNonzero, packSparseRows, SPARSE_MAX_DENSITY } from './data/sparse.js';
+export { toMnistImage, inkFromRgba, MNIST_SIDE } from './data/digit.js';

@@ -23,6 +23,8 @@ export type SimdnetErrorCode =
   | 'SAVE_FAILED'           // a checkpoint could not be written (missing or unwritable directory, disk full); the old file is intact
   | 'MODEL_INVALID'         // a tfjs model.json / weights file that is malformed or inconsistent
   | 'MODEL_UNSUPPORTED'     // a well-formed tfjs model simdnet cannot run (layer type, activation, dtype)
+  | 'IMAGE_INVALID'         // not a PNG or JPEG, truncated, corrupt, or zero-sized
+  | 'IMAGE_BLANK'           // an image of one flat colour: no digit to classify
   | 'DIVERGED';             // training blew up: a non-finite loss, or parameters non-finite or beyond ±1e15
 
 export class SimdnetError extends Error {

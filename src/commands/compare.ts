@@ -1,8 +1,13 @@
-// `simdnet compare`: trains the comparison models with simdnet and with TensorFlow.js (src/compare.ts)
-// and prints a table, or one JSON object with --json. Progress goes to stderr, results to stdout.
+// `simdnet compare`: trains the comparison models with simdnet and with TensorFlow.js
+// (src/tfjs/comparison.ts, loaded only when it runs, so --help and refused flags need no
+// TensorFlow.js) and prints a table, or one JSON object with --json; --report draws it
+// (src/report/comparison.ts).
+// Progress goes to stderr, results to stdout.
+import { writeFile } from 'node:fs/promises';
 import { VARIANTS, type Variant } from '../abi.js';
-import { formatComparisonTable, machineInfo, MEMORY_NOTE, runComparison } from '../tfjs/comparison.js';
-import { TFJS_BACKENDS, type TfjsBackendName } from '../tfjs/backend.js';
+import { formatComparisonTable, machineInfo, MEMORY_NOTE, TFJS_BACKENDS, type TfjsBackendName } from '../tfjs/comparison-table.js';
+import { comparisonReport } from '../report/comparison.js';
+import { checkOutputDirectory } from './output.js';
 import { choiceFlag, integerFlag, parseFlags, UsageError } from './usage.js';
 import { SIMDNET_VERSION } from './version.js';
 
@@ -11,6 +16,8 @@ export const COMPARE_USAGE = `usage: simdnet compare [options]
   --backend NAME         tfjs backend: wasm | cpu                          (default wasm;
                          cpu is ~10× slower than wasm: pair it with --quick)
   --variant NAME         simdnet build: auto | simd | scalar               (default auto)
+  --report FILE.html     also write one self-contained page: loss curves against epoch and wall
+                         time, speedup bars, the table, machine, versions and date
   --quick                a short run: 2 000 training / 1 000 test images, 5 full-batch iterations
   --json                 print one JSON object: simdnet version, rows, machine, variant, tfjs backend
   -h, --help             this message`;
@@ -28,12 +35,13 @@ const processIo: CompareIo = {
 export function parseCompareArgs(argv: string[]) {
   const v = parseFlags(argv, {
     epochs: { type: 'string' }, backend: { type: 'string' }, variant: { type: 'string' },
-    quick: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    quick: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, report: { type: 'string' },
   });
   return {
     help: v.help ?? false,
     json: v.json ?? false,
     quick: v.quick ?? false,
+    report: v.report,
     epochs: integerFlag('epochs', v.epochs),
     backend: choiceFlag('backend', v.backend, TFJS_BACKENDS) ?? ('wasm' as TfjsBackendName),
     variant: choiceFlag('variant', v.variant, ['auto', ...VARIANTS] as const) ?? ('auto' as Variant | 'auto'),
@@ -52,10 +60,16 @@ export async function compareCommand(argv: string[], io: CompareIo = processIo):
   }
   if (args.help) { io.stdout(`${COMPARE_USAGE}\n`); return 0; }
   try {
+    if (args.report !== undefined) await checkOutputDirectory(args.report, 'the report');
+    const { runComparison } = await import('../tfjs/comparison.js');
     const report = await runComparison({
       epochs: args.epochs, quick: args.quick, backends: [args.backend], variant: args.variant,
       onProgress: (message) => io.stderr(`${message}\n`),
     });
+    if (args.report !== undefined) {
+      await writeFile(args.report, comparisonReport(report, machineInfo(), SIMDNET_VERSION));
+      io.stderr(`wrote ${args.report}\n`);
+    }
     if (args.json) {
       io.stdout(`${JSON.stringify({
         simdnet: SIMDNET_VERSION, machine: machineInfo(), variant: report.variant, tfjs: report.tfjs, trainCount: report.trainCount,

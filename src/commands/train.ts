@@ -1,13 +1,14 @@
 // `simdnet train`: trains a network on MNIST (the embedded copy or --data DIR) and reports test
 // accuracy and timings; `--preset seed` is the seed's from-scratch run.
-import { stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import type { Variant } from '../abi.js';
 import { loadMnist, type Dataset } from '../data/mnist.js';
 import { SimdnetError } from '../errors.js';
 import { saveNetwork } from '../io.node.js';
 import { loadSimdnet } from '../loader.node.js';
 import { defaultLearningRate, INITIALIZERS, Network, OPTIMIZERS, type FitOptions, type Initializer, type OptimizerName } from '../network.js';
+import { TrainingHistory, trainingPlot, type HistoryEntry } from '../report/training.js';
+import { checkOutputDirectory } from './output.js';
 import { choiceFlag, integerFlag, layersFlag, numberFlag, parseFlags, UsageError } from './usage.js';
 import { SIMDNET_VERSION } from './version.js';
 
@@ -23,9 +24,10 @@ export const TRAIN_USAGE = `usage: simdnet train [options]
   --seed N               initial weights and shuffling    (default 0)
   --data DIR             IDX files (raw or .gz) instead of the embedded MNIST
   --save FILE            write the trained network as a checkpoint
+  --plot FILE.svg        draw loss and accuracy, train and test, per epoch (full batch: per N iterations)
   --variant NAME         auto | simd | scalar             (default auto)
   --threads N            split big kernel calls over N threads (simd; default 1)
-  --json                 print one JSON object last
+  --json                 print one JSON object last, with the per-epoch history
   -h, --help             this message`;
 
 export interface TrainSettings {
@@ -48,7 +50,7 @@ export function parseTrainArgs(argv: string[]) {
   const v = parseFlags(argv, {
     preset: { type: 'string' }, layers: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
     batch: { type: 'string' }, epochs: { type: 'string' }, iterations: { type: 'string' }, init: { type: 'string' },
-    seed: { type: 'string' }, data: { type: 'string' }, save: { type: 'string' }, variant: { type: 'string' },
+    seed: { type: 'string' }, data: { type: 'string' }, save: { type: 'string' }, plot: { type: 'string' }, variant: { type: 'string' },
     threads: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   });
   const preset = choiceFlag('preset', v.preset, ['seed']);
@@ -72,7 +74,7 @@ export function parseTrainArgs(argv: string[]) {
   else settings.epochs = 1;
   for (const name of ['data', 'save'] as const) if (v[name] === '') throw new UsageError(`--${name} needs a ${name === 'data' ? 'directory' : 'file name'}`);
   return {
-    settings, help: v.help ?? false, json: v.json ?? false, data: v.data, save: v.save,
+    settings, help: v.help ?? false, json: v.json ?? false, data: v.data, save: v.save, plot: v.plot,
     variant: choiceFlag('variant', v.variant, ['auto', 'simd', 'scalar'] as const) ?? 'auto',
     threads: integerFlag('threads', v.threads, 1) ?? 1,
   };
@@ -119,14 +121,8 @@ export interface TrainReport {
   threads: number;
   memoryBytes: number;
   saved?: string;
-}
-
-/** --save names a file in an existing directory; found out before training rather than after. */
-async function checkSaveDirectory(file: string): Promise<void> {
-  const dir = dirname(resolve(file));
-  let isDir = false;
-  try { isDir = (await stat(dir)).isDirectory(); } catch { /* reported below */ }
-  if (!isDir) throw new SimdnetError('SAVE_FAILED', `cannot save the checkpoint to ${file}: the directory ${dir} does not exist`);
+  /** With --json or --plot: one entry per epoch (full batch: per N iterations); trainSeconds and the ms figures exclude its test evaluations. */
+  history?: HistoryEntry[];
 }
 
 /** The flags the data can refuse, refused naming the flag rather than by fit naming its option. */
@@ -158,7 +154,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (args.help) { process.stdout.write(`${TRAIN_USAGE}\n`); return 0; }
   const { settings } = args;
   // Everything that can be refused before loading data and training is refused first.
-  if (args.save !== undefined) await checkSaveDirectory(args.save);
+  if (args.save !== undefined) await checkOutputDirectory(args.save, 'the checkpoint');
+  if (args.plot !== undefined) await checkOutputDirectory(args.plot, 'the plot');
   let runtime;
   try {
     runtime = await loadSimdnet({ variant: args.variant, threads: args.threads });
@@ -186,19 +183,23 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (settings.iterations !== undefined) fit.iterations = settings.iterations;
   else fit.epochs = settings.epochs ?? 1;
   const everyIteration = stepsPerEpoch === 1;
+  // Testing after every epoch costs an evaluation each: only when the history is asked for.
+  const history = args.plot !== undefined || args.json ? new TrainingHistory(net, test, Math.ceil(totalSteps / stepsPerEpoch), stepsPerEpoch) : null;
   fit.onEpoch = (e) => {
+    history?.epoch(e);
     if (!everyIteration || e.epoch % 50 === 0 || e.epoch === totalSteps) {
       progress.line(`${everyIteration ? 'iteration' : 'epoch'} ${e.epoch}: loss ${e.loss.toFixed(4)}, train accuracy ${(100 * e.accuracy).toFixed(2)}%, ${e.milliseconds.toFixed(1)} ms`);
     }
   };
-  let result;
+  let fitted;
   try {
-    result = net.fit(train, fit);
+    fitted = net.fit(train, fit);
   } catch (err) {
     // What checkAgainstData left to fit: an arena (the layers' parameters, the batch's activations) beyond 4 GiB.
     if (err instanceof RangeError) throw new UsageError(`--layers ${settings.layers.join(',')} with --batch ${settings.batch}: ${err.message}`);
     throw err;
   }
+  const result = history ? history.withoutTestTime(fitted) : fitted;
   const evaluation = net.evaluate(test);
   const report: TrainReport = {
     simdnet: SIMDNET_VERSION, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, trainSeconds: result.seconds,
@@ -207,7 +208,15 @@ export async function trainCommand(argv: string[]): Promise<number> {
     epochs: result.steps / stepsPerEpoch, init: settings.init, seed: settings.seed, variant: runtime.variant,
     threads: runtime.threads, memoryBytes: net.memoryBytes,
   };
+  if (history) report.history = history.entries;
   if (args.save !== undefined) { await saveNetwork(net, args.save); report.saved = args.save; }
+  if (history && args.plot !== undefined) {
+    await writeFile(args.plot, trainingPlot({
+      history: history.entries, fullBatch: everyIteration,
+      title: `simdnet train: ${settings.layers.join('-')}, ${settings.optimizer} lr ${settings.lr}, batch ${settings.batch}, ${runtime.variant}${runtime.threads > 1 ? ` (${runtime.threads} threads)` : ''}`,
+      subtitle: `${settings.init} init, seed ${settings.seed}, ${result.steps} steps on ${train.count} images; test: ${test.count} images, final accuracy ${(100 * evaluation.accuracy).toFixed(2)}%`,
+    }));
+  }
   net.dispose();
   if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else {

@@ -19,6 +19,15 @@ const NEGATIVE_NUMBER = /^-\.?\d/;
  * joined to it (`--lr=-1`) so that the flag's own check refuses it with a message naming the flag.
  */
 export function parseFlags<T extends Flags>(argv: string[], options: T): FlagValues<T> {
+  return parseCommandLine(argv, options, false).values;
+}
+
+/** parseFlags with positional arguments allowed (MODEL, IMAGE…). */
+export function parseFlagsAndArguments<T extends Flags>(argv: string[], options: T): { values: FlagValues<T>; positionals: string[] } {
+  return parseCommandLine(argv, options, true);
+}
+
+function parseCommandLine<T extends Flags>(argv: string[], options: T, allowPositionals: boolean): { values: FlagValues<T>; positionals: string[] } {
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!, next = argv[i + 1];
@@ -27,7 +36,8 @@ export function parseFlags<T extends Flags>(argv: string[], options: T): FlagVal
     args.push(joined ? `${arg}=${next}` : arg);
   }
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as FlagValues<T>;
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals });
+    return { values: values as FlagValues<T>, positionals };
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

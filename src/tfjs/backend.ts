@@ -14,12 +14,12 @@
 // cpu: the plain-JavaScript reference backend; the oracle tests use it.
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { TFJS_BACKENDS, type TfjsBackendName } from './comparison-table.js';
 import { tf, tfWasm } from './peer.js';
 
-const { getThreadsCount, setThreadsCount, setWasmPaths } = tfWasm;
+export { TFJS_BACKENDS, type TfjsBackendName };
 
-export type TfjsBackendName = 'wasm' | 'cpu';
-export const TFJS_BACKENDS: readonly TfjsBackendName[] = ['wasm', 'cpu'];
+const { getThreadsCount, setThreadsCount, setWasmPaths } = tfWasm;
 
 export interface TfjsBackendInfo {
   name: TfjsBackendName;

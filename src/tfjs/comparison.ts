@@ -19,7 +19,6 @@
 //            activations, gradients: the peak of live tensor bytes) plus the u8 training set the
 //            twin stages its batches from. For the wasm backend wasmMemoryBytes adds the size its
 //            heap has grown to (process-wide high-water mark: it never shrinks).
-import os from 'node:os';
 import type { Variant } from '../abi.js';
 import { subset } from '../data/dataset.js';
 import { loadMnist, type Mnist } from '../data/mnist.js';
@@ -28,8 +27,9 @@ import { Network, type FitOptions, type Initializer, type OptimizerName } from '
 import type { Runtime } from '../runtime.js';
 import { tfjsWasmMemoryBytes, useTfjsBackend, type TfjsBackendInfo, type TfjsBackendName } from './backend.js';
 import { TfjsTwin, type TwinFitMode, type TwinFitOptions } from './twin.js';
+import { CURVE_POINTS, type ComparisonReport, type ComparisonRow, type CurvePoint, type Engine } from './comparison-table.js';
 
-export type Engine = `simdnet-${Variant}` | `tfjs-${TfjsBackendName}`;
+export * from './comparison-table.js';
 
 export interface ComparisonOptions {
   /** Epochs of the mini-batch runs, on both engines. Default 1. */
@@ -57,48 +57,36 @@ export interface ComparisonOptions {
   onProgress?: (message: string) => void;
 }
 
-export interface ComparisonRow {
-  /** e.g. `784-10-10 sgd b32`. */
-  model: string;
-  engine: Engine;
-  /** simdnet: its variant; tfjs: the backend, with the wasm binary and threads. */
-  backend: string;
-  layers: number[];
-  init: Initializer;
-  optimizer: OptimizerName;
-  lr: number;
-  batch: number | 'full';
-  /** Epochs (fractional for partial runs) and steps that were trained and timed. */
-  epochs: number;
-  steps: number;
-  /** On the test set; null when the run was too short to mean anything (extrapolated rows). */
-  testAccuracy: number | null;
-  /** Training time; extrapolated from msPerStep when `extrapolated`. */
-  trainSeconds: number;
-  msPerEpoch: number;
-  msPerStep: number;
-  /** tfjs rows: this row's ms/step ÷ simdnet's for the same model (how many times faster simdnet is); null on simdnet rows. */
-  speedup: number | null;
-  peakMemoryBytes: number;
-  /** WebAssembly memory: simdnet's arena, or the tfjs wasm heap; null for tfjs cpu. */
-  wasmMemoryBytes: number | null;
-  /** trainSeconds is extrapolated from the timed steps (msPerStep and msPerEpoch are measured). */
-  extrapolated: boolean;
-  note?: string;
-}
+/**
+ * Records a run's loss curve from its onStep callback: one performance.now() per step. The clock
+ * starts before fit is called; end() moves the points back so the last one falls at the run's own
+ * training time, which takes out the set-up before the first step (simdnet makes the training set
+ * resident there), as the reported timings do.
+ */
+class LossCurve {
+  readonly points: CurvePoint[] = [];
+  private readonly every: number;
+  private readonly started = performance.now();
+  private sum = 0;
+  private steps = 0;
 
-export interface ComparisonReport {
-  rows: ComparisonRow[];
-  variant: Variant;
-  tfjs: TfjsBackendInfo[];
-  trainCount: number;
-  testCount: number;
-  epochs: number;
-  mode: TwinFitMode;
-}
+  /** stepsBefore: steps the model took before this run (their count shifts the epochs). */
+  constructor(private readonly totalSteps: number, private readonly stepsPerEpoch: number, private readonly stepsBefore = 0) {
+    this.every = Math.max(1, Math.ceil(totalSteps / CURVE_POINTS));
+  }
 
-export const MEMORY_NOTE = 'peak memory: simdnet = its WebAssembly arena (parameters, gradients, optimizer state, one batch of activations, the training set as sparse or u8 rows); '
-  + 'tfjs = peak live tensor bytes over one training step (tf.profile) + the u8 training set its batches are staged from';
+  readonly onStep = ({ step, loss }: { step: number; loss: number }): void => {
+    this.sum += loss; this.steps++;
+    if (step % this.every !== 0 && step !== this.totalSteps) return;
+    this.points.push({ epoch: (this.stepsBefore + step) / this.stepsPerEpoch, seconds: (performance.now() - this.started) / 1000, loss: this.sum / this.steps });
+    this.sum = 0; this.steps = 0;
+  };
+
+  end(trainSeconds: number): CurvePoint[] {
+    const setup = (this.points[this.points.length - 1]?.seconds ?? trainSeconds) - trainSeconds;
+    return this.points.map((p) => ({ ...p, seconds: Math.max(0, p.seconds - setup) }));
+  }
+}
 
 /** Untimed steps each engine trains on a throwaway copy of a mini-batch model before the timed run. */
 export const WARMUP_STEPS = 50;
@@ -163,13 +151,15 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
     const net = Network.create(runtime, { layers: spec.layers, init: spec.init, seed });
     const initial = net.getParameters();
     progress(`simdnet-${runtime.variant} ${spec.model}: ${spec.iterations ?? epochs} ${spec.iterations ? 'iterations' : 'epoch(s)'} on ${train.count} images`);
-    const ours = net.fit(train, fit);
+    const totalSteps = spec.iterations ?? stepsPerEpoch * epochs;
+    const ourCurve = new LossCurve(totalSteps, stepsPerEpoch);
+    const ours = net.fit(train, { ...fit, onStep: ourCurve.onStep });
     const ourAccuracy = net.evaluate(test).accuracy;
     rows.push({
       ...base, engine: `simdnet-${runtime.variant}`, backend: runtime.variant,
       epochs: ours.steps / stepsPerEpoch, steps: ours.steps, testAccuracy: ourAccuracy,
       trainSeconds: ours.seconds, msPerEpoch: ours.msPerEpoch, msPerStep: ours.msPerStep, speedup: null,
-      peakMemoryBytes: net.memoryBytes, wasmMemoryBytes: net.memoryBytes, extrapolated: false,
+      peakMemoryBytes: net.memoryBytes, wasmMemoryBytes: net.memoryBytes, extrapolated: false, curve: ourCurve.end(ours.seconds),
     });
     net.dispose();
 
@@ -183,13 +173,15 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
           if (tfjsFullBatchIterations === 0) continue;
           progress(`tfjs-${info.name} ${spec.model}: 1 warm-up + ${tfjsFullBatchIterations} timed iterations (of ${fullBatchIterations}: extrapolated)`);
           const peak = await twin.measureStepBytes(train, twinFit);
-          const timed = await twin.fit(train, { ...twinFit, iterations: tfjsFullBatchIterations });
+          // measureStepBytes trained the first iteration: the timed ones are the 2nd onwards.
+          const curve = new LossCurve(tfjsFullBatchIterations, stepsPerEpoch, 1);
+          const timed = await twin.fit(train, { ...twinFit, iterations: tfjsFullBatchIterations, onStep: curve.onStep });
           rows.push({
             ...base, engine: `tfjs-${info.name}`, backend: backendLabel,
             epochs: timed.steps / stepsPerEpoch, steps: timed.steps, testAccuracy: null,
             trainSeconds: (timed.msPerStep * fullBatchIterations) / 1000, msPerEpoch: timed.msPerStep, msPerStep: timed.msPerStep,
             speedup: timed.msPerStep / ours.msPerStep, peakMemoryBytes: peak + dataBytes, wasmMemoryBytes: tfjsWasmMemoryBytes(),
-            extrapolated: true,
+            extrapolated: true, curve: curve.end(timed.seconds),
             note: `timed ${timed.steps} full-batch iteration(s) after a warm-up; train time extrapolated to ${fullBatchIterations}`,
           });
         } else {
@@ -197,7 +189,8 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
           const warm = TfjsTwin.fromParameters(spec.layers, initial, seed);
           await warm.fit(train, { ...twinFit, epochs: undefined, iterations: warmSteps });
           warm.dispose();
-          const result = await twin.fit(train, twinFit);
+          const curve = new LossCurve(totalSteps, stepsPerEpoch);
+          const result = await twin.fit(train, { ...twinFit, onStep: curve.onStep });
           const accuracy = twin.evaluate(test).accuracy;
           const peak = await twin.measureStepBytes(train, twinFit);
           const gap = 100 * (accuracy - ourAccuracy);
@@ -206,7 +199,7 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
             epochs: result.steps / stepsPerEpoch, steps: result.steps, testAccuracy: accuracy,
             trainSeconds: result.seconds, msPerEpoch: result.msPerEpoch, msPerStep: result.msPerStep,
             speedup: result.msPerStep / ours.msPerStep, peakMemoryBytes: peak + dataBytes, wasmMemoryBytes: tfjsWasmMemoryBytes(),
-            extrapolated: false,
+            extrapolated: false, curve: curve.end(result.seconds),
             note: `test accuracy ${gap >= 0 ? '+' : '−'}${Math.abs(gap).toFixed(2)} pp vs simdnet: same start, batches and order; the runs drift apart `
               + 'once a row has p_label < 1e-7, where the Keras loss clips and passes no gradient (see tfjs/twin.ts)',
           });
@@ -218,57 +211,3 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
   }
   return { rows, variant: runtime.variant, tfjs, trainCount: train.count, testCount: test.count, epochs, mode };
 }
-
-// ---- presentation ------------------------------------------------------------------------------
-
-function mib(bytes: number | null): string {
-  return bytes === null ? '—' : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-}
-
-function fixed(value: number, digits: number): string {
-  return value >= 100 ? value.toFixed(Math.max(0, digits - 2)) : value.toFixed(digits);
-}
-
-/** The rows as an aligned console table, with footnotes for extrapolated values and notes. */
-export function formatComparisonTable(rows: readonly ComparisonRow[]): string {
-  const header = ['model', 'engine', 'backend', 'epochs', 'steps', 'test acc', 'train s', 'ms/epoch', 'ms/step', 'simdnet speedup', 'peak memory'];
-  const mark = (r: ComparisonRow, text: string) => (r.extrapolated ? `~${text}*` : text);
-  const body = rows.map((r) => [
-    r.model, r.engine, r.backend,
-    Number.isInteger(r.epochs) ? String(r.epochs) : r.epochs.toFixed(r.epochs < 0.01 ? 5 : 3),
-    String(r.steps),
-    r.testAccuracy === null ? '—' : `${(100 * r.testAccuracy).toFixed(2)}%`,
-    mark(r, fixed(r.trainSeconds, 2)),
-    fixed(r.msPerEpoch, 1),
-    fixed(r.msPerStep, 3),
-    r.speedup === null ? 'baseline' : `${r.speedup.toFixed(1)}×`,
-    mib(r.peakMemoryBytes),
-  ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
-  const numeric = new Set([3, 4, 5, 6, 7, 8, 9, 10]);
-  const line = (cells: string[]) => cells.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
-  const out = [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)];
-  const notes = rows.filter((r) => r.note).map((r) => `  ${r.engine} ${r.model}: ${r.note}`);
-  if (rows.some((r) => r.extrapolated)) out.push('', '* extrapolated from the timed steps');
-  if (notes.length) out.push('', 'notes:', ...notes);
-  out.push('', MEMORY_NOTE);
-  return out.join('\n');
-}
-
-export interface MachineInfo {
-  date: string;
-  node: string;
-  cpu: string;
-  cpus: number;
-  platform: string;
-  arch: string;
-}
-
-export function machineInfo(): MachineInfo {
-  const cpus = os.cpus();
-  return {
-    date: new Date().toISOString(), node: process.version, cpu: cpus[0]?.model ?? 'unknown', cpus: cpus.length,
-    platform: process.platform, arch: process.arch,
-  };
-}
-

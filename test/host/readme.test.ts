@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { COMPARE_USAGE } from '../../src/commands/compare.js';
+import { EVALUATE_USAGE } from '../../src/commands/evaluate.js';
+import { PREDICT_USAGE } from '../../src/commands/predict.js';
 import { PROFILE_USAGE } from '../../src/commands/profile.js';
 import { TRAIN_USAGE } from '../../src/commands/train.js';
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from '../../src/data/idx.js';
@@ -92,7 +94,7 @@ globalThis.fetch = async (url) => {
     assert.match(run.stdout, /^1 \d+\.\d+\n2 \d+\.\d+\na \d \(p = 0\.\d{3}\)\n$/);
   });
 
-  for (const [command, usage] of [['train', TRAIN_USAGE], ['compare', COMPARE_USAGE], ['profile', PROFILE_USAGE]] as const) {
+  for (const [command, usage] of [['train', TRAIN_USAGE], ['evaluate', EVALUATE_USAGE], ['predict', PREDICT_USAGE], ['compare', COMPARE_USAGE], ['profile', PROFILE_USAGE]] as const) {
     it(`its simdnet ${command} reference is the command's usage text`, () => {
       const options = usage.split('\n').filter((line) => !line.startsWith('usage:') && !line.includes('--help')).join('\n');
       assert.ok(readme.includes(`\`\`\`\n${options}\n\`\`\``), `README.md lacks simdnet ${command}'s options as the usage prints them:\n${options}`);
