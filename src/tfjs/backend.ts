@@ -14,25 +14,12 @@
 // cpu: the plain-JavaScript reference backend; the oracle tests use it.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { TFJS_BACKENDS, type TfjsBackendName } from './comparison-table.js';
+import { TFJS_BACKENDS, type TfjsBackendInfo, type TfjsBackendName } from './backend-info.js';
 import { tf, tfWasm } from './peer.js';
 
-export { TFJS_BACKENDS, type TfjsBackendName };
+export { TFJS_BACKENDS, type TfjsBackendInfo, type TfjsBackendName };
 
 const { getThreadsCount, setThreadsCount, setWasmPaths } = tfWasm;
-
-export interface TfjsBackendInfo {
-  name: TfjsBackendName;
-  /** tfjs version (tfjs-core). */
-  version: string;
-  /** For wasm: the binary the backend loaded, e.g. `tfjs-backend-wasm-simd.wasm`; null for cpu. */
-  binary: string | null;
-  /** For wasm: the directory it was read from. */
-  directory: string | null;
-  /** Threads XNNPACK runs on (wasm), 1 for cpu. */
-  threads: number;
-  simd: boolean;
-}
 
 export interface UseBackendOptions {
   /** Threads for the threaded wasm binary (browsers only; ignored by the single-threaded Node binary). */

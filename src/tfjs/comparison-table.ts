@@ -4,11 +4,10 @@
 import os from 'node:os';
 import type { Variant } from '../abi.js';
 import type { Initializer, OptimizerName } from '../network.js';
-import type { TfjsBackendInfo } from './backend.js';
+import type { TfjsBackendInfo, TfjsBackendName } from './backend-info.js';
 import type { TwinFitMode } from './twin.js';
 
-export type TfjsBackendName = 'wasm' | 'cpu';
-export const TFJS_BACKENDS: readonly TfjsBackendName[] = ['wasm', 'cpu'];
+export { TFJS_BACKENDS, type TfjsBackendInfo, type TfjsBackendName } from './backend-info.js';
 
 export type Engine = `simdnet-${Variant}` | `tfjs-${TfjsBackendName}`;
 
