@@ -215,11 +215,13 @@ export function parseKerasModelJson(json: unknown, source = 'model.json'): Keras
 
 /**
  * The manifest weight for `<layer>/<variable>`: its name is that, or ends with `/<layer>/<variable>`
- * (a model-name prefix), either with an optional `:0` suffix. More than one match is MODEL_INVALID.
+ * (a model-name prefix), either with an optional `:0` suffix; optimizer state never matches.
+ * More than one match is MODEL_INVALID.
  */
 function findWeight(plan: KerasModelPlan, weights: readonly KerasWeight[], layer: string, variable: string): KerasWeight {
   const wanted = `${layer}/${variable}`;
   const matches = weights.filter((w) => {
+    if (w.group === 'optimizer') return false;
     const bare = w.name.endsWith(':0') ? w.name.slice(0, -2) : w.name;
     return bare === wanted || bare.endsWith(`/${wanted}`);
   });

@@ -19,6 +19,8 @@ export interface KerasWeightSpec {
   /** The tensor's dtype (float32 for every weight simdnet uses). */
   dtype: string;
   quantization?: { dtype: QuantizedDType; scale?: number; min?: number };
+  /** 'optimizer' for optimizer state (tfjs `save` with includeOptimizer); absent or 'model' otherwise. */
+  group?: string;
 }
 
 export interface KerasWeightGroup {
@@ -26,10 +28,11 @@ export interface KerasWeightGroup {
   weights: KerasWeightSpec[];
 }
 
-/** A decoded weight: its manifest name, shape and float32 values (null for non-float tensors). */
+/** A decoded weight: its manifest name, shape, group and float32 values (null for non-float tensors). */
 export interface KerasWeight {
   name: string;
   shape: number[];
+  group?: string;
   values: Float32Array | null;
 }
 
@@ -69,6 +72,7 @@ function parseSpec(source: string, entry: unknown, where: string): KerasWeightSp
   if (elementCount(shape as number[]) > MAX_WEIGHT_ELEMENTS) throw modelInvalid(source, `${label} has shape ${JSON.stringify(shape)}: more than 2^28 elements`);
   if (typeof entry.dtype !== 'string') throw modelInvalid(source, `${label} has no dtype`);
   const spec: KerasWeightSpec = { name: entry.name, shape: shape as number[], dtype: entry.dtype };
+  if (typeof entry.group === 'string') spec.group = entry.group;
   if (entry.quantization !== undefined && entry.quantization !== null) {
     const q = entry.quantization;
     if (!isObject(q) || (q.dtype !== 'uint8' && q.dtype !== 'uint16' && q.dtype !== 'float16')) {
@@ -155,7 +159,7 @@ export function decodeWeightGroups(source: string, groups: readonly KerasWeightG
     const view = new DataView(bytes.buffer);
     at = 0;
     for (const spec of group.weights) {
-      decoded.push({ name: spec.name, shape: spec.shape, values: spec.dtype === 'float32' ? decodeFloat32(spec, view, at) : null });
+      decoded.push({ name: spec.name, shape: spec.shape, group: spec.group, values: spec.dtype === 'float32' ? decodeFloat32(spec, view, at) : null });
       at += elementCount(spec.shape) * STORED_BYTES[storedType(spec)]!;
     }
   }

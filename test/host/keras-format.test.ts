@@ -23,13 +23,13 @@ before(async () => {
 });
 
 /** model.json and the single weight file tfjs's save writes for `model`. */
-async function saved(model: tf.LayersModel): Promise<{ json: Record<string, unknown>; files: Uint8Array[] }> {
+async function saved(model: tf.LayersModel, options: tf.io.SaveConfig = {}): Promise<{ json: Record<string, unknown>; files: Uint8Array[] }> {
   let json: Record<string, unknown> | undefined, files: Uint8Array[] = [];
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
     json = { format: 'layers-model', generatedBy: 'tfjs', modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] };
     files = [new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData))];
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  }), options);
   return { json: JSON.parse(JSON.stringify(json)), files };
 }
 
@@ -83,6 +83,19 @@ describe('tfjs models saved with model.save', () => {
     assert.deepEqual([description.inputShape, description.inputWidth, description.outputWidth], [[28, 28], 784, 10]);
     expectSameWeights(model, description);
     expectSamePredictions(model, description, 8, 1);
+  });
+
+  it('trained with Adam and saved with includeOptimizer: the optimizer state is skipped', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: 4, activation: 'tanh' }), tf.layers.dense({ units: 3, activation: 'softmax' })] });
+    model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
+    await model.fit(tf.randomNormal([8, 6], 0, 1, 'float32', 1), tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32'), 3), { epochs: 1, verbose: 0 });
+    const { json, files } = await saved(model, { includeOptimizer: true });
+    const specs = (json.weightsManifest as Array<{ weights: KerasWeightSpec[] }>)[0]!.weights;
+    assert.ok(specs.some((s) => s.group === 'optimizer'), 'tfjs saved no optimizer state');
+    const description = readKerasModel(json, files);
+    assert.deepEqual([...description.weights.keys()], model.layers.flatMap((l) => [`${l.name}/kernel`, `${l.name}/bias`]));
+    expectSameWeights(model, description);
+    expectSamePredictions(model, description, 4, 3);
   });
 
   it('tanh and sigmoid hidden layers, no bias, an Activation softmax, a rank-3 Flatten, sharded and reordered weights', async () => {
