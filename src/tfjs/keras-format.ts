@@ -84,8 +84,15 @@ function batchShape(source: string, shape: unknown, label: string): number[] {
 }
 
 function activationOf(source: string, value: unknown, label: string): KerasActivation {
-  // Keras 3 may serialise a built-in activation as an object naming it.
-  const name = value === undefined || value === null ? 'linear' : isObject(value) && isObject(value.config) && typeof value.config.name === 'string' ? value.config.name : value;
+  // Keras 3 may serialise a built-in activation function as { module: 'keras.activations',
+  // class_name: 'function', config: 'relu' }; any other object is a custom activation.
+  let name: unknown = value ?? 'linear';
+  if (isObject(value)) {
+    if (value.class_name !== 'function' || typeof value.config !== 'string') {
+      throw modelUnsupported(source, `${label} has the activation object ${JSON.stringify(value.class_name)}; ${SUPPORTED}`);
+    }
+    name = value.config;
+  }
   if (typeof name !== 'string') throw modelInvalid(source, `${label} has activation ${JSON.stringify(value)}`);
   if (!(KERAS_ACTIVATIONS as readonly string[]).includes(name)) throw modelUnsupported(source, `${label} has activation ${JSON.stringify(name)}; ${SUPPORTED}`);
   return name as KerasActivation;

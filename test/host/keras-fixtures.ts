@@ -1,7 +1,8 @@
 // model.json files as tensorflowjs_converter writes them from Keras 2 (tf.keras 2.15, .h5) and
 // Keras 3 (.keras), written by hand after the converter's output for the Keras MNIST example
-// model Flatten(28×28) → Dense(128, relu) → Dropout(0.2) → Dense(10). Weight bytes come from
-// modelFiles, seeded.
+// model Flatten(28×28) → Dense(128, relu) → Dropout(0.2) → Dense(10). The Keras 3 one gives the
+// first activation as a serialised function object, the form Keras 3 uses for functions it does
+// not name by string. Weight bytes come from modelFiles, seeded.
 import type { KerasWeightGroup } from '../../src/tfjs/keras-weights.js';
 import type { Rng } from './reference.js';
 
@@ -54,7 +55,7 @@ function keras3Layers() {
   return [
     { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 28, 28], dtype: 'float32', sparse: false, name: 'input_layer' }, registered_name: null, name: 'input_layer' },
     { module: 'keras.layers', class_name: 'Flatten', config: { name: 'flatten', trainable: true, dtype: POLICY, data_format: 'channels_last' }, registered_name: null, build_config: { input_shape: [null, 28, 28] }, name: 'flatten' },
-    { module: 'keras.layers', class_name: 'Dense', config: { name: 'dense', trainable: true, dtype: POLICY, units: 128, activation: 'relu', use_bias: true, ...INITIALIZERS }, registered_name: null, build_config: { input_shape: [null, 784] }, name: 'dense' },
+    { module: 'keras.layers', class_name: 'Dense', config: { name: 'dense', trainable: true, dtype: POLICY, units: 128, activation: { module: 'keras.activations', class_name: 'function', config: 'relu', registered_name: 'function' }, use_bias: true, ...INITIALIZERS }, registered_name: null, build_config: { input_shape: [null, 784] }, name: 'dense' },
     { module: 'keras.layers', class_name: 'Dropout', config: { name: 'dropout', trainable: true, dtype: POLICY, rate: 0.2, seed: null, noise_shape: null }, registered_name: null, name: 'dropout' },
     { module: 'keras.layers', class_name: 'Dense', config: { name: 'dense_1', trainable: true, dtype: POLICY, units: 10, activation: 'linear', use_bias: true, ...INITIALIZERS }, registered_name: null, build_config: { input_shape: [null, 128] }, name: 'dense_1' },
   ];
