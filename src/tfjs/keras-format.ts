@@ -56,6 +56,7 @@ export interface KerasModel extends Omit<KerasModelPlan, 'paths' | 'manifest'> {
   weights: Map<string, Float32Array>;
 }
 
+const SUPPORTED_CLASSES = ['InputLayer', 'Flatten', 'Dense', 'Activation', 'Dropout'];
 const SUPPORTED = `simdnet reads InputLayer, Flatten, Dense (activation ${KERAS_ACTIVATIONS.join(', ')}), Activation and Dropout layers`;
 const MAX_DIMENSION = 1 << 24;
 
@@ -158,13 +159,18 @@ export function parseKerasModelJson(json: unknown, source = 'model.json'): Keras
     const layerName = typeof config.name === 'string' ? config.name : typeof layer.name === 'string' ? layer.name : '';
     if (layerName === '') throw modelInvalid(source, `${label} has no name; weights are matched by layer name`);
     if (layers.some((l) => l.name === layerName)) throw modelInvalid(source, `${label}: two layers are named ${JSON.stringify(layerName)}`);
+    if (!SUPPORTED_CLASSES.includes(kind as string)) throw modelUnsupported(source, `${label} is not supported; ${SUPPORTED}`);
     const dtype = dtypeName(config.dtype);
     if (dtype !== 'float32') throw modelUnsupported(source, `${label} computes in ${JSON.stringify(dtype)}; simdnet computes in float32`);
     const declared = config.batch_input_shape ?? config.batch_shape;
     if (declared !== undefined && declared !== null) {
-      if (shape !== null) throw modelInvalid(source, `${label} declares an input shape but is not the model's first layer`);
-      shape = batchShape(source, declared, label);
-      if (kind !== 'InputLayer') layers.push({ kind: 'input', name: `${layerName}_input`, inputShape: shape });
+      const dims = batchShape(source, declared, label);
+      // Keras 2 repeats the InputLayer's shape on the layer built with input_shape: it must agree.
+      if (shape !== null && (kind === 'InputLayer' || dims.length !== shape.length || dims.some((d, k) => d !== shape![k]))) {
+        throw modelInvalid(source, `${label} declares input shape ${JSON.stringify(declared)} but ${kind === 'InputLayer' ? 'is not the first layer' : `receives [null,${shape.join(',')}]`}`);
+      }
+      if (shape === null && kind !== 'InputLayer') layers.push({ kind: 'input', name: `${layerName}_input`, inputShape: dims });
+      shape = dims;
     }
     if (kind === 'InputLayer') {
       if (declared === undefined || declared === null) throw modelInvalid(source, `${label} is an InputLayer without batch_input_shape or batch_shape`);
@@ -202,8 +208,6 @@ export function parseKerasModelJson(json: unknown, source = 'model.json'): Keras
         layers.push({ kind: 'dropout', name: layerName, rate });
         return;
       }
-      default:
-        throw modelUnsupported(source, `${label} is not supported; ${SUPPORTED}`);
     }
   });
   const input = layers.find((l) => l.kind === 'input');

@@ -8,7 +8,7 @@ import type { Rng } from './reference.js';
 
 const KERAS2_LAYERS = [
   { class_name: 'InputLayer', config: { batch_input_shape: [null, 28, 28], dtype: 'float32', sparse: false, ragged: false, name: 'flatten_input' } },
-  { class_name: 'Flatten', config: { name: 'flatten', trainable: true, dtype: 'float32', batch_input_shape: null, data_format: 'channels_last' } },
+  { class_name: 'Flatten', config: { name: 'flatten', trainable: true, dtype: 'float32', batch_input_shape: [null, 28, 28], data_format: 'channels_last' } },
   {
     class_name: 'Dense', config: {
       name: 'dense', trainable: true, dtype: 'float32', units: 128, activation: 'relu', use_bias: true,
