@@ -1,11 +1,11 @@
 // sigmoid_forward, tanh_forward, their backward kernels and the scalar twins, against float64.
 //
 // Tolerances, in ulps of the f64 reference's f32 binade (ulpsOff):
-//   forward: sigmoid ≤ 2.5, tanh ≤ 2 (the contracts; measured once over every 61st f32 pattern:
-//     SIMD 2.30 and 1.52, scalar twins (Mathf.exp) 1.83 and 1.49); here every 4099th pattern plus
-//     dense runs around the places the formulas switch (0, ±0.55 for tanh);
-//   backward: ≤ 2 against dout·y·(1 − y) and dout·(1 − y²) in f64 from the same f32 y (two
-//     products, one exact subtraction, one rounded sum).
+//   forward: sigmoid ≤ 2.5, tanh ≤ 2 (the contracts; measured once over every 7th f32 pattern:
+//     sigmoid 2.33 in both builds, tanh 1.53 SIMD and 1.50 scalar); here every 4099th pattern
+//     plus dense runs around the places the formulas switch (0, ±0.55 for tanh);
+//   backward: ≤ 3 against dout·y·(1 − y) and dout·(1 − y²) in f64 from the same f32 y: three
+//     roundings (two products and one of 1 − y or 1 + y), ≤ 3u relative, ≤ 3 ulp of the binade.
 import {
   sigmoid_backward, sigmoid_backward_scalar, sigmoid_forward, sigmoid_forward_scalar,
   tanh_backward, tanh_backward_scalar, tanh_forward, tanh_forward_scalar,
@@ -17,7 +17,7 @@ type Backward = (dinp: usize, dout: usize, y: usize, n: i32) => void;
 
 const SIGMOID_ULPS: f64 = 2.5;
 const TANH_ULPS: f64 = 2;
-const BACKWARD_ULPS: f64 = 2;
+const BACKWARD_ULPS: f64 = 3;
 // Below ln 2^−126 the vector exp flushes to 0: sigmoid's true value there is < 2^−126.
 const SIGMOID_FLUSH_BELOW: f32 = -87.33654022216796875;
 const MIN_NORMAL: f64 = 1.1754943508222875e-38;
@@ -166,14 +166,14 @@ describe("tanh_forward", () => {
 });
 
 describe("sigmoid_backward", () => {
-  test("dout · y(1 − y) within 2 ulp for every n, with dinp aliasing dout or y", () => {
+  test("dout · y(1 − y) within 3 ulp for every n, with dinp aliasing dout or y", () => {
     checkBackward("sigmoid_backward", sigmoid_backward, sigmoid_forward, (y: f64): f64 => y * (1 - y));
     checkBackward("sigmoid_backward_scalar", sigmoid_backward_scalar, sigmoid_forward_scalar, (y: f64): f64 => y * (1 - y));
   });
 });
 
 describe("tanh_backward", () => {
-  test("dout · (1 − y²) within 2 ulp for every n, with dinp aliasing dout or y", () => {
+  test("dout · (1 − y²) within 3 ulp for every n, with dinp aliasing dout or y", () => {
     checkBackward("tanh_backward", tanh_backward, tanh_forward, (y: f64): f64 => 1 - y * y);
     checkBackward("tanh_backward_scalar", tanh_backward_scalar, tanh_forward_scalar, (y: f64): f64 => 1 - y * y);
   });

@@ -5,8 +5,8 @@
 // kernels' contracts; test/assembly/sigmoid-tanh.spec.ts sweeps all of f32). Backward against
 // TensorFlow.js (cpu backend) autodiff, tf.grad(f)(x, dy), which computes dy·y(1−y) and dy·(1−y²)
 // from its own y. The two y differ by ≤ 3 ulp ≤ 3u absolute (|y| ≤ 1, ulp ≤ u = 2⁻²⁴ below 1), which
-// moves the slope y(1−y) by ≤ |1−2y|·3u ≤ 3u and 1−y² by ≤ 2|y|·3u ≤ 6u; each side then rounds a
-// product or two (≤ 2u relative). Tolerances: sigmoid 4u·|dy| + 4u·|ref|, tanh 7u·|dy| + 4u·|ref|.
+// moves the slope y(1−y) by ≤ |1−2y|·3u ≤ 3u and 1−y² by ≤ 2|y|·3u ≤ 6u; each side then rounds
+// three times (≤ 3u relative each). Tolerances: sigmoid 4u·|dy| + 6u·|ref|, tanh 7u·|dy| + 6u·|ref|.
 // Dropout: exact where it is exact (out = inp·mask·scale in f32, backward with the same mask), and
 // statistics over 10⁶ elements within 5σ where it is random.
 import { before, describe, it } from 'node:test';
@@ -72,7 +72,7 @@ forEachVariant((ctx) => {
         }
       });
 
-      it(`backward from the output y matches tf.grad (tfjs cpu) within ${SLOPE_U[kind]}u·|dy| + 4u·|ref|, dinp aliasing dout or y`, () => {
+      it(`backward from the output y matches tf.grad (tfjs cpu) within ${SLOPE_U[kind]}u·|dy| + 6u·|ref|, dinp aliasing dout or y`, () => {
         const rng = new Rng(kind === 'sigmoid' ? 43 : 44);
         for (const n of LENGTHS) {
           const x = inputs(rng, n), dy = rng.f32(n, -3, 3);
@@ -80,7 +80,7 @@ forEachVariant((ctx) => {
             const f = (t: tf.Tensor) => (kind === 'sigmoid' ? tf.sigmoid(t) : tf.tanh(t));
             return tf.grad(f)(tf.tensor1d(x), tf.tensor1d(dy)).dataSync() as Float32Array;
           });
-          const tol = expected.map((r, i) => SLOPE_U[kind] * U * Math.abs(dy[i]!) + 4 * U * Math.abs(r));
+          const tol = expected.map((r, i) => SLOPE_U[kind] * U * Math.abs(dy[i]!) + 6 * U * Math.abs(r));
           const arena = makeArena(ctx.runtime, { y: { shape: [n], data: x }, dout: { shape: [n], data: dy }, dinp: { shape: [n], fill: NaN } });
           const Y = f32(arena, 'y'), Dout = f32(arena, 'dout'), Dinp = f32(arena, 'dinp'), k = kernels(arena);
           (kind === 'sigmoid' ? k.sigmoidForward(Y, Y) : k.tanhForward(Y, Y));
