@@ -161,11 +161,21 @@ describe('converter output of Keras 2 and Keras 3 (hand-written fixtures)', () =
     assert.equal(model3.name, 'sequential');
   });
 
-  it('a Keras 3 Functional chain reads like the Sequential; a branch is MODEL_UNSUPPORTED', () => {
+  it('Keras 2 and Keras 3 Functional chains read like the Sequential; a branch is MODEL_UNSUPPORTED', () => {
     const rng = new Rng(4);
     const functional = keras3Functional();
     const model = readKerasModel(functional, modelFiles(functional, rng));
     assert.deepEqual(model.layers.map((l) => l.kind), ['input', 'flatten', 'dense', 'dropout', 'dense']);
+    // Keras 2 writes inbound_nodes as [[[layer, node, tensor, kwargs]]].
+    const keras2 = keras2Mnist();
+    const chain = keras2.modelTopology.model_config.config.layers;
+    chain.forEach((layer, i) => { layer.name = (layer.config as { name: string }).name; layer.inbound_nodes = i === 0 ? [] : [[[(chain[i - 1]!.config as { name: string }).name, 0, 0, {}]]]; });
+    Object.assign(keras2.modelTopology.model_config, { class_name: 'Functional' });
+    Object.assign(keras2.modelTopology.model_config.config, { input_layers: [['flatten_input', 0, 0]], output_layers: [['dense_1', 0, 0]] });
+    const model2 = readKerasModel(keras2, modelFiles(keras2, rng));
+    assert.deepEqual(model2.layers.slice(1), model.layers.slice(1));
+    chain[4]!.inbound_nodes = [[['dense', 0, 0, {}], ['dropout', 0, 0, {}]]];
+    expectCode('MODEL_UNSUPPORTED', /takes inputs from \[dense, dropout\]/, () => parseKerasModelJson(keras2));
     const layers = (functional.modelTopology.model_config.config as { layers: Array<Record<string, unknown>> }).layers;
     // dense_1 fed by flatten (skipping dropout): not a chain.
     const branched = structuredClone(functional);
