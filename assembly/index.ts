@@ -10,6 +10,11 @@ export {
 export { bias_forward, bias_forward_scalar, bias_backward, bias_backward_scalar } from "./bias";
 export { relu_forward, relu_forward_scalar, relu_backward, relu_backward_scalar } from "./activations";
 export {
+  sigmoid_forward, sigmoid_forward_scalar, sigmoid_backward, sigmoid_backward_scalar,
+  tanh_forward, tanh_forward_scalar, tanh_backward, tanh_backward_scalar,
+} from "./sigmoid-tanh";
+export { dropout_forward, dropout_forward_scalar, dropout_backward, dropout_backward_scalar } from "./dropout";
+export {
   softmax_forward, softmax_forward_scalar, crossentropy_loss,
   softmax_crossentropy_backward, softmax_crossentropy_backward_scalar, softmax_crossentropy, softmax_crossentropy_scalar,
 } from "./softmax";

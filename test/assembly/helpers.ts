@@ -133,6 +133,12 @@ export function close(got: f64, ref: f64, factor: f64 = 1): bool {
   return Math.abs(got - ref) <= Math.max(1e-5, 1e-6 * Math.abs(ref)) * factor;
 }
 
+// |got − ref| in ulps of ref's f32 binade (2^(e−23) for 2^e ≤ |ref| < 2^(e+1), e ≥ −126).
+export function ulpsOff(got: f32, ref: f64): f64 {
+  const e = max(<i32>((reinterpret<u64>(ref) >> 52) & 0x7ff) - 1023, -126);
+  return Math.abs(<f64>got - ref) / reinterpret<f64>(<u64>(e - 23 + 1023) << 52);
+}
+
 // Reports one mismatch: as-pect prints `where`, the reference (expected) and the kernel's value.
 // Call it only when `close` failed, so it always fails the test.
 export function mismatch(got: f64, ref: f64, where: string): void {

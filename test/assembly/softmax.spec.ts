@@ -10,7 +10,7 @@ import {
   softmax_crossentropy_scalar, softmax_forward, softmax_forward_scalar, softmaxCrossentropySum,
 } from "../../assembly/softmax";
 import { count_correct } from "../../assembly/metrics";
-import { below, Buffer, close, fail, fillFrom, fillNaN, fillUniform, mismatch, seed, shape2, SIZES } from "./helpers";
+import { below, Buffer, close, fail, fillFrom, fillNaN, fillUniform, mismatch, seed, shape2, SIZES, ulpsOff } from "./helpers";
 
 const ROWS: i32[] = [1, 2, 3, 5, 32];
 const COLS: i32[] = SIZES.concat([10]);
@@ -335,12 +335,6 @@ describe("softmax_crossentropy", () => {
 
 const EXP_KEEPS_FROM: f32 = -87.33654022216796875; // the smallest argument not flushed to 0
 const MIN_NORMAL: f64 = 1.1754943508222875e-38;     // 2^−126
-
-// |got − ref| in ulps of ref's f32 binade (2^(e−23) for 2^e ≤ ref < 2^(e+1), e ≥ −126).
-function ulpsOff(got: f32, ref: f64): f64 {
-  const e = max(<i32>((reinterpret<u64>(ref) >> 52) & 0x7ff) - 1023, -126);
-  return Math.abs(<f64>got - ref) / reinterpret<f64>(<u64>(e - 23 + 1023) << 52);
-}
 
 // The largest ulpsOff of expNonPositive over the f32 bit patterns from, from + stride, … up to
 // `to` (all negative floats: patterns grow toward −∞), four per call, against f64 exp.
