@@ -79,6 +79,15 @@ export const ABI = {
   bias_backward: entry(['dbias:ptr', 'dout:ptr', 'rows:i32', 'cols:i32', 'accumulate:i32'], { scalar: true }),
   relu_forward: entry(['out:ptr', 'inp:ptr', 'n:i32'], { scalar: true }),
   relu_backward: entry(['dinp:ptr', 'dout:ptr', 'z:ptr', 'n:i32'], { scalar: true }),
+  sigmoid_forward: entry(['out:ptr', 'inp:ptr', 'n:i32'], { scalar: true }),
+  /** From the forward output y: dinp = dout·y(1 − y). */
+  sigmoid_backward: entry(['dinp:ptr', 'dout:ptr', 'y:ptr', 'n:i32'], { scalar: true }),
+  tanh_forward: entry(['out:ptr', 'inp:ptr', 'n:i32'], { scalar: true }),
+  /** From the forward output y: dinp = dout·(1 − y)(1 + y). */
+  tanh_backward: entry(['dinp:ptr', 'dout:ptr', 'y:ptr', 'n:i32'], { scalar: true }),
+  /** seed and threshold (⌊rate·2³²⌋) are u32 bit patterns; `first` is element 0's index in the whole tensor. */
+  dropout_forward: entry(['out:ptr', 'mask:ptr', 'inp:ptr', 'n:i32', 'seed:i32', 'first:i32', 'threshold:i32', 'scale:f32'], { scalar: true }),
+  dropout_backward: entry(['dinp:ptr', 'dout:ptr', 'mask:ptr', 'n:i32', 'scale:f32'], { scalar: true }),
   softmax_forward: entry(['probs:ptr', 'logits:ptr', 'rows:i32', 'cols:i32'], { scalar: true }),
   crossentropy_loss: entry(['probs:ptr', 'labels:ptr', 'rows:i32', 'cols:i32'], { returns: 'f64' }),
   softmax_crossentropy_backward: entry(['dlogits:ptr', 'probs:ptr', 'labels:ptr', 'rows:i32', 'cols:i32', 'scale:f32'], { scalar: true }),

@@ -7,28 +7,13 @@ import type { Arena } from './arena.js';
 import { Tensor, formatShape, type DType } from './tensor.js';
 import type { ScalarOption } from './kernels.js';
 
-/** The raw exports behind these wrappers; pointers are byte offsets, sizes are elements. */
-export interface ActivationKernelExports {
-  sigmoid_forward(out: number, inp: number, n: number): void;
-  sigmoid_forward_scalar(out: number, inp: number, n: number): void;
-  sigmoid_backward(dinp: number, dout: number, y: number, n: number): void;
-  sigmoid_backward_scalar(dinp: number, dout: number, y: number, n: number): void;
-  tanh_forward(out: number, inp: number, n: number): void;
-  tanh_forward_scalar(out: number, inp: number, n: number): void;
-  tanh_backward(dinp: number, dout: number, y: number, n: number): void;
-  tanh_backward_scalar(dinp: number, dout: number, y: number, n: number): void;
-  /** threshold = ⌊rate·2³²⌋ (u32), scale = f32(1/(1 − rate)); `first` is element 0's index in the whole tensor. */
-  dropout_forward(out: number, mask: number, inp: number, n: number, seed: number, first: number, threshold: number, scale: number): void;
-  dropout_forward_scalar(out: number, mask: number, inp: number, n: number, seed: number, first: number, threshold: number, scale: number): void;
-  dropout_backward(dinp: number, dout: number, mask: number, n: number, scale: number): void;
-  dropout_backward_scalar(dinp: number, dout: number, mask: number, n: number, scale: number): void;
-}
+const ACTIVATION_KERNELS = ['sigmoid_forward', 'sigmoid_backward', 'tanh_forward', 'tanh_backward', 'dropout_forward', 'dropout_backward'] as const;
+type ActivationKernel = (typeof ACTIVATION_KERNELS)[number];
 
-export const ACTIVATION_KERNEL_EXPORT_NAMES: ReadonlyArray<keyof ActivationKernelExports> = [
-  'sigmoid_forward', 'sigmoid_forward_scalar', 'sigmoid_backward', 'sigmoid_backward_scalar',
-  'tanh_forward', 'tanh_forward_scalar', 'tanh_backward', 'tanh_backward_scalar',
-  'dropout_forward', 'dropout_forward_scalar', 'dropout_backward', 'dropout_backward_scalar',
-];
+/** The exports these wrappers call (declared in abi.ts with the rest of the ABI). */
+export type ActivationKernelExports = Pick<KernelExports, ActivationKernel | `${ActivationKernel}_scalar`>;
+
+export const ACTIVATION_KERNEL_EXPORT_NAMES: ReadonlyArray<keyof ActivationKernelExports> = ACTIVATION_KERNELS.flatMap((n) => [n, `${n}_scalar`] as const);
 
 export interface DropoutOptions extends ScalarOption {
   /** Fraction of elements dropped, 0 ≤ rate < 1 (Keras's `rate`). */
