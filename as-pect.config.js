@@ -7,8 +7,8 @@
 //                               ASC_FEATURE_SIMD so a misconfigured run cannot pass silently.
 // ESM is fine: as-pect 8 loads this file with import(), and package.json has "type": "module".
 export default {
-  entries: ["test/assembly/**/*.spec.ts"],
-  include: ["test/assembly/**/*.include.ts"],
+  entries: ['test/assembly/**/*.spec.ts'],
+  include: ['test/assembly/**/*.include.ts'],
   disclude: [/node_modules/],
   async instantiate(memory, createImports, instantiate, binary) {
     return instantiate(binary, createImports({ env: { memory } }));

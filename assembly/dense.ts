@@ -119,7 +119,7 @@ function denseForwardU8(
 // then + bias, then ReLU. Ignores workspace.
 export function dense_forward_u8_scalar(
   out: usize, pixels: usize, indices: usize, weights: usize, bias: usize,
-  rows: i32, inputs: i32, outputs: i32, scale: f32, relu: i32, workspace: usize,
+  rows: i32, inputs: i32, outputs: i32, scale: f32, relu: i32, _workspace: usize,
 ): void {
   for (let r = 0; r < rows; r++) {
     const x = pixels + <usize>load<i32>(indices + (<usize>r << 2)) * <usize>inputs;
@@ -178,7 +178,7 @@ export function denseBackwardWeightsU8(
 // order of increasing r. Ignores workspace.
 export function dense_backward_weights_u8_scalar(
   dweights: usize, pixels: usize, indices: usize, dout: usize,
-  rows: i32, inputs: i32, outputs: i32, scale: f32, workspace: usize,
+  rows: i32, inputs: i32, outputs: i32, scale: f32, _workspace: usize,
 ): void {
   for (let i = 0; i < inputs; i++) {
     for (let j = 0; j < outputs; j++) {

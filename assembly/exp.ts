@@ -5,6 +5,7 @@ import { madd } from "./simd";
 // Cody–Waite split of ln 2: LN2_HI keeps 16 significant bits, so k·LN2_HI is exact for the
 // |k| ≤ 126 this sees, and d − k·LN2_HI is exact too (Sterbenz: the two are within a factor 2).
 const LN2_HI: f32 = 0.693145751953125;            // 0x1.62E4p-1
+// eslint-disable-next-line no-loss-of-precision -- the literal is the f32 value's exact decimal expansion
 const LN2_LO: f32 = 1.428606820309417232e-6;      // 0x1.7F7D1Cp-20 = ln 2 − LN2_HI, rounded
 const LOG2_E: f32 = 1.44269502162933349609375;    // 0x1.715476p+0
 

@@ -93,11 +93,11 @@ export function sparse_forward_u8(
 const TOUCH_MAX_ROWS = 256;
 
 function touchRows(starts: usize, entries: usize, indices: usize, rows: i32): void {
-  let sum: u32 = 0;
+  let _unused: u32 = 0;
   for (let r = 0; r < rows; r++) {
     const row = <usize>load<i32>(indices + (<usize>r << 2)) << 2;
     const end = entries + (<usize>load<i32>(starts + row, 4) << 2);
-    for (let p = entries + (<usize>load<i32>(starts + row) << 2); p < end; p += 64) sum += load<u32>(p);
+    for (let p = entries + (<usize>load<i32>(starts + row) << 2); p < end; p += 64) _unused += load<u32>(p);
   }
 }
 

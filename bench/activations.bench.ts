@@ -17,12 +17,19 @@ export function reluForwardCase(rows: number, cols: number): KernelCase {
   const n = rows * cols;
   const x = () => cached(`relu-z:${n}`, () => randomF32(n, 11));
   return {
-    suite: 'activations', kernel: 'relu_forward', tfjsOp: 'tf.relu(x)', name: `relu forward a = ReLU(z[${rows},${cols}])`,
-    shape: `${rows}×${cols}`, unit: 'GB/s', work: { flops: n, bytes: 8 * n, elements: n },
-    skipCpu: n > 4e6 ? 'tfjs-cpu runs this in JS at ~0.1 s per call; outside the suite\'s time budget' : undefined,
+    suite: 'activations',
+    kernel: 'relu_forward',
+    tfjsOp: 'tf.relu(x)',
+    name: `relu forward a = ReLU(z[${rows},${cols}])`,
+    shape: `${rows}×${cols}`,
+    unit: 'GB/s',
+    work: { flops: n, bytes: 8 * n, elements: n },
+    skipCpu: n > 4e6 ? "tfjs-cpu runs this in JS at ~0.1 s per call; outside the suite's time budget" : undefined,
     simdnet(runtime: Runtime): Impl {
       const arena = runtime.createArena({ z: [rows, cols], a: [rows, cols] });
-      const z = arena.tensor('z', 'f32').write(x()), a = arena.tensor('a', 'f32'), k = arena.exports;
+      const z = arena.tensor('z', 'f32').write(x()),
+        a = arena.tensor('a', 'f32'),
+        k = arena.exports;
       return {
         output: () => arena.kernels.reluForward(a, z).read() as Float32Array,
         run: () => k.relu_forward(a.offset, z.offset, n),
@@ -32,8 +39,17 @@ export function reluForwardCase(rows: number, cols: number): KernelCase {
     tfjs(): Impl {
       const z = tf.tensor2d(x(), [rows, cols]);
       return {
-        output: () => { const a = tf.relu(z); const v = (a.dataSync() as Float32Array).slice(); a.dispose(); return v; },
-        run: () => { tf.tidy(() => { tf.relu(z); }); },
+        output: () => {
+          const a = tf.relu(z);
+          const v = (a.dataSync() as Float32Array).slice();
+          a.dispose();
+          return v;
+        },
+        run: () => {
+          tf.tidy(() => {
+            tf.relu(z);
+          });
+        },
         dispose: () => z.dispose(),
       };
     },
@@ -46,12 +62,19 @@ export function reluBackwardCase(rows: number, cols: number): KernelCase {
   const zs = () => cached(`relu-z:${n}`, () => randomF32(n, 11));
   const dys = () => cached(`relu-dy:${n}`, () => randomF32(n, 12));
   return {
-    suite: 'activations', kernel: 'relu_backward', tfjsOp: 'tf.mul(dy, tf.step(z))', name: `relu backward δ ⊙ [z > 0] [${rows},${cols}]`,
-    shape: `${rows}×${cols}`, unit: 'GB/s', work: { flops: n, bytes: 12 * n, elements: n },
-    skipCpu: n > 4e6 ? 'tfjs-cpu runs this in JS at ~0.2 s per call; outside the suite\'s time budget' : undefined,
+    suite: 'activations',
+    kernel: 'relu_backward',
+    tfjsOp: 'tf.mul(dy, tf.step(z))',
+    name: `relu backward δ ⊙ [z > 0] [${rows},${cols}]`,
+    shape: `${rows}×${cols}`,
+    unit: 'GB/s',
+    work: { flops: n, bytes: 12 * n, elements: n },
+    skipCpu: n > 4e6 ? "tfjs-cpu runs this in JS at ~0.2 s per call; outside the suite's time budget" : undefined,
     simdnet(runtime: Runtime): Impl {
       const arena = runtime.createArena({ z: [rows, cols], dy: [rows, cols], dx: [rows, cols] });
-      const z = arena.tensor('z', 'f32').write(zs()), dy = arena.tensor('dy', 'f32').write(dys()), dx = arena.tensor('dx', 'f32');
+      const z = arena.tensor('z', 'f32').write(zs()),
+        dy = arena.tensor('dy', 'f32').write(dys()),
+        dx = arena.tensor('dx', 'f32');
       const k = arena.exports;
       return {
         output: () => arena.kernels.reluBackward(dx, dy, z).read() as Float32Array,
@@ -60,14 +83,31 @@ export function reluBackwardCase(rows: number, cols: number): KernelCase {
       };
     },
     tfjs(): Impl {
-      const z = tf.tensor2d(zs(), [rows, cols]), dy = tf.tensor2d(dys(), [rows, cols]);
+      const z = tf.tensor2d(zs(), [rows, cols]),
+        dy = tf.tensor2d(dys(), [rows, cols]);
       return {
-        output: () => { const dx = tf.tidy(() => tf.mul(dy, tf.step(z))); const v = (dx.dataSync() as Float32Array).slice(); dx.dispose(); return v; },
-        run: () => { tf.tidy(() => { tf.mul(dy, tf.step(z)); }); },
-        dispose: () => { z.dispose(); dy.dispose(); },
+        output: () => {
+          const dx = tf.tidy(() => tf.mul(dy, tf.step(z)));
+          const v = (dx.dataSync() as Float32Array).slice();
+          dx.dispose();
+          return v;
+        },
+        run: () => {
+          tf.tidy(() => {
+            tf.mul(dy, tf.step(z));
+          });
+        },
+        dispose: () => {
+          z.dispose();
+          dy.dispose();
+        },
       };
     },
-    reference: () => { const z = zs(), dy = dys(); return exact(Float64Array.from(dy, (v, i) => (z[i]! > 0 ? v : 0))); },
+    reference: () => {
+      const z = zs(),
+        dy = dys();
+      return exact(Float64Array.from(dy, (v, i) => (z[i]! > 0 ? v : 0)));
+    },
   };
 }
 

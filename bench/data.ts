@@ -29,7 +29,8 @@ export function sampleIndices(n: number, count: number, seed: number): Uint32Arr
   const rng = new Rng(seed);
   const out = new Uint32Array(count);
   // Always include the first and last element: tails are where stride bugs show.
-  out[0] = 0; out[1] = n - 1;
+  out[0] = 0;
+  out[1] = n - 1;
   for (let i = 2; i < count; i++) out[i] = Math.floor(rng.next() * n);
   return out;
 }
@@ -38,7 +39,12 @@ export function sampleIndices(n: number, count: number, seed: number): Uint32Arr
 const cache = new Map<string, Float32Array | Int32Array>();
 export function cached<T extends Float32Array | Int32Array>(key: string, make: () => T): T {
   let v = cache.get(key);
-  if (v === undefined) { v = make(); cache.set(key, v); }
+  if (v === undefined) {
+    v = make();
+    cache.set(key, v);
+  }
   return v as T;
 }
-export function clearCache(): void { cache.clear(); }
+export function clearCache(): void {
+  cache.clear();
+}

@@ -82,7 +82,10 @@ export interface ContenderResult {
   ofLimit?: number;
 }
 
-export interface KernelResult extends Pick<KernelCase, 'suite' | 'kernel' | 'tfjsOp' | 'name' | 'shape' | 'group' | 'size' | 'unit' | 'work'> {
+export interface KernelResult extends Pick<
+  KernelCase,
+  'suite' | 'kernel' | 'tfjsOp' | 'name' | 'shape' | 'group' | 'size' | 'unit' | 'work'
+> {
   limit: { bound: 'compute' | 'memory'; seconds: number; rate: number; unit: RateUnit; basis: string };
   contenders: ContenderResult[];
   /** simdnet's rate ÷ the contender's (> 1: simdnet is faster). */
@@ -105,19 +108,30 @@ function formatNumber(x: number): string {
 }
 
 /** Checks `out` against the reference (and simdnet's output for sampled references); returns a one-line summary. */
-export function validate(c: KernelCase, who: Contender, out: Float32Array, ref: Reference, ours: Float32Array | null): string {
+export function validate(
+  c: KernelCase,
+  who: Contender,
+  out: Float32Array,
+  ref: Reference,
+  ours: Float32Array | null,
+): string {
   const where = `${c.suite}/${c.name} [${c.shape}] ${who}`;
   const count = ref.indices ? ref.indices.length : out.length;
   if (!ref.indices && ref.value.length !== out.length) {
     throw new ValidationError(`${where}: output has ${out.length} elements, the reference ${ref.value.length}`);
   }
-  let worst = 0, worstErr = 0;
+  let worst = 0,
+    worstErr = 0;
   for (let i = 0; i < count; i++) {
     const at = ref.indices ? ref.indices[i]! : i;
-    const got = out[at]!, want = ref.value[i]!, bound = ref.bound[i]!;
+    const got = out[at]!,
+      want = ref.value[i]!,
+      bound = ref.bound[i]!;
     const err = Math.abs(got - want);
     if (!(err <= bound)) {
-      throw new ValidationError(`${where}: element ${at}: reference ${formatNumber(want)}, got ${formatNumber(got)}, |error| ${formatNumber(err)} > bound ${formatNumber(bound)} (${ref.basis})`);
+      throw new ValidationError(
+        `${where}: element ${at}: reference ${formatNumber(want)}, got ${formatNumber(got)}, |error| ${formatNumber(err)} > bound ${formatNumber(bound)} (${ref.basis})`,
+      );
     }
     const used = bound > 0 ? err / bound : 0;
     if (used > worst) worst = used;
@@ -127,12 +141,18 @@ export function validate(c: KernelCase, who: Contender, out: Float32Array, ref: 
   if (ref.indices) {
     if (ours === null) throw new Error(`${where}: a sampled reference needs simdnet's output to cross-check against`);
     if (who !== 'simdnet') {
-      let diff = 0, norm = 0;
-      for (let i = 0; i < out.length; i++) { diff += (out[i]! - ours[i]!) ** 2; norm += ours[i]! ** 2; }
+      let diff = 0,
+        norm = 0;
+      for (let i = 0; i < out.length; i++) {
+        diff += (out[i]! - ours[i]!) ** 2;
+        norm += ours[i]! ** 2;
+      }
       const rel = Math.sqrt(diff / Math.max(norm, 1e-300));
       const tol = c.crossTolerance ?? 1e-5;
       if (!(rel <= tol) || out.length !== ours.length) {
-        throw new ValidationError(`${where}: ‖out − simdnet‖/‖simdnet‖ = ${formatNumber(rel)} > ${formatNumber(tol)} over all ${out.length} elements`);
+        throw new ValidationError(
+          `${where}: ‖out − simdnet‖/‖simdnet‖ = ${formatNumber(rel)} > ${formatNumber(tol)} over all ${out.length} elements`,
+        );
       }
       summary += `; all elements within ${tol.toExponential(0)} of simdnet (relative L2 ${rel.toExponential(2)})`;
     }
@@ -152,23 +172,45 @@ export const HEAVY_CALL_SECONDS = 0.25;
  *   smaller shape and at this one during validation, and a synchronous Benchmark.js cycle would add
  *   an untimed pretest call per sample, doubling the cost of calls that take seconds.
  */
-export async function measure(name: string, fn: () => void, options: { quick: boolean; callSeconds: number }): Promise<Measurement> {
+export async function measure(
+  name: string,
+  fn: () => void,
+  options: { quick: boolean; callSeconds: number },
+): Promise<Measurement> {
   if (options.callSeconds >= HEAVY_CALL_SECONDS) {
     const bench = new Benchmark(name, {
-      defer: true, fn: (deferred: { resolve(): void }) => { fn(); deferred.resolve(); },
-      minSamples: options.quick ? 2 : 3, maxTime: 0, initCount: 1,
+      defer: true,
+      fn: (deferred: { resolve(): void }) => {
+        fn();
+        deferred.resolve();
+      },
+      minSamples: options.quick ? 2 : 3,
+      maxTime: 0,
+      initCount: 1,
     } as Benchmark.Options);
-    await new Promise<void>((resolve) => { bench.on('complete', () => resolve()); bench.run({ async: true }); });
+    await new Promise<void>((resolve) => {
+      bench.on('complete', () => resolve());
+      bench.run({ async: true });
+    });
     if (bench.error) throw bench.error;
-    return { seconds: bench.stats.mean, rme: bench.stats.rme, samples: bench.stats.sample.length, timer: 'Benchmark.js deferred, one call per sample' };
+    return {
+      seconds: bench.stats.mean,
+      rme: bench.stats.rme,
+      samples: bench.stats.sample.length,
+      timer: 'Benchmark.js deferred, one call per sample',
+    };
   }
   const warmSeconds = options.quick ? 0.02 : 0.1;
   const t0 = performance.now();
   for (let i = 0; i < 3 || (performance.now() - t0) / 1000 < warmSeconds; i++) fn();
   // Quick mode: samples of ≥ 5 ms for ≥ 20 ms in all; full: Benchmark.js's default ≥ 50 ms samples for ≥ 0.3 s.
-  const bench = new Benchmark(name, fn, options.quick
-    ? { minTime: 0.005, maxTime: 0.02, minSamples: 3, initCount: 1 }
-    : { maxTime: 0.3, minSamples: 5, initCount: 1 });
+  const bench = new Benchmark(
+    name,
+    fn,
+    options.quick
+      ? { minTime: 0.005, maxTime: 0.02, minSamples: 3, initCount: 1 }
+      : { maxTime: 0.3, minSamples: 5, initCount: 1 },
+  );
   bench.run({ async: false });
   if (bench.error) throw bench.error;
   return { seconds: bench.stats.mean, rme: bench.stats.rme, samples: bench.stats.sample.length, timer: 'Benchmark.js' };
@@ -179,13 +221,21 @@ function contenderBackend(c: Contender): TfBackend | null {
 }
 
 /** Validates (and unless validateOnly, times) one case on every contender. */
-export async function runCase(c: KernelCase, runtime: Runtime, limits: MachineLimits | null, options: RunOptions): Promise<KernelResult> {
+export async function runCase(
+  c: KernelCase,
+  runtime: Runtime,
+  limits: MachineLimits | null,
+  options: RunOptions,
+): Promise<KernelResult> {
   const ref = c.reference();
   const roof = limits ? roofline(limits, c.work) : null;
   const results: ContenderResult[] = [];
   let ours: Float32Array | null = null;
   for (const who of CONTENDERS) {
-    if (who === 'tfjs-cpu' && c.skipCpu) { results.push({ contender: who, status: 'skipped', reason: c.skipCpu }); continue; }
+    if (who === 'tfjs-cpu' && c.skipCpu) {
+      results.push({ contender: who, status: 'skipped', reason: c.skipCpu });
+      continue;
+    }
     const backend = contenderBackend(who);
     const body = async (): Promise<ContenderResult> => {
       const impl = backend ? c.tfjs() : c.simdnet(runtime);
@@ -199,7 +249,13 @@ export async function runCase(c: KernelCase, runtime: Runtime, limits: MachineLi
         const m = await measure(`${c.suite}/${c.name} ${who}`, impl.run, { quick: options.quick, callSeconds });
         const rate = c.unit === 'GFLOP/s' ? c.work.flops / m.seconds / 1e9 : c.work.bytes / m.seconds / 1e9;
         return {
-          contender: who, status: 'ok', validation, unit: c.unit, ...m, rate, melemPerSecond: c.work.elements / m.seconds / 1e6,
+          contender: who,
+          status: 'ok',
+          validation,
+          unit: c.unit,
+          ...m,
+          rate,
+          melemPerSecond: c.work.elements / m.seconds / 1e6,
           ...(roof ? { ofLimit: roof.seconds / m.seconds } : {}),
         };
       } finally {
@@ -208,31 +264,51 @@ export async function runCase(c: KernelCase, runtime: Runtime, limits: MachineLi
     };
     results.push(backend ? await onBackend(backend, body) : await body());
     const r = results[results.length - 1]!;
-    options.log?.(`  ${c.suite}/${c.name} [${c.shape}] ${who}: ${r.rate !== undefined ? `${r.rate.toFixed(2)} ${c.unit} ±${r.rme!.toFixed(1)}%` : 'valid'}`);
+    options.log?.(
+      `  ${c.suite}/${c.name} [${c.shape}] ${who}: ${r.rate !== undefined ? `${r.rate.toFixed(2)} ${c.unit} ±${r.rme!.toFixed(1)}%` : 'valid'}`,
+    );
   }
   const mine = results[0]!;
   const ratio: KernelResult['ratio'] = {};
   for (const r of results.slice(1)) {
-    if (r.rate !== undefined && mine.rate !== undefined) ratio[r.contender as 'tfjs-wasm' | 'tfjs-cpu'] = mine.rate / r.rate;
+    if (r.rate !== undefined && mine.rate !== undefined)
+      ratio[r.contender as 'tfjs-wasm' | 'tfjs-cpu'] = mine.rate / r.rate;
   }
   return {
-    suite: c.suite, kernel: c.kernel, tfjsOp: c.tfjsOp, name: c.name, shape: c.shape, group: c.group, size: c.size, unit: c.unit, work: c.work,
+    suite: c.suite,
+    kernel: c.kernel,
+    tfjsOp: c.tfjsOp,
+    name: c.name,
+    shape: c.shape,
+    group: c.group,
+    size: c.size,
+    unit: c.unit,
+    work: c.work,
     limit: roof
       ? {
-        bound: roof.bound, seconds: roof.seconds, unit: c.unit,
-        // The roofline's attainable rate at this shape, in the case's unit.
-        rate: (c.unit === 'GFLOP/s' ? c.work.flops : c.work.bytes) / roof.seconds / 1e9,
-        basis: roof.bound === 'compute'
-          ? `peak ${(roof.peakFlops / 1e9).toFixed(1)} GFLOP/s`
-          : `${c.work.stream ?? 'copy'} bandwidth ${(roof.bandwidth / 1e9).toFixed(1)} GB/s at ${formatBytes(c.work.footprint ?? c.work.bytes)}`,
-      }
+          bound: roof.bound,
+          seconds: roof.seconds,
+          unit: c.unit,
+          // The roofline's attainable rate at this shape, in the case's unit.
+          rate: (c.unit === 'GFLOP/s' ? c.work.flops : c.work.bytes) / roof.seconds / 1e9,
+          basis:
+            roof.bound === 'compute'
+              ? `peak ${(roof.peakFlops / 1e9).toFixed(1)} GFLOP/s`
+              : `${c.work.stream ?? 'copy'} bandwidth ${(roof.bandwidth / 1e9).toFixed(1)} GB/s at ${formatBytes(c.work.footprint ?? c.work.bytes)}`,
+        }
       : { bound: 'compute', seconds: NaN, rate: NaN, unit: c.unit, basis: 'not measured' },
-    contenders: results, ratio,
+    contenders: results,
+    ratio,
   };
 }
 
 /** Runs every case in order; a validation failure stops the suite with the case named. */
-export async function runCases(cases: readonly KernelCase[], runtime: Runtime, limits: MachineLimits | null, options: RunOptions): Promise<KernelResult[]> {
+export async function runCases(
+  cases: readonly KernelCase[],
+  runtime: Runtime,
+  limits: MachineLimits | null,
+  options: RunOptions,
+): Promise<KernelResult[]> {
   const out: KernelResult[] = [];
   for (const c of cases) out.push(await runCase(c, runtime, limits, options));
   return out;

@@ -25,13 +25,17 @@ export async function runLimits(runtime: Runtime, options: { quick: boolean }): 
 export function validateLimits(runtime: Runtime): string {
   const arena = runtime.createArena({ src: [1000], dst: [1000] });
   try {
-    const k = arena.exports, src = arena.tensor('src', 'f32'), dst = arena.tensor('dst', 'f32');
+    const k = arena.exports,
+      src = arena.tensor('src', 'f32'),
+      dst = arena.tensor('dst', 'f32');
     src.write(Float32Array.from({ length: 1000 }, (_, i) => i));
     k.stream_copy(dst.offset, src.offset, 999);
     const out = dst.read();
-    if (out[998] !== 998 || out[999] !== 0 || out.some((v, i) => i < 999 && v !== i)) throw new Error('limits: stream_copy did not copy exactly n = 999 elements');
+    if (out[998] !== 998 || out[999] !== 0 || out.some((v, i) => i < 999 && v !== i))
+      throw new Error('limits: stream_copy did not copy exactly n = 999 elements');
     const sum = k.stream_sum(src.offset, 999);
-    if (sum !== (998 * 999) / 2) throw new Error(`limits: stream_sum of 0..998 returned ${sum}, expected ${(998 * 999) / 2}`);
+    if (sum !== (998 * 999) / 2)
+      throw new Error(`limits: stream_sum of 0..998 returned ${sum}, expected ${(998 * 999) / 2}`);
     const c = k.peak_flops(1000);
     if (!Number.isFinite(c) || c <= 0) throw new Error(`limits: peak_flops returned ${c}`);
     return 'stream_copy copies exactly n elements, stream_sum sums them exactly, peak_flops returns a finite checksum';

@@ -10,7 +10,10 @@ import type { Runtime } from '../src/runtime.js';
 import { setupTfjs, tf, useBackend } from './tfjs.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1]! : fallback; };
+const opt = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : fallback;
+};
 const variant = opt('variant', 'simd') as 'simd' | 'scalar';
 const filter = opt('filter', '');
 const seconds = Number(opt('seconds', '0.4'));
@@ -20,7 +23,11 @@ const withTfjs = args.includes('--tfjs');
 export function bestSeconds(fn: () => void, budget: number): number {
   const t0 = performance.now();
   let calls = 0;
-  while (calls < 3 || performance.now() - t0 < budget * 200) { fn(); calls++; if (performance.now() - t0 > budget * 200) break; }
+  while (calls < 3 || performance.now() - t0 < budget * 200) {
+    fn();
+    calls++;
+    if (performance.now() - t0 > budget * 200) break;
+  }
   const per = (performance.now() - t0) / calls;
   const batch = Math.max(1, Math.round(2 / per)); // ≈ 2 ms per sample
   let best = Infinity;
@@ -33,7 +40,14 @@ export function bestSeconds(fn: () => void, budget: number): number {
   return best / 1000;
 }
 
-interface Shape { name: string; tA: number; tB: number; M: number; N: number; K: number }
+interface Shape {
+  name: string;
+  tA: number;
+  tB: number;
+  M: number;
+  N: number;
+  K: number;
+}
 const shapes: Shape[] = [
   { name: 'square 2048', tA: 0, tB: 0, M: 2048, N: 2048, K: 2048 },
   { name: 'square 1024', tA: 0, tB: 0, M: 1024, N: 1024, K: 1024 },
@@ -65,11 +79,15 @@ function check(s: Shape, A: Float32Array, B: Float32Array, C: Float32Array): num
   let worst = 0;
   const { M, N, K, tA, tB } = s;
   for (let e = 0; e < 64; e++) {
-    const i = (e * 7919) % M, j = (e * 104729) % N;
-    let sum = 0, abs = 0;
+    const i = (e * 7919) % M,
+      j = (e * 104729) % N;
+    let sum = 0,
+      abs = 0;
     for (let p = 0; p < K; p++) {
-      const a = A[tA ? p * M + i : i * K + p]!, b = B[tB ? j * K + p : p * N + j]!;
-      sum += a * b; abs += Math.abs(a * b);
+      const a = A[tA ? p * M + i : i * K + p]!,
+        b = B[tB ? j * K + p : p * N + j]!;
+      sum += a * b;
+      abs += Math.abs(a * b);
     }
     const err = Math.abs(C[i * N + j]! - sum) / (abs * K * 2 ** -24 + 1e-30);
     worst = Math.max(worst, err);
@@ -78,20 +96,29 @@ function check(s: Shape, A: Float32Array, B: Float32Array, C: Float32Array): num
 }
 
 function rate(s: Shape, t: number): string {
-  return `${(2 * s.M * s.N * s.K / t / 1e9).toFixed(1).padStart(6)} GFLOP/s  ${(t * 1e6).toFixed(1).padStart(9)} µs`;
+  return `${((2 * s.M * s.N * s.K) / t / 1e9).toFixed(1).padStart(6)} GFLOP/s  ${(t * 1e6).toFixed(1).padStart(9)} µs`;
 }
 
 /** tf.matMul on tfjs-wasm at shape s, inputs copied from simdnet's, validated like simdnet's output. */
 function timeTfjs(s: Shape, A: Float32Array, B: Float32Array): string {
-  const a = tf.tensor2d(A, s.tA ? [s.K, s.M] : [s.M, s.K]), b = tf.tensor2d(B, s.tB ? [s.N, s.K] : [s.K, s.N]);
+  const a = tf.tensor2d(A, s.tA ? [s.K, s.M] : [s.M, s.K]),
+    b = tf.tensor2d(B, s.tB ? [s.N, s.K] : [s.K, s.N]);
   try {
     const c = tf.matMul(a, b, s.tA === 1, s.tB === 1);
     const err = check(s, A, B, c.dataSync() as Float32Array);
     c.dispose();
     if (!(err <= 1)) throw new Error(`${s.name}: tfjs error ${err} of the γ_K bound`);
-    return rate(s, bestSeconds(() => { tf.tidy(() => { tf.matMul(a, b, s.tA === 1, s.tB === 1); }); }, seconds));
+    return rate(
+      s,
+      bestSeconds(() => {
+        tf.tidy(() => {
+          tf.matMul(a, b, s.tA === 1, s.tB === 1);
+        });
+      }, seconds),
+    );
   } finally {
-    a.dispose(); b.dispose();
+    a.dispose();
+    b.dispose();
   }
 }
 
@@ -106,15 +133,20 @@ async function main(): Promise<void> {
   {
     const arena = rt.createArena({ x: [16] });
     const it = 2_000_000;
-    const s = bestSeconds(() => { arena.exports.peak_flops(it); }, seconds);
-    console.log(`peak_flops: ${(it * 96 / s / 1e9).toFixed(1)} GFLOP/s (${variant})`);
+    const s = bestSeconds(() => {
+      arena.exports.peak_flops(it);
+    }, seconds);
+    console.log(`peak_flops: ${((it * 96) / s / 1e9).toFixed(1)} GFLOP/s (${variant})`);
     arena.dispose();
   }
   for (const s of shapes) {
     if (filter && !s.name.includes(filter)) continue;
     const arena = rt.createArena({ A: [s.M * s.K], B: [s.K * s.N], C: [s.M * s.N] });
-    const A = arena.tensor('A', 'f32'), B = arena.tensor('B', 'f32'), C = arena.tensor('C', 'f32');
-    const av = A.view(), bv = B.view();
+    const A = arena.tensor('A', 'f32'),
+      B = arena.tensor('B', 'f32'),
+      C = arena.tensor('C', 'f32');
+    const av = A.view(),
+      bv = B.view();
     for (let i = 0; i < av.length; i++) av[i] = ((i * 2654435761) % 1000) / 500 - 1;
     for (let i = 0; i < bv.length; i++) bv[i] = ((i * 40503 + 17) % 1000) / 500 - 1;
     const k = arena.parallel;
@@ -124,7 +156,9 @@ async function main(): Promise<void> {
     if (!(err <= 1)) throw new Error(`${s.name}: error ${err} of the γ_K bound`);
     const t = bestSeconds(run, seconds);
     const tfjs = withTfjs ? `   tfjs-wasm ${timeTfjs(s, A.view(), B.view())}` : '';
-    console.log(`${s.name.padEnd(34)} ${(s.tA ? 'T' : 'N') + (s.tB ? 'T' : 'N')} ${String(s.M + '×' + s.N + '×' + s.K).padEnd(16)} ${rate(s, t)}${tfjs}`);
+    console.log(
+      `${s.name.padEnd(34)} ${(s.tA ? 'T' : 'N') + (s.tB ? 'T' : 'N')} ${String(s.M + '×' + s.N + '×' + s.K).padEnd(16)} ${rate(s, t)}${tfjs}`,
+    );
     arena.dispose();
   }
 }

@@ -8,7 +8,10 @@ import { loadSimdnet } from '../src/loader.node.js';
 import { Network } from '../src/network.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1]! : fallback; };
+const flag = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : fallback;
+};
 const variant = flag('variant', 'simd') as 'simd' | 'scalar';
 const reps = Number(flag('reps', '3'));
 const only = flag('only', '');
@@ -23,33 +26,52 @@ if (!only || only === 'b32') {
   const net = Network.create(runtime, { layers: [784, 10, 10], init: 'uniform', seed: 0 });
   net.fit(subset(train, 0, 3200), { optimizer: 'sgd', lr: 0.1, batchSize: 32, epochs: 1 });
   const times: number[] = [];
-  for (let r = 0; r < reps; r++) times.push(net.fit(train, { optimizer: 'sgd', lr: 0.1, batchSize: 32, epochs: 1 }).msPerEpoch);
-  console.log(`784-10-10 SGD b32: ${best(times).toFixed(1)} ms/epoch (runs ${times.map((t) => t.toFixed(0)).join(', ')}), test acc ${net.evaluate(test).accuracy.toFixed(4)}`);
+  for (let r = 0; r < reps; r++)
+    times.push(net.fit(train, { optimizer: 'sgd', lr: 0.1, batchSize: 32, epochs: 1 }).msPerEpoch);
+  console.log(
+    `784-10-10 SGD b32: ${best(times).toFixed(1)} ms/epoch (runs ${times.map((t) => t.toFixed(0)).join(', ')}), test acc ${net.evaluate(test).accuracy.toFixed(4)}`,
+  );
   net.dispose();
 }
 if (!only || only === 'adam') {
   const net = Network.create(runtime, { layers: [784, 128, 10], init: 'he', seed: 0 });
   net.fit(subset(train, 0, 3200), { optimizer: 'adam', lr: 0.001, batchSize: 32, epochs: 1 });
   const times: number[] = [];
-  for (let r = 0; r < reps; r++) times.push(net.fit(train, { optimizer: 'adam', lr: 0.001, batchSize: 32, epochs: 1 }).msPerEpoch);
-  console.log(`784-128-10 Adam b32: ${best(times).toFixed(1)} ms/epoch (runs ${times.map((t) => t.toFixed(0)).join(', ')}), test acc ${net.evaluate(test).accuracy.toFixed(4)}`);
+  for (let r = 0; r < reps; r++)
+    times.push(net.fit(train, { optimizer: 'adam', lr: 0.001, batchSize: 32, epochs: 1 }).msPerEpoch);
+  console.log(
+    `784-128-10 Adam b32: ${best(times).toFixed(1)} ms/epoch (runs ${times.map((t) => t.toFixed(0)).join(', ')}), test acc ${net.evaluate(test).accuracy.toFixed(4)}`,
+  );
   net.dispose();
 }
 if (!only || only === 'seed') {
   const net = Network.create(runtime, { layers: [784, 10, 10], init: 'uniform', seed: 0 });
   net.fit(train, { optimizer: 'sgd', lr: 0.1, batchSize: 'full', iterations: 2 });
   const times: number[] = [];
-  for (let r = 0; r < reps; r++) times.push(net.fit(train, { optimizer: 'sgd', lr: 0.1, batchSize: 'full', iterations: 10 }).msPerStep);
-  console.log(`seed full batch 784-10-10: ${best(times).toFixed(1)} ms/iteration (runs ${times.map((t) => t.toFixed(1)).join(', ')})`);
+  for (let r = 0; r < reps; r++)
+    times.push(net.fit(train, { optimizer: 'sgd', lr: 0.1, batchSize: 'full', iterations: 10 }).msPerStep);
+  console.log(
+    `seed full batch 784-10-10: ${best(times).toFixed(1)} ms/iteration (runs ${times.map((t) => t.toFixed(1)).join(', ')})`,
+  );
   net.dispose();
 }
 if (!only || only === 'infer') {
   const net = Network.create(runtime, { layers: [784, 128, 10], init: 'he', seed: 0 });
   net.predict(test.pixels);
   const times: number[] = [];
-  for (let r = 0; r < Math.max(reps, 5); r++) { const t0 = performance.now(); net.predict(test.pixels); times.push(performance.now() - t0); }
+  for (let r = 0; r < Math.max(reps, 5); r++) {
+    const t0 = performance.now();
+    net.predict(test.pixels);
+    times.push(performance.now() - t0);
+  }
   const evalTimes: number[] = [];
-  for (let r = 0; r < Math.max(reps, 5); r++) { const t0 = performance.now(); net.evaluate(test); evalTimes.push(performance.now() - t0); }
-  console.log(`inference 784-128-10 on ${test.count}: predict ${(test.count / best(times) * 1000 / 1000).toFixed(0)}k images/s (${best(times).toFixed(1)} ms), evaluate ${(test.count / best(evalTimes)).toFixed(0)}k images/s (${best(evalTimes).toFixed(1)} ms)`);
+  for (let r = 0; r < Math.max(reps, 5); r++) {
+    const t0 = performance.now();
+    net.evaluate(test);
+    evalTimes.push(performance.now() - t0);
+  }
+  console.log(
+    `inference 784-128-10 on ${test.count}: predict ${(((test.count / best(times)) * 1000) / 1000).toFixed(0)}k images/s (${best(times).toFixed(1)} ms), evaluate ${(test.count / best(evalTimes)).toFixed(0)}k images/s (${best(evalTimes).toFixed(1)} ms)`,
+  );
   net.dispose();
 }

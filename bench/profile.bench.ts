@@ -15,7 +15,8 @@ export const PROFILED = [
 
 export async function runProfiles(options: { quick: boolean; log?: (line: string) => void }): Promise<ProfileReport[]> {
   const out: ProfileReport[] = [];
-  for (const p of PROFILED) out.push(await profileStep({ ...p, steps: options.quick ? 50 : 500, variant: 'simd' }, options.log));
+  for (const p of PROFILED)
+    out.push(await profileStep({ ...p, steps: options.quick ? 50 : 500, variant: 'simd' }, options.log));
   return out;
 }
 
@@ -34,18 +35,26 @@ export function validateProfiles(runtime: Runtime): string[] {
       const { pixels, labels } = step.data;
       const inputs = p.layers[0]!;
       const batch: Dataset = {
-        count: p.batch, rows: 1, cols: inputs, labels: Uint8Array.from(order, (i) => labels[i]!),
-        pixels: new Uint8Array(p.batch * inputs).map((_, k) => pixels[order[Math.floor(k / inputs)]! * inputs + (k % inputs)]!),
+        count: p.batch,
+        rows: 1,
+        cols: inputs,
+        labels: Uint8Array.from(order, (i) => labels[i]!),
+        pixels: new Uint8Array(p.batch * inputs).map(
+          (_, k) => pixels[order[Math.floor(k / inputs)]! * inputs + (k % inputs)]!,
+        ),
       };
       net.fit(batch, { batchSize: p.batch, iterations: 1, shuffle: false, optimizer: 'sgd', lr: 0.1 });
       const gradients = net.getGradients();
       const differ = gradients.findIndex((g, i) => !Object.is(g, replayed[i]));
       if (differ >= 0) {
-        throw new ValidationError(`profile ${p.layers.join('-')} batch ${p.batch}: the profiled step's gradient ${differ} is ${replayed[differ]}, Network.fit's step gives ${gradients[differ]}: perf/step.ts no longer runs fit's step`);
+        throw new ValidationError(
+          `profile ${p.layers.join('-')} batch ${p.batch}: the profiled step's gradient ${differ} is ${replayed[differ]}, Network.fit's step gives ${gradients[differ]}: perf/step.ts no longer runs fit's step`,
+        );
       }
       return `${p.layers.join('-')} batch ${p.batch} ${p.optimizer}: the profiled step's ${gradients.length} gradients equal Network.fit's bit for bit`;
     } finally {
-      step.dispose(); net.dispose();
+      step.dispose();
+      net.dispose();
     }
   });
 }

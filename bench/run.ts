@@ -29,7 +29,15 @@ import { optimCases } from './optim.bench.js';
 import { runProfiles, validateProfiles } from './profile.bench.js';
 import { formatProfile } from '../src/commands/profile.js';
 import {
-  e2eTables, kernelTable, KERNEL_SUITES, limitsSummary, limitsTable, METHOD, writeResults, writeSummary, type ResultsFile,
+  e2eTables,
+  kernelTable,
+  KERNEL_SUITES,
+  limitsSummary,
+  limitsTable,
+  METHOD,
+  writeResults,
+  writeSummary,
+  type ResultsFile,
 } from './report.js';
 import { softmaxCases } from './softmax.bench.js';
 import { setupTfjs, type TfjsInfo } from './tfjs.js';
@@ -38,7 +46,11 @@ export const SUITES = ['limits', ...KERNEL_SUITES, 'profile', 'e2e'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 const KERNEL_CASES: Record<(typeof KERNEL_SUITES)[number], (o: { quick: boolean }) => KernelCase[]> = {
-  gemm: gemmCases, activations: activationCases, softmax: softmaxCases, bias: biasCases, optim: optimCases,
+  gemm: gemmCases,
+  activations: activationCases,
+  softmax: softmaxCases,
+  bias: biasCases,
+  optim: optimCases,
 };
 
 export const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -57,10 +69,15 @@ export interface RunSettings {
  * Validates every contender of every selected suite (quick shapes by default) without timing
  * anything; throws on the first output outside its bound. Returns one line per validated check.
  */
-export async function validateAll(options: { quick?: boolean; only?: readonly SuiteName[]; log?: (line: string) => void } = {}): Promise<string[]> {
+export async function validateAll(
+  options: { quick?: boolean; only?: readonly SuiteName[]; log?: (line: string) => void } = {},
+): Promise<string[]> {
   const quick = options.quick ?? true;
   const lines: string[] = [];
-  const log = (l: string) => { lines.push(l); options.log?.(l); };
+  const log = (l: string) => {
+    lines.push(l);
+    options.log?.(l);
+  };
   const runtime = await loadSimdnet({ variant: 'simd' });
   await setupTfjs();
   const only = new Set(options.only ?? SUITES);
@@ -68,7 +85,9 @@ export async function validateAll(options: { quick?: boolean; only?: readonly Su
   for (const suite of KERNEL_SUITES) {
     if (!only.has(suite)) continue;
     const results = await runCases(KERNEL_CASES[suite]({ quick }), runtime, null, { quick, validateOnly: true });
-    for (const r of results) for (const c of r.contenders) log(`${suite}/${r.name} [${r.shape}] ${c.contender}: ${c.validation ?? `skipped (${c.reason})`}`);
+    for (const r of results)
+      for (const c of r.contenders)
+        log(`${suite}/${r.name} [${r.shape}] ${c.contender}: ${c.validation ?? `skipped (${c.reason})`}`);
     clearCache();
   }
   if (only.has('profile')) for (const l of validateProfiles(runtime)) log(`profile: ${l}`);
@@ -92,9 +111,17 @@ export async function runBenchmarks(s: RunSettings): Promise<string> {
   log(`simdnet benchmarks (${mode}${s.validateOnly ? ', validation only' : ''})`);
   log(describeMachine(machine));
   log(`tfjs ${tfjs.version}: wasm SIMD ${tfjs.wasmSimd ? 'on' : 'off'}, ${tfjs.wasmThreads} thread(s); cpu backend`);
-  log('tfjs timing = tf.tidy(() => op) (op + disposal of its result; both backends are synchronous); simdnet timing = raw exports.');
+  log(
+    'tfjs timing = tf.tidy(() => op) (op + disposal of its result; both backends are synchronous); simdnet timing = raw exports.',
+  );
   const file = <T>(name: string, results: T, limits?: MachineLimits): ResultsFile<T> => ({
-    name, mode, machine, tfjs, method: METHOD, ...(limits ? { limits: limitsSummary(limits) } : {}), results,
+    name,
+    mode,
+    machine,
+    tfjs,
+    method: METHOD,
+    ...(limits ? { limits: limitsSummary(limits) } : {}),
+    results,
   });
 
   // Limits run first (every kernel figure is a share of them), even when not selected for output.
@@ -114,7 +141,9 @@ export async function runBenchmarks(s: RunSettings): Promise<string> {
     log(`\n== ${suite}`);
     const t0 = performance.now();
     const results: KernelResult[] = await runCases(KERNEL_CASES[suite]({ quick: s.quick }), runtime, limits, {
-      quick: s.quick, validateOnly: s.validateOnly, log: (l) => process.stderr.write(`${l}\n`),
+      quick: s.quick,
+      validateOnly: s.validateOnly,
+      log: (l) => process.stderr.write(`${l}\n`),
     });
     clearCache();
     log(kernelTable(results));
@@ -147,40 +176,67 @@ export async function runBenchmarks(s: RunSettings): Promise<string> {
 
   if (!s.validateOnly) {
     const summary = await writeSummary(dir);
-    log(`\nwrote ${path.relative(process.cwd(), dir) || '.'}/*.json, ${path.relative(process.cwd(), summary)}, report.html and the SVG charts`);
+    log(
+      `\nwrote ${path.relative(process.cwd(), dir) || '.'}/*.json, ${path.relative(process.cwd(), summary)}, report.html and the SVG charts`,
+    );
   }
   log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return dir;
 }
 
-const USAGE = 'usage: node --import tsx bench/run.ts [--quick] [--only SUITE,…] [--validate-only] [--report-only] [--variant simd|scalar] [--out DIR]\n' +
+const USAGE =
+  'usage: node --import tsx bench/run.ts [--quick] [--only SUITE,…] [--validate-only] [--report-only] [--variant simd|scalar] [--out DIR]\n' +
   `  suites: ${SUITES.join(', ')}`;
 
 async function main(argv: string[]): Promise<number> {
   let v;
   try {
-    v = parseArgs({ args: argv, strict: true, allowPositionals: false, options: {
-      quick: { type: 'boolean' }, only: { type: 'string' }, 'validate-only': { type: 'boolean' },
-      variant: { type: 'string' }, out: { type: 'string' }, 'report-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    } }).values;
+    v = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        quick: { type: 'boolean' },
+        only: { type: 'string' },
+        'validate-only': { type: 'boolean' },
+        variant: { type: 'string' },
+        out: { type: 'string' },
+        'report-only': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  if (v.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  if (v.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const only = v.only?.split(',').map((x) => x.trim());
   const unknown = only?.filter((x) => !(SUITES as readonly string[]).includes(x)) ?? [];
-  if (unknown.length) { process.stderr.write(`unknown suite ${unknown.join(', ')}\n${USAGE}\n`); return 2; }
-  if (v.variant !== undefined && v.variant !== 'simd' && v.variant !== 'scalar') { process.stderr.write(`--variant must be simd or scalar\n${USAGE}\n`); return 2; }
+  if (unknown.length) {
+    process.stderr.write(`unknown suite ${unknown.join(', ')}\n${USAGE}\n`);
+    return 2;
+  }
+  if (v.variant !== undefined && v.variant !== 'simd' && v.variant !== 'scalar') {
+    process.stderr.write(`--variant must be simd or scalar\n${USAGE}\n`);
+    return 2;
+  }
   try {
     if (v['report-only']) {
       const dir = v.out ? path.resolve(v.out) : v.quick ? QUICK_RESULTS_DIR : RESULTS_DIR;
-      console.log(`wrote ${path.relative(process.cwd(), await writeSummary(dir))}, report.html and the SVG charts from ${path.relative(process.cwd(), dir)}/*.json`);
+      console.log(
+        `wrote ${path.relative(process.cwd(), await writeSummary(dir))}, report.html and the SVG charts from ${path.relative(process.cwd(), dir)}/*.json`,
+      );
       return 0;
     }
     await runBenchmarks({
-      quick: v.quick ?? false, only: only as SuiteName[] | undefined, validateOnly: v['validate-only'] ?? false,
-      variant: v.variant as 'simd' | 'scalar' | undefined, out: v.out ? path.resolve(v.out) : undefined,
+      quick: v.quick ?? false,
+      only: only as SuiteName[] | undefined,
+      validateOnly: v['validate-only'] ?? false,
+      variant: v.variant as 'simd' | 'scalar' | undefined,
+      out: v.out ? path.resolve(v.out) : undefined,
     });
     return 0;
   } catch (err) {
@@ -191,5 +247,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => { console.error(err); process.exitCode = 1; });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
 }

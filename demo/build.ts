@@ -65,8 +65,10 @@ export async function buildDemo(options: BuildDemoOptions = {}): Promise<BuiltDe
   await mkdir(dataDir, { recursive: true });
   let dataBytes = 0;
   for (const [name, bytes] of [
-    [DATA_FILES.trainImages, trainImages], [DATA_FILES.trainLabels, trainLabels],
-    [DATA_FILES.testImages, testImages], [DATA_FILES.testLabels, testLabels],
+    [DATA_FILES.trainImages, trainImages],
+    [DATA_FILES.trainLabels, trainLabels],
+    [DATA_FILES.testImages, testImages],
+    [DATA_FILES.testLabels, testLabels],
   ] as const) {
     const packed = gzipSync(bytes, { level: 9 });
     dataBytes += packed.length;
@@ -78,11 +80,16 @@ export async function buildDemo(options: BuildDemoOptions = {}): Promise<BuiltDe
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const at = process.argv.indexOf('--out');
   const started = performance.now();
-  buildDemo({ outDir: at >= 0 ? process.argv[at + 1] : undefined, logLevel: 'info' }).then((built) => {
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    process.stdout.write(`demo built in ${built.outDir} in ${seconds} s: ${built.train} train + ${built.test} held-out images, ${(built.dataBytes / 1e6).toFixed(2)} MB of data\n`);
-  }, (err: Error) => {
-    process.stderr.write(`demo/build.ts: ${err.stack ?? err.message}\n`);
-    process.exitCode = 1;
-  });
+  buildDemo({ outDir: at >= 0 ? process.argv[at + 1] : undefined, logLevel: 'info' }).then(
+    (built) => {
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      process.stdout.write(
+        `demo built in ${built.outDir} in ${seconds} s: ${built.train} train + ${built.test} held-out images, ${(built.dataBytes / 1e6).toFixed(2)} MB of data\n`,
+      );
+    },
+    (err: Error) => {
+      process.stderr.write(`demo/build.ts: ${err.stack ?? err.message}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -6,7 +6,9 @@ import { DATA_FILES } from './config.js';
 async function fetchGunzipped(url: URL): Promise<Uint8Array> {
   const response = await fetch(url);
   if (!response.ok || response.body === null) {
-    throw new TypeError(`fetching ${url.href} failed: HTTP ${response.status} ${response.statusText} (was the demo built with demo/build.ts?)`.trimEnd());
+    throw new TypeError(
+      `fetching ${url.href} failed: HTTP ${response.status} ${response.statusText} (was the demo built with demo/build.ts?)`.trimEnd(),
+    );
   }
   const unpacked = response.body.pipeThrough(new DecompressionStream('gzip'));
   try {
@@ -17,13 +19,21 @@ async function fetchGunzipped(url: URL): Promise<Uint8Array> {
 }
 
 async function fetchDataset(base: URL, images: string, labels: string): Promise<Dataset> {
-  const imagesUrl = new URL(images, base), labelsUrl = new URL(labels, base);
+  const imagesUrl = new URL(images, base),
+    labelsUrl = new URL(labels, base);
   const [imageBytes, labelBytes] = await Promise.all([fetchGunzipped(imagesUrl), fetchGunzipped(labelsUrl)]);
-  return makeDataset(parseImages(imageBytes, imagesUrl.href), parseLabels(labelBytes, labelsUrl.href), imagesUrl.href, labelsUrl.href);
+  return makeDataset(
+    parseImages(imageBytes, imagesUrl.href),
+    parseLabels(labelBytes, labelsUrl.href),
+    imagesUrl.href,
+    labelsUrl.href,
+  );
 }
 
 /** The train and held-out sets under `base` (default: data/ beside the page). */
-export async function fetchMnistSubset(base = new URL('data/', document.baseURI)): Promise<{ train: Dataset; test: Dataset }> {
+export async function fetchMnistSubset(
+  base = new URL('data/', document.baseURI),
+): Promise<{ train: Dataset; test: Dataset }> {
   const [train, test] = await Promise.all([
     fetchDataset(base, DATA_FILES.trainImages, DATA_FILES.trainLabels),
     fetchDataset(base, DATA_FILES.testImages, DATA_FILES.testLabels),

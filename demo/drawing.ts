@@ -11,7 +11,10 @@ export class DrawingPad {
   /** Stroke width in canvas pixels: MNIST strokes are ~2–3 px of a 20 px box. */
   lineWidth: number;
 
-  constructor(readonly canvas: HTMLCanvasElement, private readonly onChange: (final: boolean) => void) {
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private readonly onChange: (final: boolean) => void,
+  ) {
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (ctx === null) throw new TypeError('the drawing canvas has no 2D context');
     this.ctx = ctx;

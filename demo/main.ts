@@ -60,7 +60,9 @@ export interface DemoApi {
 }
 
 declare global {
-  interface Window { simdnetDemo: DemoApi }
+  interface Window {
+    simdnetDemo: DemoApi;
+  }
 }
 
 const CLASSES = 10;
@@ -81,7 +83,9 @@ function numberParam(search: URLSearchParams, name: string, integer: boolean): n
   if (text === null) return undefined;
   const value = Number(text);
   if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw new RangeError(`URL parameter ${name} must be a ${integer ? 'positive integer' : 'positive number'}, got ${JSON.stringify(text)}`);
+    throw new RangeError(
+      `URL parameter ${name} must be a ${integer ? 'positive integer' : 'positive number'}, got ${JSON.stringify(text)}`,
+    );
   }
   return value;
 }
@@ -105,19 +109,42 @@ const withTwin = search.get('twin') !== '0';
 const maxThreads = Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 4));
 
 const el = {
-  variant: byId('variant'), threads: byId('threads'), threadsChoice: byId<HTMLSelectElement>('threads-choice'), network: byId('network'), data: byId('data'), twin: byId('twin'),
-  error: byId('error'), progress: byId('progress'), note: byId('config-note'),
-  train: byId<HTMLButtonElement>('train'), stop: byId<HTMLButtonElement>('stop'), clear: byId<HTMLButtonElement>('clear'),
-  chart: byId<HTMLCanvasElement>('chart'), pad: byId<HTMLCanvasElement>('pad'), preview: byId<HTMLCanvasElement>('preview'),
-  guess: byId('guess'), bars: byId('bars'),
+  variant: byId('variant'),
+  threads: byId('threads'),
+  threadsChoice: byId<HTMLSelectElement>('threads-choice'),
+  network: byId('network'),
+  data: byId('data'),
+  twin: byId('twin'),
+  error: byId('error'),
+  progress: byId('progress'),
+  note: byId('config-note'),
+  train: byId<HTMLButtonElement>('train'),
+  stop: byId<HTMLButtonElement>('stop'),
+  clear: byId<HTMLButtonElement>('clear'),
+  chart: byId<HTMLCanvasElement>('chart'),
+  pad: byId<HTMLCanvasElement>('pad'),
+  preview: byId<HTMLCanvasElement>('preview'),
+  guess: byId('guess'),
+  bars: byId('bars'),
 };
-const statCells = (row: string): Record<string, HTMLElement> => Object.fromEntries(
-  [...document.querySelectorAll<HTMLElement>(`.stats tr.${row} td`)].map((td) => [td.dataset.stat ?? '', td]));
+const statCells = (row: string): Record<string, HTMLElement> =>
+  Object.fromEntries(
+    [...document.querySelectorAll<HTMLElement>(`.stats tr.${row} td`)].map((td) => [td.dataset.stat ?? '', td]),
+  );
 const cells = { simdnet: statCells('simdnet'), tfjs: statCells('tfjs') };
 
 const state: DemoState = {
-  phase: 'loading', error: null, variant: null, threads: 1, singleThreadReason: null, config: DEFAULT_TRAINING, data: null,
-  step: 0, totalSteps: 0, simdnet: emptyStats(), tfjs: { ...emptyStats(), info: null, error: null },
+  phase: 'loading',
+  error: null,
+  variant: null,
+  threads: 1,
+  singleThreadReason: null,
+  config: DEFAULT_TRAINING,
+  data: null,
+  step: 0,
+  totalSteps: 0,
+  simdnet: emptyStats(),
+  tfjs: { ...emptyStats(), info: null, error: null },
 };
 
 let runtime: Runtime | null = null;
@@ -145,7 +172,8 @@ function showError(err: unknown): void {
 
 const bars = Array.from({ length: CLASSES }, (_, digit) => {
   const li = document.createElement('li');
-  li.innerHTML = `<span class="digit">${digit}</span><span class="tracks"><span class="bar simdnet"><span class="fill"></span></span>` +
+  li.innerHTML =
+    `<span class="digit">${digit}</span><span class="tracks"><span class="bar simdnet"><span class="fill"></span></span>` +
     '<span class="bar tfjs"><span class="fill"></span></span></span><span class="value"></span>';
   el.bars.append(li);
   const [simdFill, tfjsFill] = [...li.querySelectorAll<HTMLElement>('.fill')];
@@ -161,12 +189,15 @@ function argmax(values: ArrayLike<number>): number {
 function showClassification(result: Classification | null): void {
   const preview = el.preview.getContext('2d')!;
   const image = preview.createImageData(MNIST_SIDE, MNIST_SIDE);
-  result?.input.forEach((v, i) => { image.data.set([v, v, v, 255], 4 * i); });
+  result?.input.forEach((v, i) => {
+    image.data.set([v, v, v, 255], 4 * i);
+  });
   if (result === null) for (let i = 0; i < MNIST_SIDE * MNIST_SIDE; i++) image.data[4 * i + 3] = 255;
   preview.putImageData(image, 0, 0);
   el.guess.textContent = result === null ? '?' : String(result.simdnet.class);
   bars.forEach((bar, digit) => {
-    const p = result?.simdnet.probabilities[digit] ?? 0, q = result?.tfjs?.probabilities[digit] ?? 0;
+    const p = result?.simdnet.probabilities[digit] ?? 0,
+      q = result?.tfjs?.probabilities[digit] ?? 0;
     bar.simdFill.style.setProperty('--p', String(p));
     bar.tfjsFill.style.setProperty('--p', String(q));
     bar.value.textContent = result === null ? '' : `${(100 * p).toFixed(1)}%`;
@@ -177,13 +208,17 @@ function showClassification(result: Classification | null): void {
 function classifyDrawing(): Classification | null {
   if (net === null) return null;
   const input = pad.toMnist();
-  if (!input.some((v) => v > 0)) { showClassification(null); return null; }
+  if (!input.some((v) => v > 0)) {
+    showClassification(null);
+    return null;
+  }
   const simd = net.predict(input);
   const tfjsProbabilities = twin?.predict(input) ?? null;
   const result: Classification = {
     input: [...input],
     simdnet: { class: simd.classes[0]!, probabilities: [...simd.probabilities] },
-    tfjs: tfjsProbabilities === null ? null : { class: argmax(tfjsProbabilities), probabilities: [...tfjsProbabilities] },
+    tfjs:
+      tfjsProbabilities === null ? null : { class: argmax(tfjsProbabilities), probabilities: [...tfjsProbabilities] },
   };
   showClassification(result);
   return result;
@@ -193,9 +228,15 @@ let classifyQueued = false;
 const pad = new DrawingPad(el.pad, () => {
   if (classifyQueued) return;
   classifyQueued = true;
-  requestAnimationFrame(() => { classifyQueued = false; classifyDrawing(); });
+  requestAnimationFrame(() => {
+    classifyQueued = false;
+    classifyDrawing();
+  });
 });
-el.clear.addEventListener('click', () => { pad.clear(); showClassification(null); });
+el.clear.addEventListener('click', () => {
+  pad.clear();
+  showClassification(null);
+});
 showClassification(null);
 
 // ---- training -----------------------------------------------------------------------------
@@ -207,9 +248,14 @@ function format(value: number | null | undefined, digits: number, suffix = ''): 
 function render(): void {
   const config = state.config;
   const epochs = state.data ? state.step / Math.ceil(state.data.train / config.batchSize) : 0;
-  el.progress.textContent = state.phase === 'loading' ? 'loading…'
-    : `${state.phase === 'training' ? 'training' : state.phase}: step ${state.step} / ${state.totalSteps} (epoch ${epochs.toFixed(2)} of ${config.epochs})`;
-  for (const [name, stats] of [['simdnet', state.simdnet], ['tfjs', state.tfjs]] as const) {
+  el.progress.textContent =
+    state.phase === 'loading'
+      ? 'loading…'
+      : `${state.phase === 'training' ? 'training' : state.phase}: step ${state.step} / ${state.totalSteps} (epoch ${epochs.toFixed(2)} of ${config.epochs})`;
+  for (const [name, stats] of [
+    ['simdnet', state.simdnet],
+    ['tfjs', state.tfjs],
+  ] as const) {
     const row = cells[name];
     row.ms!.textContent = format(stats.msPerStep, 2);
     row.first!.textContent = format(stats.firstLoss, 5);
@@ -218,7 +264,9 @@ function render(): void {
     row.heldAcc!.textContent = format(stats.heldOut ? 100 * stats.heldOut.accuracy : null, 1, '%');
   }
   chart.setRange(state.totalSteps, 2.5);
-  chart.draw(withTwin ? [series.simdLoss, series.tfjsLoss, series.simdAcc, series.tfjsAcc] : [series.simdLoss, series.simdAcc]);
+  chart.draw(
+    withTwin ? [series.simdLoss, series.tfjsLoss, series.simdAcc, series.tfjsAcc] : [series.simdLoss, series.simdAcc],
+  );
   el.train.disabled = state.phase === 'loading' || state.phase === 'error';
   el.stop.disabled = state.phase !== 'training';
 }
@@ -265,7 +313,11 @@ async function runTraining(): Promise<DemoState> {
     const seed = config.seed * 100_003 + slice + 1;
     let lossSum = 0;
     const fit = net.fit(train, {
-      optimizer: config.optimizer, lr: config.lr, batchSize: config.batchSize, iterations: steps, seed,
+      optimizer: config.optimizer,
+      lr: config.lr,
+      batchSize: config.batchSize,
+      iterations: steps,
+      seed,
       onStep: (info) => {
         if (state.simdnet.firstLoss === null) state.simdnet.firstLoss = info.loss;
         lossSum += info.loss;
@@ -280,7 +332,10 @@ async function runTraining(): Promise<DemoState> {
     if (twin !== null) {
       let twinLoss = 0;
       const started = performance.now();
-      for (const { indices } of scheduleSteps(train.count, planSchedule(train.count, { batchSize: config.batchSize, iterations: steps, seed }))) {
+      for (const { indices } of scheduleSteps(
+        train.count,
+        planSchedule(train.count, { batchSize: config.batchSize, iterations: steps, seed }),
+      )) {
         for (let r = 0; r < indices.length; r++) {
           const index = indices[r]!;
           batchLabels[r] = train.labels[index]!;
@@ -300,7 +355,10 @@ async function runTraining(): Promise<DemoState> {
 
     const before = state.step;
     state.step += steps;
-    if (Math.floor(before / config.evaluateEvery) !== Math.floor(state.step / config.evaluateEvery) || state.step === state.totalSteps) {
+    if (
+      Math.floor(before / config.evaluateEvery) !== Math.floor(state.step / config.evaluateEvery) ||
+      state.step === state.totalSteps
+    ) {
       evaluateBoth();
     }
     render();
@@ -318,37 +376,54 @@ function train(): Promise<DemoState> {
   const run = (previous ?? Promise.resolve()).catch(() => undefined).then(() => runTraining());
   running = run;
   api.trained = run;
-  run.catch((err) => { state.phase = 'error'; showError(err); console.error(err); render(); });
+  run.catch((err) => {
+    state.phase = 'error';
+    showError(err);
+    console.error(err);
+    render();
+  });
   return run;
 }
 
-el.train.addEventListener('click', () => { void train(); });
+el.train.addEventListener('click', () => {
+  void train();
+});
 
 // Another thread count needs another runtime: the page reloads with ?threads=N.
 function showThreads(asked: number): void {
   el.threads.textContent = String(state.threads);
   el.threads.title = state.singleThreadReason ?? '';
   const choices = Math.max(maxThreads, asked);
-  el.threadsChoice.replaceChildren(...Array.from({ length: choices }, (_, i) => new Option(`${i + 1}`, `${i + 1}`, false, i + 1 === state.threads)));
+  el.threadsChoice.replaceChildren(
+    ...Array.from({ length: choices }, (_, i) => new Option(`${i + 1}`, `${i + 1}`, false, i + 1 === state.threads)),
+  );
   el.threadsChoice.disabled = state.singleThreadReason !== null || choices === 1;
-  el.threadsChoice.title = state.singleThreadReason ?? 'threads simdnet splits its kernel calls over (reloads the page)';
+  el.threadsChoice.title =
+    state.singleThreadReason ?? 'threads simdnet splits its kernel calls over (reloads the page)';
 }
 el.threadsChoice.addEventListener('change', () => {
   search.set('threads', el.threadsChoice.value);
   location.search = search.toString();
 });
-el.stop.addEventListener('click', () => { stopRequested = true; });
+el.stop.addEventListener('click', () => {
+  stopRequested = true;
+});
 
 // ---- start --------------------------------------------------------------------------------
 
 async function start(): Promise<DemoState> {
   state.config = readConfig(search);
   const config = state.config;
-  el.note.textContent = `SGD, learning rate ${config.lr}, batches of ${config.batchSize}, ${config.epochs} epochs' worth of steps; ` +
+  el.note.textContent =
+    `SGD, learning rate ${config.lr}, batches of ${config.batchSize}, ${config.epochs} epochs' worth of steps; ` +
     `slices of ${config.stepsPerSlice} steps (fresh random batches each) between repaints; held-out set evaluated every ${config.evaluateEvery} steps.`;
   render();
   const twinInfo = withTwin
-    ? initTfjs().catch((err: Error) => { state.tfjs.error = err.message; console.warn('TensorFlow.js twin unavailable:', err); return null; })
+    ? initTfjs().catch((err: Error) => {
+        state.tfjs.error = err.message;
+        console.warn('TensorFlow.js twin unavailable:', err);
+        return null;
+      })
     : Promise.resolve(null);
   // ?threads=N, else one per core up to maxThreads; a page without cross-origin isolation runs one.
   const threads = numberParam(search, 'threads', true) ?? maxThreads;
@@ -363,9 +438,12 @@ async function start(): Promise<DemoState> {
   state.singleThreadReason = loaded.singleThreadReason;
   showThreads(threads);
   el.data.textContent = `MNIST ${data.train.count.toLocaleString('en')} train · ${data.test.count.toLocaleString('en')} held-out`;
-  el.twin.textContent = info !== null
-    ? `tfjs ${info.version} · ${info.backend}${info.simd ? ' simd' : ''} · ${info.threads} thread${info.threads === 1 ? '' : 's'}`
-    : withTwin ? `unavailable: ${state.tfjs.error}` : 'off (?twin=0)';
+  el.twin.textContent =
+    info !== null
+      ? `tfjs ${info.version} · ${info.backend}${info.simd ? ' simd' : ''} · ${info.threads} thread${info.threads === 1 ? '' : 's'}`
+      : withTwin
+        ? `unavailable: ${state.tfjs.error}`
+        : 'off (?twin=0)';
   state.phase = 'ready';
   render();
   return state;
@@ -377,7 +455,10 @@ const ready = start();
 const api: DemoApi = {
   state,
   ready,
-  trained: ready.then(() => (autostart ? train() : state), () => state),
+  trained: ready.then(
+    () => (autostart ? train() : state),
+    () => state,
+  ),
   train,
   predict(pixels) {
     if (net === null) throw new TypeError('predict: no network yet (training has not started)');
@@ -387,5 +468,10 @@ const api: DemoApi = {
   classifyDrawing,
 };
 window.simdnetDemo = api;
-ready.catch((err) => { state.phase = 'error'; showError(err); console.error(err); render(); });
+ready.catch((err) => {
+  state.phase = 'error';
+  showError(err);
+  console.error(err);
+  render();
+});
 window.addEventListener('resize', () => render());

@@ -63,7 +63,10 @@ export interface StaticServerOptions {
 }
 
 /** The headers that make a page cross-origin isolated. */
-export const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } as const;
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const;
 
 export interface StaticServer {
   server: Server;
@@ -81,7 +84,11 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
 
   const server = createServer((req, res) => {
     const send = (status: number, text: string): void => {
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Security-Policy': csp, ...isolation });
+      res.writeHead(status, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Content-Security-Policy': csp,
+        ...isolation,
+      });
       res.end(req.method === 'HEAD' ? undefined : text);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n');
@@ -93,34 +100,43 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     }
     const file = path.join(root, pathname.endsWith('/') ? `${pathname}index.html` : pathname);
     if (file !== root && !file.startsWith(root + path.sep)) return send(403, 'forbidden\n');
-    stat(file).then((info) => {
-      if (!info.isFile()) return send(404, `not found: ${pathname}\n`);
-      res.writeHead(200, {
-        'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-        'Content-Length': info.size,
-        'Content-Security-Policy': csp,
-        ...isolation,
-        'X-Content-Type-Options': 'nosniff',
-        'Cache-Control': 'no-cache',
-      });
-      if (req.method === 'HEAD') return res.end();
-      createReadStream(file).on('error', () => res.destroy()).pipe(res);
-    }, () => send(404, `not found: ${pathname}\n`));
+    stat(file).then(
+      (info) => {
+        if (!info.isFile()) return send(404, `not found: ${pathname}\n`);
+        res.writeHead(200, {
+          'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+          'Content-Length': info.size,
+          'Content-Security-Policy': csp,
+          ...isolation,
+          'X-Content-Type-Options': 'nosniff',
+          'Cache-Control': 'no-cache',
+        });
+        if (req.method === 'HEAD') return res.end();
+        createReadStream(file)
+          .on('error', () => res.destroy())
+          .pipe(res);
+      },
+      () => send(404, `not found: ${pathname}\n`),
+    );
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => { server.off('error', reject); resolve(); });
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     server,
     url: `http://${host}:${port}/`,
-    close: () => new Promise<void>((resolve, reject) => {
-      server.closeAllConnections();
-      server.close((err) => (err ? reject(err) : resolve()));
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
   };
 }
 
@@ -131,13 +147,16 @@ async function main(argv: string[]): Promise<void> {
   };
   const root = option('root') ?? fileURLToPath(new URL('./dist/', import.meta.url));
   const port = Number(option('port') ?? process.env.PORT ?? 4173);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--port must be an integer in [0, 65535], got ${option('port')}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError(`--port must be an integer in [0, 65535], got ${option('port')}`);
   const indexFile = path.join(root, 'index.html');
   if (!(await stat(indexFile).catch(() => null))) {
     throw new TypeError(`${indexFile} does not exist: build the demo first (npm run demo:build)`);
   }
   const { url } = await startStaticServer({ root, port, host: option('host') ?? '127.0.0.1' });
-  process.stdout.write(`simdnet demo: ${url}  (serving ${root} cross-origin isolated, under CSP "${DEMO_CSP}"; Ctrl-C stops)\n`);
+  process.stdout.write(
+    `simdnet demo: ${url}  (serving ${root} cross-origin isolated, under CSP "${DEMO_CSP}"; Ctrl-C stops)\n`,
+  );
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -35,7 +35,12 @@ export async function initTfjs(): Promise<TfjsInfo> {
   await tf.ready();
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const threaded = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
-  return { backend: tf.getBackend(), version: tf.version.tfjs, simd, threads: threaded ? navigator.hardwareConcurrency : 1 };
+  return {
+    backend: tf.getBackend(),
+    version: tf.version.tfjs,
+    simd,
+    threads: threaded ? navigator.hardwareConcurrency : 1,
+  };
 }
 
 export class TfjsTwin {
@@ -45,17 +50,20 @@ export class TfjsTwin {
 
   /** `layers` as Network.getLayerParameters() returns them: weights in×out (the Dense kernel layout) and bias. */
   constructor(layers: readonly LayerParameters[], lr: number) {
-    const first = layers[0], last = layers[layers.length - 1];
+    const first = layers[0],
+      last = layers[layers.length - 1];
     if (first === undefined || last === undefined) throw new RangeError('TfjsTwin needs at least one layer');
     this.inputs = first.shape[0];
     this.classes = last.shape[1];
     this.model = tf.sequential();
     layers.forEach((layer, l) => {
-      this.model.add(tf.layers.dense({
-        units: layer.shape[1],
-        activation: l === layers.length - 1 ? 'softmax' : 'relu',
-        ...(l === 0 ? { inputShape: [layer.shape[0]] } : {}),
-      }));
+      this.model.add(
+        tf.layers.dense({
+          units: layer.shape[1],
+          activation: l === layers.length - 1 ? 'softmax' : 'relu',
+          ...(l === 0 ? { inputShape: [layer.shape[0]] } : {}),
+        }),
+      );
     });
     this.model.layers.forEach((dense, l) => {
       const p = layers[l]!;
@@ -65,9 +73,23 @@ export class TfjsTwin {
   }
 
   /** One SGD step on rows×inputs features (already scaled to 0..1); loss and accuracy before the update. */
-  async trainBatch(features: Float32Array, labels: ArrayLike<number>, rows: number): Promise<{ loss: number; accuracy: number }> {
+  async trainBatch(
+    features: Float32Array,
+    labels: ArrayLike<number>,
+    rows: number,
+  ): Promise<{ loss: number; accuracy: number }> {
     const xs = tf.tensor2d(features.subarray(0, rows * this.inputs), [rows, this.inputs]);
-    const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: rows }, (_, i) => labels[i]!), 'int32'), this.classes).toFloat());
+    const ys = tf.tidy(() =>
+      tf
+        .oneHot(
+          tf.tensor1d(
+            Array.from({ length: rows }, (_, i) => labels[i]!),
+            'int32',
+          ),
+          this.classes,
+        )
+        .toFloat(),
+    );
     try {
       const result = await this.model.trainOnBatch(xs, ys);
       const [loss, accuracy] = result as number[];
@@ -90,7 +112,8 @@ export class TfjsTwin {
   /** Mean cross-entropy and accuracy over a labelled set of u8 images. */
   evaluate(pixels: Uint8Array, labels: Uint8Array): { loss: number; accuracy: number } {
     const probabilities = this.predict(pixels);
-    let loss = 0, correct = 0;
+    let loss = 0,
+      correct = 0;
     for (let i = 0; i < labels.length; i++) {
       const row = probabilities.subarray(i * this.classes, (i + 1) * this.classes);
       const label = labels[i]!;

@@ -16,7 +16,11 @@
 export type Kind = 'ptr' | 'i32' | 'f32';
 /** One argument, `name:kind`. */
 export type Arg = `${string}:${Kind}`;
-export type ArgName<A extends readonly Arg[]> = A[number] extends infer S ? (S extends `${infer N}:${Kind}` ? N : never) : never;
+export type ArgName<A extends readonly Arg[]> = A[number] extends infer S
+  ? S extends `${infer N}:${Kind}`
+    ? N
+    : never
+  : never;
 
 /** How parallel_run (assembly/parallel.ts) splits a call over T threads. */
 export interface Split<A extends readonly Arg[]> {
@@ -44,37 +48,111 @@ export interface Declaration<A extends readonly Arg[] = readonly Arg[]> {
 }
 
 /** One declaration, typed so that a split can name only the entry's own arguments. */
-function entry<const A extends readonly Arg[], const R extends Omit<Declaration<A>, 'args'>>(args: A, rest: R): { readonly args: A } & R {
+function entry<const A extends readonly Arg[], const R extends Omit<Declaration<A>, 'args'>>(
+  args: A,
+  rest: R,
+): { readonly args: A } & R {
   return { args, ...rest };
 }
 
 export const ABI = {
   // Shares of NN and TN in blocks of 8 rows (the transposed tiles' height), NT in pairs (its dot
   // products' blocks); TT runs on one thread.
-  sgemm: entry(['transA:i32', 'transB:i32', 'M:i32', 'N:i32', 'K:i32', 'A:ptr', 'B:ptr', 'C:ptr', 'accumulate:i32'],
-    { scalar: true, split: { id: 1, axis: 'M', align: { NN: 8, TN: 8, NT: 2 }, work: ['M', 'N', 'K'] } }),
+  sgemm: entry(['transA:i32', 'transB:i32', 'M:i32', 'N:i32', 'K:i32', 'A:ptr', 'B:ptr', 'C:ptr', 'accumulate:i32'], {
+    scalar: true,
+    split: { id: 1, axis: 'M', align: { NN: 8, TN: 8, NT: 2 }, work: ['M', 'N', 'K'] },
+  }),
   /** Bytes of workspace dense_forward_u8 and dense_backward_weights_u8 need (any shapes). */
   dense_workspace_bytes: entry([], { returns: 'i32' }),
-  dense_forward: entry(['out:ptr', 'inp:ptr', 'weights:ptr', 'bias:ptr', 'rows:i32', 'inputs:i32', 'outputs:i32', 'relu:i32'],
-    { scalar: true, split: { id: 2, axis: 'rows', align: 4, work: ['rows', 'inputs', 'outputs'] } }),
-  dense_forward_u8: entry(['out:ptr', 'pixels:ptr', 'indices:ptr', 'weights:ptr', 'bias:ptr', 'rows:i32', 'inputs:i32', 'outputs:i32', 'scale:f32', 'relu:i32', 'workspace:ptr'],
-    { scalar: true, split: { id: 3, axis: 'rows', align: 8, work: ['rows', 'inputs', 'outputs'] } }),
-  dense_backward_weights_u8: entry(['dweights:ptr', 'pixels:ptr', 'indices:ptr', 'dout:ptr', 'rows:i32', 'inputs:i32', 'outputs:i32', 'scale:f32', 'workspace:ptr'],
-    { scalar: true, split: { id: 4, axis: 'inputs', align: 16, work: ['rows', 'inputs', 'outputs'] } }),
-  dense_backward_input: entry(['dinp:ptr', 'dout:ptr', 'weights:ptr', 'act:ptr', 'rows:i32', 'inputs:i32', 'outputs:i32'],
-    { scalar: true, split: { id: 5, axis: 'rows', align: 2, work: ['rows', 'inputs', 'outputs'] } }),
+  dense_forward: entry(
+    ['out:ptr', 'inp:ptr', 'weights:ptr', 'bias:ptr', 'rows:i32', 'inputs:i32', 'outputs:i32', 'relu:i32'],
+    {
+      scalar: true,
+      split: { id: 2, axis: 'rows', align: 4, work: ['rows', 'inputs', 'outputs'] },
+    },
+  ),
+  dense_forward_u8: entry(
+    [
+      'out:ptr',
+      'pixels:ptr',
+      'indices:ptr',
+      'weights:ptr',
+      'bias:ptr',
+      'rows:i32',
+      'inputs:i32',
+      'outputs:i32',
+      'scale:f32',
+      'relu:i32',
+      'workspace:ptr',
+    ],
+    { scalar: true, split: { id: 3, axis: 'rows', align: 8, work: ['rows', 'inputs', 'outputs'] } },
+  ),
+  dense_backward_weights_u8: entry(
+    [
+      'dweights:ptr',
+      'pixels:ptr',
+      'indices:ptr',
+      'dout:ptr',
+      'rows:i32',
+      'inputs:i32',
+      'outputs:i32',
+      'scale:f32',
+      'workspace:ptr',
+    ],
+    { scalar: true, split: { id: 4, axis: 'inputs', align: 16, work: ['rows', 'inputs', 'outputs'] } },
+  ),
+  dense_backward_input: entry(
+    ['dinp:ptr', 'dout:ptr', 'weights:ptr', 'act:ptr', 'rows:i32', 'inputs:i32', 'outputs:i32'],
+    {
+      scalar: true,
+      split: { id: 5, axis: 'rows', align: 2, work: ['rows', 'inputs', 'outputs'] },
+    },
+  ),
   /** Bytes of workspace sparse_backward_weights_u8 needs for these sizes. */
   sparse_workspace_bytes: entry(['rows:i32', 'inputs:i32', 'outputs:i32'], { returns: 'f64' }),
   /** Rows from which sparse_backward_weights_u8 sums in fixed row blocks (two split calls on threads). */
   sparse_blocked_min_rows: entry([], { returns: 'i32' }),
   // The sparse kernels' work is rows·outputs per non-zero input, and a row has tens of them.
-  sparse_forward_u8: entry(['out:ptr', 'starts:ptr', 'entries:ptr', 'indices:ptr', 'weights:ptr', 'bias:ptr', 'rows:i32', 'outputs:i32', 'scale:f32', 'relu:i32'],
-    { scalar: true, split: { id: 10, axis: 'rows', align: 1, work: [64, 'rows', 'outputs'] } }),
+  sparse_forward_u8: entry(
+    [
+      'out:ptr',
+      'starts:ptr',
+      'entries:ptr',
+      'indices:ptr',
+      'weights:ptr',
+      'bias:ptr',
+      'rows:i32',
+      'outputs:i32',
+      'scale:f32',
+      'relu:i32',
+    ],
+    { scalar: true, split: { id: 10, axis: 'rows', align: 1, work: [64, 'rows', 'outputs'] } },
+  ),
   // A blocked call splits its ROW_BLOCKS blocks first, then (secondPass) the columns of their sum.
-  sparse_backward_weights_u8: entry(['dweights:ptr', 'starts:ptr', 'entries:ptr', 'indices:ptr', 'dout:ptr', 'rows:i32', 'inputs:i32', 'outputs:i32', 'scale:f32', 'workspace:ptr'], {
-    scalar: true,
-    split: { id: 11, axis: 'inputs', align: 1, work: [64, 'rows', 'outputs'], secondPass: { id: 12, when: 'rows', atLeast: 'sparse_blocked_min_rows' } },
-  }),
+  sparse_backward_weights_u8: entry(
+    [
+      'dweights:ptr',
+      'starts:ptr',
+      'entries:ptr',
+      'indices:ptr',
+      'dout:ptr',
+      'rows:i32',
+      'inputs:i32',
+      'outputs:i32',
+      'scale:f32',
+      'workspace:ptr',
+    ],
+    {
+      scalar: true,
+      split: {
+        id: 11,
+        axis: 'inputs',
+        align: 1,
+        work: [64, 'rows', 'outputs'],
+        secondPass: { id: 12, when: 'rows', atLeast: 'sparse_blocked_min_rows' },
+      },
+    },
+  ),
   bias_forward: entry(['out:ptr', 'inp:ptr', 'bias:ptr', 'rows:i32', 'cols:i32'], { scalar: true }),
   bias_backward: entry(['dbias:ptr', 'dout:ptr', 'rows:i32', 'cols:i32', 'accumulate:i32'], { scalar: true }),
   relu_forward: entry(['out:ptr', 'inp:ptr', 'n:i32'], { scalar: true }),
@@ -86,26 +164,66 @@ export const ABI = {
   /** From the forward output y: dinp = dout·(1 − y)(1 + y). */
   tanh_backward: entry(['dinp:ptr', 'dout:ptr', 'y:ptr', 'n:i32'], { scalar: true }),
   /** seed and threshold (⌊rate·2³²⌋) are u32 bit patterns; `first` is element 0's index in the whole tensor. */
-  dropout_forward: entry(['out:ptr', 'mask:ptr', 'inp:ptr', 'n:i32', 'seed:i32', 'first:i32', 'threshold:i32', 'scale:f32'], { scalar: true }),
+  dropout_forward: entry(
+    ['out:ptr', 'mask:ptr', 'inp:ptr', 'n:i32', 'seed:i32', 'first:i32', 'threshold:i32', 'scale:f32'],
+    {
+      scalar: true,
+    },
+  ),
   dropout_backward: entry(['dinp:ptr', 'dout:ptr', 'mask:ptr', 'n:i32', 'scale:f32'], { scalar: true }),
   softmax_forward: entry(['probs:ptr', 'logits:ptr', 'rows:i32', 'cols:i32'], { scalar: true }),
   crossentropy_loss: entry(['probs:ptr', 'labels:ptr', 'rows:i32', 'cols:i32'], { returns: 'f64' }),
-  softmax_crossentropy_backward: entry(['dlogits:ptr', 'probs:ptr', 'labels:ptr', 'rows:i32', 'cols:i32', 'scale:f32'], { scalar: true }),
+  softmax_crossentropy_backward: entry(
+    ['dlogits:ptr', 'probs:ptr', 'labels:ptr', 'rows:i32', 'cols:i32', 'scale:f32'],
+    { scalar: true },
+  ),
   /** Fused softmax, loss, correct count and gradient; returns the mean loss, stores the count (i32) at `correct`. */
-  softmax_crossentropy: entry(['dlogits:ptr', 'logits:ptr', 'labels:ptr', 'rows:i32', 'cols:i32', 'scale:f32', 'correct:ptr'], {
-    returns: 'f64', scalar: true,
-    // An exp, a log share and a few divisions per element.
-    split: { id: 6, axis: 'rows', align: 1, work: [16, 'rows', 'cols'], partials: { divideBy: 'rows', countAt: 'correct' } },
-  }),
+  softmax_crossentropy: entry(
+    ['dlogits:ptr', 'logits:ptr', 'labels:ptr', 'rows:i32', 'cols:i32', 'scale:f32', 'correct:ptr'],
+    {
+      returns: 'f64',
+      scalar: true,
+      // An exp, a log share and a few divisions per element.
+      split: {
+        id: 6,
+        axis: 'rows',
+        align: 1,
+        work: [16, 'rows', 'cols'],
+        partials: { divideBy: 'rows', countAt: 'correct' },
+      },
+    },
+  ),
   argmax_rows: entry(['out:ptr', 'x:ptr', 'rows:i32', 'cols:i32'], {}),
   count_correct: entry(['x:ptr', 'labels:ptr', 'rows:i32', 'cols:i32'], { returns: 'i32' }),
-  sgd_update: entry(['params:ptr', 'grads:ptr', 'n:i32', 'lr:f32'],
-    { scalar: true, split: { id: 7, axis: 'n', align: 16, work: ['n'] } }),
-  momentum_update: entry(['params:ptr', 'grads:ptr', 'velocity:ptr', 'n:i32', 'lr:f32', 'momentum:f32'],
-    { scalar: true, split: { id: 8, axis: 'n', align: 16, work: [2, 'n'] } }),
-  adam_update: entry(['params:ptr', 'grads:ptr', 'm:ptr', 'v:ptr', 'n:i32', 'lr:f32', 'beta1:f32', 'beta2:f32', 'epsilon:f32', 'step:i32'],
-    { scalar: true, split: { id: 9, axis: 'n', align: 16, work: [8, 'n'] } }),
-  gather_images: entry(['out:ptr', 'pixels:ptr', 'indices:ptr', 'count:i32', 'rowLength:i32', 'scale:f32'], { scalar: true }),
+  sgd_update: entry(['params:ptr', 'grads:ptr', 'n:i32', 'lr:f32'], {
+    scalar: true,
+    split: { id: 7, axis: 'n', align: 16, work: ['n'] },
+  }),
+  momentum_update: entry(['params:ptr', 'grads:ptr', 'velocity:ptr', 'n:i32', 'lr:f32', 'momentum:f32'], {
+    scalar: true,
+    split: { id: 8, axis: 'n', align: 16, work: [2, 'n'] },
+  }),
+  adam_update: entry(
+    [
+      'params:ptr',
+      'grads:ptr',
+      'm:ptr',
+      'v:ptr',
+      'n:i32',
+      'lr:f32',
+      'beta1:f32',
+      'beta2:f32',
+      'epsilon:f32',
+      'step:i32',
+    ],
+    {
+      scalar: true,
+      split: { id: 9, axis: 'n', align: 16, work: [8, 'n'] },
+    },
+  ),
+  gather_images: entry(['out:ptr', 'pixels:ptr', 'indices:ptr', 'count:i32', 'rowLength:i32', 'scale:f32'], {
+    scalar: true,
+  }),
   gather_labels: entry(['out:ptr', 'labels:ptr', 'indices:ptr', 'count:i32'], {}),
   /** Machine limits (assembly/limits.ts): iterations × 96 f32 FLOPs from registers; returns a checksum. */
   peak_flops: entry(['iterations:i32'], { returns: 'f32' }),
@@ -125,17 +243,20 @@ export const ABI = {
 
 type Table = typeof ABI;
 type Signature<D> = D extends { readonly args: infer A extends readonly Arg[] }
-  ? (...args: { -readonly [I in keyof A]: number }) => (D extends { readonly returns: string } ? number : void)
+  ? (...args: { -readonly [I in keyof A]: number }) => D extends { readonly returns: string } ? number : void
   : never;
-type Twins = { [N in keyof Table as Table[N] extends { readonly scalar: true } ? `${N}_scalar` : never]: Signature<Table[N]> };
+type Twins = {
+  [N in keyof Table as Table[N] extends { readonly scalar: true } ? `${N}_scalar` : never]: Signature<Table[N]>;
+};
 
 /** The raw exports of a simdnet WASM module, typed from ABI. */
 export type KernelExports = { [N in keyof Table]: Signature<Table[N]> } & Twins;
 export type ExportName = keyof KernelExports;
 
 /** Every export a simdnet build must provide, checked when a module is instantiated. */
-export const KERNEL_EXPORT_NAMES: readonly ExportName[] = Object.entries(ABI as Record<string, Declaration>)
-  .flatMap(([name, d]) => (d.scalar ? [name, `${name}_scalar`] : [name]) as ExportName[]);
+export const KERNEL_EXPORT_NAMES: readonly ExportName[] = Object.entries(ABI as Record<string, Declaration>).flatMap(
+  ([name, d]) => (d.scalar ? [name, `${name}_scalar`] : [name]) as ExportName[],
+);
 
 /** The declaration of an export (a twin's is its kernel's). */
 export function declarationOf(name: ExportName): Declaration {
@@ -144,7 +265,10 @@ export function declarationOf(name: ExportName): Declaration {
 
 /** Name and kind of each argument of a declaration. */
 export function argsOf(d: Declaration): Array<{ name: string; kind: Kind }> {
-  return d.args.map((a) => { const [name, kind] = a.split(':') as [string, Kind]; return { name, kind }; });
+  return d.args.map((a) => {
+    const [name, kind] = a.split(':') as [string, Kind];
+    return { name, kind };
+  });
 }
 
 /**

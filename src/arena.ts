@@ -5,7 +5,10 @@ import type { KernelExports } from './abi.js';
 import { BYTES_PER_ELEMENT, elementCount, Tensor, type DType } from './tensor.js';
 import type { ParallelKernels } from './threads.js';
 
-export interface TensorSpec { dtype?: DType; shape: readonly number[] }
+export interface TensorSpec {
+  dtype?: DType;
+  shape: readonly number[];
+}
 /** Named buffers; a bare shape means f32. */
 export type ArenaPlan = Record<string, TensorSpec | readonly number[]>;
 export interface ArenaOptions {
@@ -27,19 +30,23 @@ type Layout = Array<[name: string, dtype: DType, shape: readonly number[], offse
  * WASM32's 4 GiB) without allocating anything, so callers can check a plan before building it.
  */
 export function layoutPlan(start: number, plan: ArenaPlan): { layout: Layout; end: number } {
-  if (plan === null || typeof plan !== 'object') throw new TypeError('createArena: the plan must be an object of named shapes');
+  if (plan === null || typeof plan !== 'object')
+    throw new TypeError('createArena: the plan must be an object of named shapes');
   const layout: Layout = [];
   let cursor = start;
   for (const [name, entry] of Object.entries(plan)) {
-    const spec: TensorSpec = Array.isArray(entry) ? { shape: entry as readonly number[] } : entry as TensorSpec;
+    const spec: TensorSpec = Array.isArray(entry) ? { shape: entry as readonly number[] } : (entry as TensorSpec);
     const dtype = spec.dtype ?? 'f32';
-    if (!(dtype in BYTES_PER_ELEMENT)) throw new TypeError(`createArena: ${name} has unknown dtype ${JSON.stringify(dtype)} (f32, i32 or u8)`);
+    if (!(dtype in BYTES_PER_ELEMENT))
+      throw new TypeError(`createArena: ${name} has unknown dtype ${JSON.stringify(dtype)} (f32, i32 or u8)`);
     const bytes = elementCount(spec.shape, `createArena: ${name}`) * BYTES_PER_ELEMENT[dtype];
     layout.push([name, dtype, spec.shape, cursor]);
     cursor = Math.ceil((cursor + bytes) / BUFFER_ALIGNMENT) * BUFFER_ALIGNMENT;
   }
   if (cursor > WASM32_MAX_BYTES) {
-    throw new RangeError(`createArena: the plan needs ${cursor} bytes (${(cursor / 2 ** 30).toFixed(2)} GiB), beyond WASM32's 4 GiB address space; nothing was allocated`);
+    throw new RangeError(
+      `createArena: the plan needs ${cursor} bytes (${(cursor / 2 ** 30).toFixed(2)} GiB), beyond WASM32's 4 GiB address space; nothing was allocated`,
+    );
   }
   return { layout, end: cursor };
 }
@@ -52,7 +59,12 @@ export interface ArenaHost {
   /** Bytes of the control block a threaded arena reserves at its start. */
   readonly controlBytes: number;
   instantiate(memory: WebAssembly.Memory): KernelExports;
-  attachArena(arena: object, exports: KernelExports, memory: WebAssembly.Memory, control: number): { kernels: ParallelKernels; detach(): void };
+  attachArena(
+    arena: object,
+    exports: KernelExports,
+    memory: WebAssembly.Memory,
+    control: number,
+  ): { kernels: ParallelKernels; detach(): void };
   /** Throws the TypeError of a use after the host's dispose(), naming `method`. */
   checkLive(method: string): void;
 }
@@ -68,7 +80,11 @@ export class Arena {
   /** A threaded runtime's binding of this arena to its workers (threads > 1). */
   private readonly pool: { kernels: ParallelKernels; detach(): void } | null;
 
-  constructor(readonly runtime: ArenaHost, plan: ArenaPlan, options: ArenaOptions = {}) {
+  constructor(
+    readonly runtime: ArenaHost,
+    plan: ArenaPlan,
+    options: ArenaOptions = {},
+  ) {
     // A threaded arena's memory is shared, and starts with the control block its calls go through.
     const threaded = runtime.threads > 1;
     const control = runtime.arenaBase;
@@ -77,9 +93,16 @@ export class Arena {
     this.end = end;
     const pages = Math.max(1, Math.ceil(this.end / WASM_PAGE_BYTES));
     try {
-      this.memory = new WebAssembly.Memory(threaded ? { initial: pages, maximum: pages, shared: true } : { initial: pages, maximum: pages });
+      this.memory = new WebAssembly.Memory(
+        threaded ? { initial: pages, maximum: pages, shared: true } : { initial: pages, maximum: pages },
+      );
     } catch (err) {
-      throw new RangeError(`createArena: this engine refused ${pages} pages (${this.end} bytes) of WebAssembly memory: ${(err as Error).message}`);
+      throw new RangeError(
+        `createArena: this engine refused ${pages} pages (${this.end} bytes) of WebAssembly memory: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     if (options.touch ?? true) new Uint8Array(this.memory.buffer).fill(0);
     this.exportsOrNull = runtime.instantiate(this.memory);
@@ -89,7 +112,9 @@ export class Arena {
     this.tensors = tensors;
   }
 
-  get disposed(): boolean { return this.exportsOrNull === null; }
+  get disposed(): boolean {
+    return this.exportsOrNull === null;
+  }
 
   /** The raw kernel exports; throws once the arena or its runtime is disposed. */
   get exports(): KernelExports {
@@ -113,14 +138,18 @@ export class Arena {
   }
 
   /** Threads this arena's split kernels run on. */
-  get threads(): number { return this.runtime.threads; }
+  get threads(): number {
+    return this.runtime.threads;
+  }
 
   get buffer(): ArrayBuffer {
-    this.exports; // throws after dispose
+    this.checkLive('Arena.buffer');
     return this.memory.buffer;
   }
 
-  get byteLength(): number { return this.memory.buffer.byteLength; }
+  get byteLength(): number {
+    return this.memory.buffer.byteLength;
+  }
 
   /** Typed access to a planned buffer, checking its dtype. */
   tensor<D extends DType>(name: string, dtype: D): Tensor<D> {

@@ -40,23 +40,37 @@ export interface Checkpoint {
 }
 
 export function encodeCheckpoint(layers: readonly number[], params: Float32Array): Uint8Array {
-  if (!Array.isArray(layers)) throw new TypeError(`encodeCheckpoint: layers must be an array of widths, got ${typeof layers}`);
+  if (!Array.isArray(layers))
+    throw new TypeError(`encodeCheckpoint: layers must be an array of widths, got ${typeof layers}`);
   if (!(params instanceof Float32Array)) throw new TypeError('encodeCheckpoint: params must be a Float32Array');
   if (layers.length < 2 || layers.some((w) => !Number.isInteger(w) || w < 1 || w > 0xffffffff)) {
-    throw new RangeError(`encodeCheckpoint: layers must be at least two integer widths ≥ 1, got ${JSON.stringify(layers)}`);
+    throw new RangeError(
+      `encodeCheckpoint: layers must be at least two integer widths ≥ 1, got ${JSON.stringify(layers)}`,
+    );
   }
   if (params.length !== parameterCount(layers)) {
-    throw new RangeError(`encodeCheckpoint: layers [${layers.join(',')}] hold ${parameterCount(layers)} parameters, got ${params.length}`);
+    throw new RangeError(
+      `encodeCheckpoint: layers [${layers.join(',')}] hold ${parameterCount(layers)} parameters, got ${params.length}`,
+    );
   }
   const bytes = new Uint8Array(4 + 4 + 4 + 4 * layers.length + 4 + 4 * params.length + 4);
   const view = new DataView(bytes.buffer);
   let at = 0;
   for (const ch of CHECKPOINT_MAGIC) bytes[at++] = ch.charCodeAt(0);
-  view.setUint32(at, CHECKPOINT_VERSION, true); at += 4;
-  view.setUint32(at, layers.length, true); at += 4;
-  for (const width of layers) { view.setUint32(at, width, true); at += 4; }
-  view.setUint32(at, params.length, true); at += 4;
-  for (let i = 0; i < params.length; i++) { view.setFloat32(at, params[i]!, true); at += 4; }
+  view.setUint32(at, CHECKPOINT_VERSION, true);
+  at += 4;
+  view.setUint32(at, layers.length, true);
+  at += 4;
+  for (const width of layers) {
+    view.setUint32(at, width, true);
+    at += 4;
+  }
+  view.setUint32(at, params.length, true);
+  at += 4;
+  for (let i = 0; i < params.length; i++) {
+    view.setFloat32(at, params[i]!, true);
+    at += 4;
+  }
   view.setUint32(at, crc32(bytes.subarray(0, at)), true);
   return bytes;
 }
@@ -70,17 +84,23 @@ export function decodeCheckpoint(bytes: Uint8Array, name = 'checkpoint'): Checkp
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name}: expected a Uint8Array, got ${typeof bytes}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const need = (at: number, count: number, what: string): void => {
-    if (at + count > bytes.length) throw corrupt(name, `truncated in ${what} (needs ${at + count} bytes, has ${bytes.length})`);
+    if (at + count > bytes.length)
+      throw corrupt(name, `truncated in ${what} (needs ${at + count} bytes, has ${bytes.length})`);
   };
   need(0, 12, 'the header');
   const magic = String.fromCharCode(...bytes.subarray(0, 4));
-  if (magic !== CHECKPOINT_MAGIC) throw corrupt(name, `magic is ${JSON.stringify(magic)}, expected "${CHECKPOINT_MAGIC}"`);
+  if (magic !== CHECKPOINT_MAGIC)
+    throw corrupt(name, `magic is ${JSON.stringify(magic)}, expected "${CHECKPOINT_MAGIC}"`);
   const version = view.getUint32(4, true);
   if (version !== CHECKPOINT_VERSION) {
-    throw new SimdnetError('CHECKPOINT_VERSION', `${name} has format version ${version}; this simdnet reads version ${CHECKPOINT_VERSION}`);
+    throw new SimdnetError(
+      'CHECKPOINT_VERSION',
+      `${name} has format version ${version}; this simdnet reads version ${CHECKPOINT_VERSION}`,
+    );
   }
   const layerCount = view.getUint32(8, true);
-  if (layerCount < 2 || layerCount > 1024) throw corrupt(name, `it declares ${layerCount} layer widths (2 to 1024 expected)`);
+  if (layerCount < 2 || layerCount > 1024)
+    throw corrupt(name, `it declares ${layerCount} layer widths (2 to 1024 expected)`);
   need(12, 4 * layerCount + 4, 'the layer widths');
   const layers: number[] = [];
   for (let l = 0; l < layerCount; l++) {
@@ -89,15 +109,21 @@ export function decodeCheckpoint(bytes: Uint8Array, name = 'checkpoint'): Checkp
     layers.push(width);
   }
   let at = 12 + 4 * layerCount;
-  const count = view.getUint32(at, true); at += 4;
+  const count = view.getUint32(at, true);
+  at += 4;
   const expected = parameterCount(layers);
-  if (count !== expected) throw corrupt(name, `it holds ${count} parameters but layers [${layers.join(',')}] need ${expected}`);
+  if (count !== expected)
+    throw corrupt(name, `it holds ${count} parameters but layers [${layers.join(',')}] need ${expected}`);
   need(at, 4 * count + 4, 'the parameters');
-  if (at + 4 * count + 4 !== bytes.length) throw corrupt(name, `${bytes.length - (at + 4 * count + 4)} bytes follow the checksum`);
+  if (at + 4 * count + 4 !== bytes.length)
+    throw corrupt(name, `${bytes.length - (at + 4 * count + 4)} bytes follow the checksum`);
   const stored = view.getUint32(at + 4 * count, true);
   const actual = crc32(bytes.subarray(0, at + 4 * count));
   if (stored !== actual) {
-    throw new SimdnetError('CHECKPOINT_CHECKSUM', `${name} fails its checksum (stored ${stored.toString(16)}, computed ${actual.toString(16)}): the file is damaged`);
+    throw new SimdnetError(
+      'CHECKPOINT_CHECKSUM',
+      `${name} fails its checksum (stored ${stored.toString(16)}, computed ${actual.toString(16)}): the file is damaged`,
+    );
   }
   const params = new Float32Array(count);
   for (let i = 0; i < count; i++) {

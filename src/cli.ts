@@ -49,14 +49,17 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await load())(rest);
+    return await (
+      await load()
+    )(rest);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`simdnet ${name}: ${err.message}\n(simdnet ${name} --help lists the options)\n`);
       return 2;
     }
     // Data and file errors, bad values, and failed system calls (EACCES, EISDIR, ENOSPC…): a message, no stack.
-    const systemError = err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && 'syscall' in err;
+    const systemError =
+      err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && 'syscall' in err;
     if (err instanceof SimdnetError || err instanceof RangeError || err instanceof TypeError || systemError) {
       process.stderr.write(`simdnet ${name}: ${(err as Error).message}\n`);
       return 1;

@@ -2,15 +2,42 @@
 // the platform's loadSimdnet.
 export type { KernelExports, Variant } from './abi.js';
 export { VARIANTS } from './abi.js';
-export { Runtime, simdSupported, resolveVariant, compileBytes, type KernelArena, type LoadOptions, type ModuleSource } from './runtime.js';
+export {
+  Runtime,
+  simdSupported,
+  resolveVariant,
+  compileBytes,
+  type KernelArena,
+  type LoadOptions,
+  type ModuleSource,
+} from './runtime.js';
 export { Arena, WASM32_MAX_BYTES, type ArenaPlan, type ArenaOptions, type TensorSpec } from './arena.js';
 export { Tensor, formatShape, type DType } from './tensor.js';
 export { Kernels, ADAM_DEFAULTS, type GemmOptions, type AdamOptions, type ScalarOption } from './kernels.js';
 export {
-  Network, OPTIMIZERS, INITIALIZERS, PIXEL_FORMATS, type PixelFormat, type NetworkOptions, type FitOptions, type FitResult, type OptimizerConfig,
-  type OptimizerName, type Initializer, type StepInfo, type EpochInfo, type Evaluation, type Prediction,
+  Network,
+  OPTIMIZERS,
+  INITIALIZERS,
+  PIXEL_FORMATS,
+  type PixelFormat,
+  type NetworkOptions,
+  type FitOptions,
+  type FitResult,
+  type OptimizerConfig,
+  type OptimizerName,
+  type Initializer,
+  type StepInfo,
+  type EpochInfo,
+  type Evaluation,
+  type Prediction,
 } from './network.js';
-export { encodeCheckpoint, decodeCheckpoint, parameterCount, CHECKPOINT_VERSION, type Checkpoint } from './checkpoint.js';
+export {
+  encodeCheckpoint,
+  decodeCheckpoint,
+  parameterCount,
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+} from './checkpoint.js';
 export { SimdnetError, type SimdnetErrorCode } from './errors.js';
 export { parseIdx, parseImages, parseLabels, type IdxImages, type IdxLabels } from './data/idx.js';
 export { makeDataset, subset, type Dataset } from './data/dataset.js';

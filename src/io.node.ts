@@ -12,7 +12,8 @@ let saves = 0;
 /** Writes `net` as a checkpoint at `path`; any failure is a SimdnetError SAVE_FAILED and leaves `path` as it was. */
 export async function saveNetwork(net: Network, path: string): Promise<void> {
   if (!(net instanceof Network)) throw new TypeError('saveNetwork: net must be a Network');
-  if (typeof path !== 'string' || path === '') throw new TypeError(`saveNetwork: path must be a non-empty string, got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || path === '')
+    throw new TypeError(`saveNetwork: path must be a non-empty string, got ${JSON.stringify(path)}`);
   const bytes = net.toBytes();
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${saves++}.tmp`);
   try {
@@ -26,7 +27,13 @@ export async function saveNetwork(net: Network, path: string): Promise<void> {
     await rename(temporary, path);
   } catch (err) {
     await rm(temporary, { force: true }).catch(() => {});
-    throw new SimdnetError('SAVE_FAILED', `cannot save the checkpoint to ${path}: ${(err as Error).message}; ${path} was left as it was`, { cause: err });
+    throw new SimdnetError(
+      'SAVE_FAILED',
+      `cannot save the checkpoint to ${path}: ${(err as Error).message}; ${path} was left as it was`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -35,7 +42,9 @@ export async function loadNetwork(runtime: Runtime, path: string): Promise<Netwo
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw new SimdnetError('DATA_NOT_FOUND', `cannot read checkpoint ${path}: ${(err as Error).message}`, { cause: err });
+    throw new SimdnetError('DATA_NOT_FOUND', `cannot read checkpoint ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return Network.fromBytes(runtime, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
 }

@@ -9,23 +9,41 @@ import type { WorkerEvents, WorkerHandle } from './threads.js';
 
 export function packagedWasmUrl(variant: Variant | 'threads'): URL {
   switch (variant) {
-    case 'simd': return new URL('../build/simdnet.simd.wasm', import.meta.url);
-    case 'scalar': return new URL('../build/simdnet.scalar.wasm', import.meta.url);
-    case 'threads': return new URL('../build/simdnet.threads.wasm', import.meta.url);
+    case 'simd':
+      return new URL('../build/simdnet.simd.wasm', import.meta.url);
+    case 'scalar':
+      return new URL('../build/simdnet.scalar.wasm', import.meta.url);
+    case 'threads':
+      return new URL('../build/simdnet.threads.wasm', import.meta.url);
   }
 }
 
 // A module Web Worker from worker.browser.ts, a file of the package: no blob, no eval, so a CSP
 // with script-src 'self' 'wasm-unsafe-eval' (and worker-src 'self') allows it.
 function startWorker(index: number, events: WorkerEvents): WorkerHandle {
-  const worker = new Worker(new URL('./worker.browser.js', import.meta.url), { type: 'module', name: `simdnet worker ${index}` });
+  const worker = new Worker(new URL('./worker.browser.js', import.meta.url), {
+    type: 'module',
+    name: `simdnet worker ${index}`,
+  });
   worker.addEventListener('message', (event) => events.message(event.data));
   // A script that fails to load gives a bare Event: say what the usual causes are.
-  worker.addEventListener('error', (event) => events.error(new Error(event instanceof ErrorEvent && event.message
-    ? `simdnet worker ${index}: ${event.message}`
-    : `simdnet worker ${index} did not start: its script (worker.browser.js beside the simdnet loader, or the file a bundler emitted for it) failed to load; ` +
-      "check for a 404, a Content-Security-Policy worker-src without 'self', or a missing Cross-Origin-Embedder-Policy on the script")));
-  worker.addEventListener('messageerror', () => events.error(new Error(`simdnet worker ${index} could not receive a message (WebAssembly.Module or shared memory not transferable here)`)));
+  worker.addEventListener('error', (event) =>
+    events.error(
+      new Error(
+        event instanceof ErrorEvent && event.message
+          ? `simdnet worker ${index}: ${event.message}`
+          : `simdnet worker ${index} did not start: its script (worker.browser.js beside the simdnet loader, or the file a bundler emitted for it) failed to load; ` +
+              "check for a 404, a Content-Security-Policy worker-src without 'self', or a missing Cross-Origin-Embedder-Policy on the script",
+      ),
+    ),
+  );
+  worker.addEventListener('messageerror', () =>
+    events.error(
+      new Error(
+        `simdnet worker ${index} could not receive a message (WebAssembly.Module or shared memory not transferable here)`,
+      ),
+    ),
+  );
   return { post: (message) => worker.postMessage(message), terminate: () => worker.terminate() };
 }
 
@@ -35,8 +53,10 @@ function startWorker(index: number, events: WorkerEvents): WorkerHandle {
  */
 function threadsUnavailable(): string | null {
   if (globalThis.crossOriginIsolated !== true || typeof SharedArrayBuffer === 'undefined') {
-    return 'this page is not cross-origin isolated, so it cannot share memory with workers ' +
-      '(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
+    return (
+      'this page is not cross-origin isolated, so it cannot share memory with workers ' +
+      '(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)'
+    );
   }
   if (typeof Worker === 'undefined') return 'this context cannot start Web Workers';
   return null;
@@ -56,7 +76,10 @@ async function compileFrom(location: URL | string): Promise<WebAssembly.Module> 
     response = await fetch(location);
   } catch (err) {
     // fetch rejects with a bare "Failed to fetch": name the URL (and the usual causes).
-    throw new TypeError(`fetching ${String(location)} failed: ${(err as Error).message} (server unreachable, CORS, or a Content-Security-Policy connect-src that excludes it)`, { cause: err });
+    throw new TypeError(
+      `fetching ${String(location)} failed: ${(err as Error).message} (server unreachable, CORS, or a Content-Security-Policy connect-src that excludes it)`,
+      { cause: err },
+    );
   }
   const label = response.url || String(location);
   if (!response.ok) {
@@ -75,9 +98,12 @@ async function compileFrom(location: URL | string): Promise<WebAssembly.Module> 
     }
   }
   // An HTML page here is nearly always a server's fallback page for a file it does not have.
-  const served = type === '' ? 'served without a Content-Type' : type.startsWith('text/html')
-    ? `served as ${type}: an HTML page, often a server's fallback for a missing file`
-    : `served as ${type}`;
+  const served =
+    type === ''
+      ? 'served without a Content-Type'
+      : type.startsWith('text/html')
+        ? `served as ${type}: an HTML page, often a server's fallback for a missing file`
+        : `served as ${type}`;
   return compileBytes(await response.arrayBuffer(), `${label} (${served}${bundlerAdvice(label)})`);
 }
 
@@ -95,8 +121,11 @@ export const browserPlatform: Platform = {
 function withCspAdvice(err: unknown): unknown {
   const message = err instanceof Error ? err.message : '';
   if (!/unsafe-eval|blocked by CSP/i.test(message)) return err;
-  return new TypeError(`${message} To run simdnet, allow WebAssembly in the page's Content-Security-Policy: ` +
-    "add 'wasm-unsafe-eval' to script-src ('unsafe-eval' is not needed).", { cause: err });
+  return new TypeError(
+    `${message} To run simdnet, allow WebAssembly in the page's Content-Security-Policy: ` +
+      "add 'wasm-unsafe-eval' to script-src ('unsafe-eval' is not needed).",
+    { cause: err },
+  );
 }
 
 /**

@@ -19,13 +19,20 @@ function startWorker(index: number, events: WorkerEvents): WorkerHandle {
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = new URL(fromSource ? './worker.node.ts' : './worker.node.js', import.meta.url);
   const worker = fromSource
-    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => tsx.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(import.meta.url)}))`,
-      { eval: true, name: `simdnet worker ${index}` })
+    ? new Worker(
+        `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => tsx.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(import.meta.url)}))`,
+        { eval: true, name: `simdnet worker ${index}` },
+      )
     : new Worker(entry, { name: `simdnet worker ${index}` });
   worker.on('message', events.message);
   worker.on('error', events.error);
   worker.unref();
-  return { post: (message) => worker.postMessage(message), terminate: async () => { await worker.terminate(); } };
+  return {
+    post: (message) => worker.postMessage(message),
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
 }
 
 async function compileFrom(location: URL | string): Promise<WebAssembly.Module> {
@@ -40,19 +47,24 @@ async function compileFrom(location: URL | string): Promise<WebAssembly.Module> 
     if (!response.ok) throw new TypeError(`fetching ${url} failed: HTTP ${response.status} ${response.statusText}`);
     return compileBytes(await response.arrayBuffer(), String(url));
   }
-  const path = url ? fileURLToPath(url) : location as string;
+  const path = url ? fileURLToPath(url) : (location as string);
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new TypeError(`cannot read the WebAssembly module at ${path}${code === 'ENOENT' ? ': no such file (run `npm run build:wasm`)' : `: ${(err as Error).message}`}`);
+    throw new TypeError(
+      `cannot read the WebAssembly module at ${path}${code === 'ENOENT' ? ': no such file (run `npm run build:wasm`)' : `: ${(err as Error).message}`}`,
+      { cause: err },
+    );
   }
   return compileBytes(bytes, path);
 }
 
 export const nodePlatform: Platform = {
-  defaultLocation: packagedWasmUrl, compileFrom, threads: () => ({ location: packagedWasmUrl('threads'), startWorker }),
+  defaultLocation: packagedWasmUrl,
+  compileFrom,
+  threads: () => ({ location: packagedWasmUrl('threads'), startWorker }),
 };
 
 /** Loads and compiles the simdnet module: the packaged simd, scalar or (threads > 1) threads build, or `options.source`. */

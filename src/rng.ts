@@ -4,7 +4,8 @@ export class Rng {
   private state: number;
 
   constructor(seed: number) {
-    if (typeof seed !== 'number') throw new TypeError(`seed must be a number, got ${typeof seed} ${JSON.stringify(seed)}`);
+    if (typeof seed !== 'number')
+      throw new TypeError(`seed must be a number, got ${typeof seed} ${JSON.stringify(seed)}`);
     if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${seed}`);
     this.state = seed >>> 0;
   }

@@ -63,31 +63,37 @@ export function resolveVariant(requested: Variant | 'auto' | undefined): Variant
   const variant = variantOption(requested);
   if (variant === 'auto') return simdSupported() ? 'simd' : 'scalar';
   if (variant === 'simd' && !simdSupported()) {
-    throw new RangeError("variant 'simd' was requested but this engine does not support WebAssembly SIMD; use 'scalar' or 'auto'");
+    throw new RangeError(
+      "variant 'simd' was requested but this engine does not support WebAssembly SIMD; use 'scalar' or 'auto'",
+    );
   }
   return variant;
 }
 
 /** Compiles bytes after checking the `\0asm` magic, so a wrong file gives a clear error. */
 export async function compileBytes(bytes: ArrayBuffer | ArrayBufferView, label: string): Promise<WebAssembly.Module> {
-  const view = bytes instanceof ArrayBuffer
-    ? new Uint8Array(bytes)
-    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view =
+    bytes instanceof ArrayBuffer
+      ? new Uint8Array(bytes)
+      : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.length < 8 || WASM_MAGIC.some((b, i) => view[i] !== b)) {
     const head = Array.from(view.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new TypeError(`${label} is not a WebAssembly module (${view.length} bytes, starting ${head || '(empty)'}; expected 00 61 73 6d)`);
+    throw new TypeError(
+      `${label} is not a WebAssembly module (${view.length} bytes, starting ${head || '(empty)'}; expected 00 61 73 6d)`,
+    );
   }
   try {
     return await WebAssembly.compile(view as Uint8Array<ArrayBuffer>);
   } catch (err) {
-    throw new TypeError(`${label} failed to compile: ${(err as Error).message}`);
+    throw new TypeError(`${label} failed to compile: ${(err as Error).message}`, { cause: err });
   }
 }
 
 /** The `threads` option, checked: an integer in [1, MAX_THREADS], 1 when absent. */
 function threadsOption(requested: unknown): number {
   if (requested === undefined) return 1;
-  if (typeof requested !== 'number') throw new TypeError(`threads must be a number, got ${typeof requested} ${JSON.stringify(requested)}`);
+  if (typeof requested !== 'number')
+    throw new TypeError(`threads must be a number, got ${typeof requested} ${JSON.stringify(requested)}`);
   if (!Number.isInteger(requested) || requested < 1 || requested > MAX_THREADS) {
     throw new RangeError(`threads must be an integer in [1, ${MAX_THREADS}], got ${requested}`);
   }
@@ -98,14 +104,17 @@ export async function loadRuntime(platform: Platform, options: LoadOptions = {})
   // Checked even when a source decides the build, so a mistyped variant is named as the option at fault.
   const requested = variantOption(options.variant);
   const asked = threadsOption(options.threads);
-  if (asked > 1 && requested === 'scalar') throw new RangeError(`threads: ${asked} runs the SIMD threads build; variant 'scalar' runs on one thread only`);
+  if (asked > 1 && requested === 'scalar')
+    throw new RangeError(`threads: ${asked} runs the SIMD threads build; variant 'scalar' runs on one thread only`);
   const minSplitWork = options.minSplitWork ?? MIN_SPLIT_WORK;
-  if (typeof minSplitWork !== 'number' || !(minSplitWork >= 0)) throw new RangeError(`minSplitWork must be a number ≥ 0, got ${JSON.stringify(options.minSplitWork)}`);
+  if (typeof minSplitWork !== 'number' || !(minSplitWork >= 0))
+    throw new RangeError(`minSplitWork must be a number ≥ 0, got ${JSON.stringify(options.minSplitWork)}`);
   const platformThreads = asked > 1 ? platform.threads() : null;
   const threading = platformThreads !== null && 'location' in platformThreads ? platformThreads : null;
-  const singleThreadReason = platformThreads !== null && 'unavailable' in platformThreads
-    ? `threads: ${asked} was asked for, but ${platformThreads.unavailable}; simdnet runs on one thread`
-    : null;
+  const singleThreadReason =
+    platformThreads !== null && 'unavailable' in platformThreads
+      ? `threads: ${asked} was asked for, but ${platformThreads.unavailable}; simdnet runs on one thread`
+      : null;
   const variant = options.source === undefined ? resolveVariant(threading ? 'simd' : requested) : undefined;
   let module: WebAssembly.Module;
   const source = options.source ?? (threading ? threading.location : platform.defaultLocation(variant!));
@@ -115,7 +124,9 @@ export async function loadRuntime(platform: Platform, options: LoadOptions = {})
   const workers = threading ? new WorkerGroup(asked, module, threading.startWorker, minSplitWork) : null;
   const runtime = new Runtime(module, workers, singleThreadReason);
   if (requested !== 'auto' && runtime.variant !== requested) {
-    throw new TypeError(`variant '${requested}' was requested but the supplied module is the '${runtime.variant}' build`);
+    throw new TypeError(
+      `variant '${requested}' was requested but the supplied module is the '${runtime.variant}' build`,
+    );
   }
   await workers?.start();
   return runtime;
@@ -145,29 +156,40 @@ export class Runtime {
    * loadRuntime starts them). `singleThreadReason` says why a runtime runs on one thread although
    * more were asked for (a browser page without cross-origin isolation); null otherwise.
    */
-  constructor(readonly module: WebAssembly.Module, private readonly workers: WorkerGroup | null = null, readonly singleThreadReason: string | null = null) {
-    const threads = this.threads = workers?.threads ?? 1;
+  constructor(
+    readonly module: WebAssembly.Module,
+    private readonly workers: WorkerGroup | null = null,
+    readonly singleThreadReason: string | null = null,
+  ) {
+    const threads = (this.threads = workers?.threads ?? 1);
     // The probe's memory must hold the module's static data, GEMM pack blocks included (66 pages in
     // the threads build, assembly/gemm-pack.ts); untouched, its pages cost address space only.
-    const memory = new WebAssembly.Memory(threads > 1
-      ? { initial: PROBE_PAGES, maximum: PROBE_PAGES, shared: true } : { initial: PROBE_PAGES });
+    const memory = new WebAssembly.Memory(
+      threads > 1 ? { initial: PROBE_PAGES, maximum: PROBE_PAGES, shared: true } : { initial: PROBE_PAGES },
+    );
     try {
       this.probe = this.instantiate(memory);
     } catch (err) {
       if (!(err instanceof WebAssembly.LinkError)) throw err;
-      throw new TypeError(threads > 1
-        ? `threads: ${threads} needs the threads build (shared memory), and this module is not it: ${err.message}`
-        : `this module imports shared memory (the threads build); ${singleThreadReason ?? 'load it with threads > 1'}: ${err.message}`);
+      throw new TypeError(
+        threads > 1
+          ? `threads: ${threads} needs the threads build (shared memory), and this module is not it: ${err.message}`
+          : `this module imports shared memory (the threads build); ${singleThreadReason ?? 'load it with threads > 1'}: ${err.message}`,
+        { cause: err },
+      );
     }
     const probe = this.probe;
     this.variant = probe.simd_build() ? 'simd' : 'scalar';
-    if (threads > 1 && this.variant !== 'simd') throw new TypeError(`threads: ${threads} needs a SIMD build, got the '${this.variant}' build`);
+    if (threads > 1 && this.variant !== 'simd')
+      throw new TypeError(`threads: ${threads} needs a SIMD build, got the '${this.variant}' build`);
     this.arenaBase = probe.arena_base();
     this.workspaceBytes = probe.dense_workspace_bytes();
     this.controlBytes = probe.parallel_control_bytes();
   }
 
-  get disposed(): boolean { return this.ended !== null; }
+  get disposed(): boolean {
+    return this.ended !== null;
+  }
 
   /**
    * Ends the runtime's workers (threads > 1) and resolves once they have exited; calling it again
@@ -181,7 +203,10 @@ export class Runtime {
 
   /** Throws the TypeError of a use after dispose(), naming `method`. */
   checkLive(method: string): void {
-    if (this.ended !== null) throw new TypeError(`Runtime.dispose() was called: ${method} cannot use this runtime any more (load another with loadSimdnet())`);
+    if (this.ended !== null)
+      throw new TypeError(
+        `Runtime.dispose() was called: ${method} cannot use this runtime any more (load another with loadSimdnet())`,
+      );
   }
 
   /** Bytes of workspace sparse_backward_weights_u8 needs for `rows` rows and a weight gradient of inputs×outputs (one for all threads). */
@@ -194,7 +219,12 @@ export class Runtime {
    * Binds a threaded arena (its shared memory, with the control block at `control`) to this
    * runtime's workers; returns its split kernels and how to release the binding.
    */
-  attachArena(arena: object, exports: KernelExports, memory: WebAssembly.Memory, control: number): { kernels: ParallelKernels; detach(): void } {
+  attachArena(
+    arena: object,
+    exports: KernelExports,
+    memory: WebAssembly.Memory,
+    control: number,
+  ): { kernels: ParallelKernels; detach(): void } {
     this.checkLive('Runtime.attachArena');
     if (this.workers === null) throw new Error('internal: attachArena on a single-threaded runtime');
     return this.workers.attach(arena, exports, memory, control);
@@ -212,7 +242,8 @@ export class Runtime {
     this.checkLive('Runtime.instantiate');
     const names = new Set(WebAssembly.Module.exports(this.module).map((e) => e.name));
     const missing = KERNEL_EXPORT_NAMES.filter((n) => !names.has(n));
-    if (missing.length) throw new TypeError(`this WebAssembly module is not a simdnet build: it lacks ${missing.join(', ')}`);
+    if (missing.length)
+      throw new TypeError(`this WebAssembly module is not a simdnet build: it lacks ${missing.join(', ')}`);
     const instance = new WebAssembly.Instance(this.module, { env: { memory } });
     return instance.exports as unknown as KernelExports;
   }

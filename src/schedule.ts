@@ -44,7 +44,8 @@ export interface ScheduledStep {
 
 /** `value` if it is an integer in [1, max]; a TypeError for a non-number, a RangeError otherwise. */
 export function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value} ${JSON.stringify(value)}`);
+  if (typeof value !== 'number')
+    throw new TypeError(`${name} must be a number, got ${typeof value} ${JSON.stringify(value)}`);
   if (!Number.isInteger(value) || value < 1 || value > max) {
     throw new RangeError(`${name} must be an integer in [1, ${max}], got ${JSON.stringify(value)}`);
   }
@@ -55,11 +56,13 @@ export function positiveInteger(name: string, value: unknown, max = Number.MAX_S
 export function planSchedule(count: number, options: ScheduleOptions): Schedule {
   positiveInteger('count', count);
   const batch = options.batchSize === 'full' ? count : positiveInteger('batchSize', options.batchSize ?? 32, count);
-  if (options.epochs !== undefined && options.iterations !== undefined) throw new RangeError('give epochs or iterations, not both');
+  if (options.epochs !== undefined && options.iterations !== undefined)
+    throw new RangeError('give epochs or iterations, not both');
   const stepsPerEpoch = Math.ceil(count / batch);
-  const totalSteps = options.iterations !== undefined
-    ? positiveInteger('iterations', options.iterations)
-    : positiveInteger('epochs', options.epochs ?? 1) * stepsPerEpoch;
+  const totalSteps =
+    options.iterations !== undefined
+      ? positiveInteger('iterations', options.iterations)
+      : positiveInteger('epochs', options.epochs ?? 1) * stepsPerEpoch;
   const shuffle = options.shuffle ?? batch < count;
   if (typeof options.seed !== 'number') throw new TypeError(`seed must be a number, got ${typeof options.seed}`);
   if (!Number.isSafeInteger(options.seed)) throw new RangeError(`seed must be a safe integer, got ${options.seed}`);
@@ -70,8 +73,13 @@ export function planSchedule(count: number, options: ScheduleOptions): Schedule 
  * The steps of `schedule` over `count` rows, in Network.fit's order, kept in `order` (count
  * elements, overwritten; e.g. a view of the arena that the kernels read the batches from).
  */
-export function* scheduleSteps(count: number, schedule: Schedule, order: Int32Array<ArrayBufferLike> = new Int32Array(count)): Generator<ScheduledStep> {
-  if (order.length !== count) throw new RangeError(`scheduleSteps: order holds ${order.length} elements for ${count} rows`);
+export function* scheduleSteps(
+  count: number,
+  schedule: Schedule,
+  order: Int32Array<ArrayBufferLike> = new Int32Array(count),
+): Generator<ScheduledStep> {
+  if (order.length !== count)
+    throw new RangeError(`scheduleSteps: order holds ${order.length} elements for ${count} rows`);
   for (let i = 0; i < count; i++) order[i] = i;
   const rng = new Rng(schedule.seed);
   for (let step = 0; step < schedule.totalSteps; step++) {

@@ -44,37 +44,51 @@ export class Tensor<D extends DType = DType> {
     this.length = elementCount(shape, name);
   }
 
-  get byteLength(): number { return this.length * BYTES_PER_ELEMENT[this.dtype]; }
+  get byteLength(): number {
+    return this.length * BYTES_PER_ELEMENT[this.dtype];
+  }
 
   /** A fresh typed view of this tensor's elements (valid until the arena is disposed). */
   view(): ViewOf<D> {
     const buffer = this.arena.buffer;
     switch (this.dtype) {
-      case 'f32': return new Float32Array(buffer, this.offset, this.length) as ViewOf<D>;
-      case 'i32': return new Int32Array(buffer, this.offset, this.length) as ViewOf<D>;
-      default: return new Uint8Array(buffer, this.offset, this.length) as ViewOf<D>;
+      case 'f32':
+        return new Float32Array(buffer, this.offset, this.length) as ViewOf<D>;
+      case 'i32':
+        return new Int32Array(buffer, this.offset, this.length) as ViewOf<D>;
+      default:
+        return new Uint8Array(buffer, this.offset, this.length) as ViewOf<D>;
     }
   }
 
   /** A copy of the elements, independent of the arena. */
-  read(): ViewOf<D> { return this.view().slice() as ViewOf<D>; }
+  read(): ViewOf<D> {
+    return this.view().slice() as ViewOf<D>;
+  }
 
   /** Copies `data` into this tensor starting at element `at`. */
   write(data: ArrayLike<number>, at = 0): this {
     if (!Number.isSafeInteger(at) || at < 0 || at + data.length > this.length) {
-      throw new RangeError(`${this.name}: cannot write ${data.length} elements at ${at} into shape ${formatShape(this.shape)} (${this.length} elements)`);
+      throw new RangeError(
+        `${this.name}: cannot write ${data.length} elements at ${at} into shape ${formatShape(this.shape)} (${this.length} elements)`,
+      );
     }
     this.view().set(data, at);
     return this;
   }
 
-  fill(value: number): this { this.view().fill(value); return this; }
+  fill(value: number): this {
+    this.view().fill(value);
+    return this;
+  }
 
   /** The same elements under another shape with the same element count. */
   reshape(shape: readonly number[]): Tensor<D> {
     const n = elementCount(shape, `${this.name}.reshape`);
     if (n !== this.length) {
-      throw new RangeError(`${this.name}.reshape: ${formatShape(shape)} has ${n} elements but ${formatShape(this.shape)} has ${this.length}`);
+      throw new RangeError(
+        `${this.name}.reshape: ${formatShape(shape)} has ${n} elements but ${formatShape(this.shape)} has ${this.length}`,
+      );
     }
     return new Tensor(this.arena, this.dtype, shape, this.offset, this.name);
   }
@@ -83,14 +97,15 @@ export class Tensor<D extends DType = DType> {
   slice(start: number, shape: readonly number[], name = `${this.name}[${start}:]`): Tensor<D> {
     const n = elementCount(shape, name);
     if (!Number.isSafeInteger(start) || start < 0 || start + n > this.length) {
-      throw new RangeError(`${name}: elements [${start}, ${start + n}) fall outside ${this.name} of shape ${formatShape(this.shape)}`);
+      throw new RangeError(
+        `${name}: elements [${start}, ${start + n}) fall outside ${this.name} of shape ${formatShape(this.shape)}`,
+      );
     }
     return new Tensor(this.arena, this.dtype, shape, this.offset + start * BYTES_PER_ELEMENT[this.dtype], name);
   }
 
   /** The first `count` rows (along the first dimension). */
   rows(count: number): Tensor<D> {
-    const rowLength = this.length / this.shape[0]!;
     if (!Number.isSafeInteger(count) || count < 1 || count > this.shape[0]!) {
       throw new RangeError(`${this.name}.rows: count must be an integer in [1, ${this.shape[0]}], got ${count}`);
     }

@@ -17,7 +17,9 @@
 import { ABI, CONTROL, MAX_THREADS, argsOf, type Declaration, type KernelExports } from './abi.js';
 
 type Table = typeof ABI;
-export type ParallelKernelName = { [N in keyof Table]: Table[N] extends { readonly split: object } ? N : never }[keyof Table];
+export type ParallelKernelName = {
+  [N in keyof Table]: Table[N] extends { readonly split: object } ? N : never;
+}[keyof Table];
 export type ParallelKernels = Pick<KernelExports, ParallelKernelName>;
 
 export { MAX_THREADS };
@@ -37,7 +39,8 @@ interface SplitCall {
 }
 
 function splitCall(name: ParallelKernelName, d: Declaration): SplitCall {
-  const split = d.split!, args = argsOf(d);
+  const split = d.split!,
+    args = argsOf(d);
   const at = (arg: string) => {
     const k = args.findIndex((a) => a.name === arg);
     if (k < 0) throw new Error(`internal: ${name} has no argument ${arg}`);
@@ -51,13 +54,20 @@ function splitCall(name: ParallelKernelName, d: Declaration): SplitCall {
     id: split.id,
     floats: args.map((a) => a.kind === 'f32'),
     work: (a) => sizes.reduce((w, k) => w * a[k]!, factor),
-    secondPass: second && { id: second.id, when: at(second.when), atLeast: (e) => (e as unknown as Record<string, () => number>)[second.atLeast]!() },
+    secondPass: second && {
+      id: second.id,
+      when: at(second.when),
+      atLeast: (e) => (e as unknown as Record<string, () => number>)[second.atLeast]!(),
+    },
     partials: split.partials && { divideBy: at(split.partials.divideBy), countAt: at(split.partials.countAt) },
   };
 }
 
-const SPLIT = Object.fromEntries(Object.entries(ABI as Record<string, Declaration>)
-  .filter(([, d]) => d.split).map(([name, d]) => [name, splitCall(name as ParallelKernelName, d)])) as Record<ParallelKernelName, SplitCall>;
+const SPLIT = Object.fromEntries(
+  Object.entries(ABI as Record<string, Declaration>)
+    .filter(([, d]) => d.split)
+    .map(([name, d]) => [name, splitCall(name as ParallelKernelName, d)]),
+) as Record<ParallelKernelName, SplitCall>;
 
 /**
  * Words of a runtime's doorbell (a small SharedArrayBuffer), shared with src/worker.ts. EVENTS moves
@@ -126,7 +136,9 @@ export class WorkerGroup {
   private readonly collected = new FinalizationRegistry<number>((id) => this.post({ drop: id }));
 
   constructor(
-    readonly threads: number, private readonly module: WebAssembly.Module, private readonly startWorker: StartWorker,
+    readonly threads: number,
+    private readonly module: WebAssembly.Module,
+    private readonly startWorker: StartWorker,
     /** Calls with less work than this run on the calling thread alone (0: every call is split). */
     private readonly minSplitWork = MIN_SPLIT_WORK,
     /** Milliseconds a worker spins after a call before it sleeps. */
@@ -145,19 +157,35 @@ export class WorkerGroup {
     try {
       const started: Array<Promise<void>> = [];
       for (let index = 1; index <= count; index++) {
-        started.push(new Promise<void>((resolve, reject) => {
-          workers.push(this.startWorker(index, {
-            message: (message) => { if ((message as { started?: number }).started === index) resolve(); },
-            // Before every worker has started, the error is loadSimdnet's; later, calls see the
-            // failure on the doorbell, and this says what it was.
-            error: (err) => (this.workers ? console.error(`simdnet worker ${index} failed: ${err.message}`) : reject(err)),
-          }));
-        }));
+        started.push(
+          new Promise<void>((resolve, reject) => {
+            workers.push(
+              this.startWorker(index, {
+                message: (message) => {
+                  if ((message as { started?: number }).started === index) resolve();
+                },
+                // Before every worker has started, the error is loadSimdnet's; later, calls see the
+                // failure on the doorbell, and this says what it was.
+                error: (err) =>
+                  this.workers ? console.error(`simdnet worker ${index} failed: ${err.message}`) : reject(err),
+              }),
+            );
+          }),
+        );
       }
-      const start = { module: this.module, doorbell: this.bell.buffer as SharedArrayBuffer, workers: count, spinMs: this.spinMs };
+      const start = {
+        module: this.module,
+        doorbell: this.bell.buffer as SharedArrayBuffer,
+        workers: count,
+        spinMs: this.spinMs,
+      };
       workers.forEach((worker, i) => worker.post({ ...start, index: i + 1 }));
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the ${count} simdnet worker(s) did not all start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+        timer = setTimeout(
+          () =>
+            reject(new Error(`the ${count} simdnet worker(s) did not all start within ${START_TIMEOUT_MS / 1000} s`)),
+          START_TIMEOUT_MS,
+        );
       });
       await Promise.race([Promise.all(started), timeout]);
     } catch (err) {
@@ -170,7 +198,12 @@ export class WorkerGroup {
   }
 
   /** Binds an arena's memory and control block in every worker; returns the arena's split kernels. */
-  attach(owner: object, exports: KernelExports, memory: WebAssembly.Memory, control: number): { kernels: ParallelKernels; detach(): void } {
+  attach(
+    owner: object,
+    exports: KernelExports,
+    memory: WebAssembly.Memory,
+    control: number,
+  ): { kernels: ParallelKernels; detach(): void } {
     if (this.workers === null) throw new Error('internal: attach before the workers started');
     const id = this.nextId++;
     this.post({ id, memory, control });
@@ -185,7 +218,10 @@ export class WorkerGroup {
       words[CONTROL.KERNEL / 4] = kernel;
       this.ring(id, () => exports.parallel_run(control, 0));
     };
-    const run = ({ name, id: kernel, floats, secondPass, partials }: SplitCall, a: readonly number[]): number | void => {
+    const run = (
+      { name, id: kernel, floats, secondPass, partials }: SplitCall,
+      a: readonly number[],
+    ): number | void => {
       if (detached) throw new TypeError('this arena was used after dispose()');
       if (this.ended) throw new TypeError(`Runtime.dispose() was called: ${name} cannot run on its ended workers`);
       for (let k = 0; k < floats.length; k++) {
@@ -198,14 +234,19 @@ export class WorkerGroup {
       // The threads' partial sums and counts: the result, and the count stored where the kernel stores it.
       const sums = new Float64Array(memory.buffer, control + CONTROL.RESULTS_F64, this.threads);
       const counts = new Int32Array(memory.buffer, control + CONTROL.RESULTS_I32, this.threads);
-      let sum = 0, count = 0;
-      for (let t = 0; t < this.threads; t++) { sum += sums[t]!; count += counts[t]!; }
+      let sum = 0,
+        count = 0;
+      for (let t = 0; t < this.threads; t++) {
+        sum += sums[t]!;
+        count += counts[t]!;
+      }
       new Int32Array(memory.buffer, a[partials.countAt]!, 1)[0] = count;
       return sum / a[partials.divideBy]!;
     };
     const kernels: Partial<Record<ParallelKernelName, (...a: number[]) => number | void>> = {};
     for (const name of Object.keys(SPLIT) as ParallelKernelName[]) {
-      const direct = exports[name] as (...a: number[]) => number | void, call = SPLIT[name];
+      const direct = exports[name] as (...a: number[]) => number | void,
+        call = SPLIT[name];
       kernels[name] = (...a: number[]) => (call.work(a) < this.minSplitWork ? direct(...a) : run(call, a));
     }
     return {
@@ -263,11 +304,17 @@ export class WorkerGroup {
     let deadline = 0;
     for (let spins = 0, done; (done = Atomics.load(bell, DOORBELL.DONE)) < workers; spins++) {
       const failed = Atomics.load(bell, DOORBELL.FAILED);
-      if (failed) throw new Error(`simdnet worker ${failed} failed (its error is reported on the worker); the runtime's threads are unusable`);
+      if (failed)
+        throw new Error(
+          `simdnet worker ${failed} failed (its error is reported on the worker); the runtime's threads are unusable`,
+        );
       if (spins < 20_000) continue;
       // A worker that vanished without a word (terminated from outside) must not hang the caller.
       if (deadline === 0) deadline = Date.now() + 120_000;
-      else if (Date.now() > deadline) throw new Error(`simdnet workers finished ${done} of ${workers} shares of a call in 120 s; the runtime's threads are unusable`);
+      else if (Date.now() > deadline)
+        throw new Error(
+          `simdnet workers finished ${done} of ${workers} shares of a call in 120 s; the runtime's threads are unusable`,
+        );
       if (this.mayBlock) Atomics.wait(bell, DOORBELL.DONE, done, 1);
     }
   }

@@ -8,4 +8,7 @@ const scope = globalThis as unknown as {
   postMessage(message: unknown): void;
 };
 // A failure rejects: the browser logs it on the worker, and the doorbell tells the calling thread.
-void runWorker({ listen: (listener) => scope.addEventListener('message', (event) => listener(event.data)), post: (message) => scope.postMessage(message) });
+void runWorker({
+  listen: (listener) => scope.addEventListener('message', (event) => listener(event.data)),
+  post: (message) => scope.postMessage(message),
+});

@@ -32,10 +32,13 @@ export async function runWorker(port: WorkerPort): Promise<void> {
     delivered = null;
   });
   const next = async (): Promise<unknown> => {
-    while (inbox.length === 0) await new Promise<void>((resolve) => { delivered = resolve; });
+    while (inbox.length === 0)
+      await new Promise<void>((resolve) => {
+        delivered = resolve;
+      });
     return inbox.shift();
   };
-  const start = await next() as WorkerStart;
+  const start = (await next()) as WorkerStart;
   await serveCalls(start, next as () => Promise<WorkerMessage>, () => port.post({ started: start.index }));
 }
 
@@ -57,7 +60,10 @@ async function serveCalls(start: WorkerStart, next: () => Promise<WorkerMessage>
         if ('drop' in message) arenas.delete(message.drop);
         else {
           const exports = new WebAssembly.Instance(module, { env: { memory: message.memory } }).exports;
-          arenas.set(message.id, { parallelRun: exports.parallel_run as (control: number, t: number) => void, control: message.control });
+          arenas.set(message.id, {
+            parallelRun: exports.parallel_run as (control: number, t: number) => void,
+            control: message.control,
+          });
         }
         continue;
       }
@@ -87,6 +93,8 @@ async function serveCalls(start: WorkerStart, next: () => Promise<WorkerMessage>
  */
 function idle(bell: Int32Array, events: number, spinMs: number): void {
   const until = performance.now() + spinMs;
-  while (Atomics.load(bell, DOORBELL.EVENTS) === events && performance.now() < until) { /* spin */ }
+  while (Atomics.load(bell, DOORBELL.EVENTS) === events && performance.now() < until) {
+    /* spin */
+  }
   Atomics.wait(bell, DOORBELL.EVENTS, events);
 }

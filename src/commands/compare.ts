@@ -5,7 +5,13 @@
 // Progress goes to stderr, results to stdout.
 import { writeFile } from 'node:fs/promises';
 import { VARIANTS, type Variant } from '../abi.js';
-import { formatComparisonTable, machineInfo, MEMORY_NOTE, TFJS_BACKENDS, type TfjsBackendName } from '../tfjs/comparison-table.js';
+import {
+  formatComparisonTable,
+  machineInfo,
+  MEMORY_NOTE,
+  TFJS_BACKENDS,
+  type TfjsBackendName,
+} from '../tfjs/comparison-table.js';
 import { comparisonReport } from '../report/comparison.js';
 import { checkOutputDirectory } from './output.js';
 import { choiceFlag, integerFlag, parseFlags, UsageError } from './usage.js';
@@ -28,14 +34,23 @@ export interface CompareIo {
 }
 
 const processIo: CompareIo = {
-  stdout: (text) => { process.stdout.write(text); },
-  stderr: (text) => { process.stderr.write(text); },
+  stdout: (text) => {
+    process.stdout.write(text);
+  },
+  stderr: (text) => {
+    process.stderr.write(text);
+  },
 };
 
 export function parseCompareArgs(argv: string[]) {
   const v = parseFlags(argv, {
-    epochs: { type: 'string' }, backend: { type: 'string' }, variant: { type: 'string' },
-    quick: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, report: { type: 'string' },
+    epochs: { type: 'string' },
+    backend: { type: 'string' },
+    variant: { type: 'string' },
+    quick: { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    report: { type: 'string' },
   });
   return {
     help: v.help ?? false,
@@ -58,12 +73,18 @@ export async function compareCommand(argv: string[], io: CompareIo = processIo):
     io.stderr(`simdnet compare: ${err.message}\n${COMPARE_USAGE}\n`);
     return 2;
   }
-  if (args.help) { io.stdout(`${COMPARE_USAGE}\n`); return 0; }
+  if (args.help) {
+    io.stdout(`${COMPARE_USAGE}\n`);
+    return 0;
+  }
   try {
     if (args.report !== undefined) await checkOutputDirectory(args.report, 'the report');
     const { runComparison } = await import('../tfjs/comparison.js');
     const report = await runComparison({
-      epochs: args.epochs, quick: args.quick, backends: [args.backend], variant: args.variant,
+      epochs: args.epochs,
+      quick: args.quick,
+      backends: [args.backend],
+      variant: args.variant,
       onProgress: (message) => io.stderr(`${message}\n`),
     });
     if (args.report !== undefined) {
@@ -71,18 +92,30 @@ export async function compareCommand(argv: string[], io: CompareIo = processIo):
       io.stderr(`wrote ${args.report}\n`);
     }
     if (args.json) {
-      io.stdout(`${JSON.stringify({
-        simdnet: SIMDNET_VERSION, machine: machineInfo(), variant: report.variant, tfjs: report.tfjs, trainCount: report.trainCount,
-        testCount: report.testCount, epochs: report.epochs, mode: report.mode, memory: MEMORY_NOTE, rows: report.rows,
-      })}\n`);
+      io.stdout(
+        `${JSON.stringify({
+          simdnet: SIMDNET_VERSION,
+          machine: machineInfo(),
+          variant: report.variant,
+          tfjs: report.tfjs,
+          trainCount: report.trainCount,
+          testCount: report.testCount,
+          epochs: report.epochs,
+          mode: report.mode,
+          memory: MEMORY_NOTE,
+          rows: report.rows,
+        })}\n`,
+      );
     } else {
       const m = machineInfo();
       const wasm = report.tfjs.find((t) => t.binary);
-      io.stdout(`simdnet ${report.variant} vs TensorFlow.js ${report.tfjs.map((t) => t.name).join(', ')} `
-        + `(${wasm ? `${wasm.binary}, ${wasm.threads} thread(s), ` : ''}twin mode '${report.mode}') — `
-        + `${report.trainCount} training / ${report.testCount} test images\n`
-        + `${m.cpu} (${m.cpus} cores), Node ${m.node}, ${m.platform}-${m.arch}, ${m.date}\n\n`
-        + `${formatComparisonTable(report.rows)}\n`);
+      io.stdout(
+        `simdnet ${report.variant} vs TensorFlow.js ${report.tfjs.map((t) => t.name).join(', ')} ` +
+          `(${wasm ? `${wasm.binary}, ${wasm.threads} thread(s), ` : ''}twin mode '${report.mode}') — ` +
+          `${report.trainCount} training / ${report.testCount} test images\n` +
+          `${m.cpu} (${m.cpus} cores), Node ${m.node}, ${m.platform}-${m.arch}, ${m.date}\n\n` +
+          `${formatComparisonTable(report.rows)}\n`,
+      );
     }
     return 0;
   } catch (err) {

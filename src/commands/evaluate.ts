@@ -5,7 +5,13 @@ import { writeFile } from 'node:fs/promises';
 import { loadMnist } from '../data/mnist.js';
 import { encodeGrayPng } from '../data/image.node.js';
 import { machineInfo } from '../tfjs/comparison-table.js';
-import { classificationMetrics, evaluationReport, formatClassification, sheetIndices, type SheetDigit } from '../report/evaluation.js';
+import {
+  classificationMetrics,
+  evaluationReport,
+  formatClassification,
+  sheetIndices,
+  type SheetDigit,
+} from '../report/evaluation.js';
 import { openModel } from './model.js';
 import { checkOutputDirectory } from './output.js';
 import { parseFlagsAndArguments, UsageError } from './usage.js';
@@ -25,11 +31,18 @@ const LISTED_MISTAKES = 10;
 
 export async function evaluateCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseFlagsAndArguments(argv, {
-    data: { type: 'string' }, report: { type: 'string' }, variant: { type: 'string' },
-    json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    data: { type: 'string' },
+    report: { type: 'string' },
+    variant: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   });
-  if (v.help) { process.stdout.write(`${EVALUATE_USAGE}\n`); return 0; }
-  if (positionals.length > 1) throw new UsageError(`evaluate takes one MODEL, got ${positionals.length} arguments: ${positionals.join(' ')}`);
+  if (v.help) {
+    process.stdout.write(`${EVALUATE_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 1)
+    throw new UsageError(`evaluate takes one MODEL, got ${positionals.length} arguments: ${positionals.join(' ')}`);
   const model = positionals[0];
   if (v.report !== undefined) await checkOutputDirectory(v.report, 'the report');
   const net = await openModel(model, v.variant);
@@ -47,34 +60,63 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
         const ink = test.pixels.subarray(index * size, (index + 1) * size).map((p) => 255 - p);
         const png = await encodeGrayPng(ink, test.cols, test.rows);
         sheet.push({
-          index, label: test.labels[index]!, predicted: classes[index]!, confidence: probabilities[index * net.classes + classes[index]!]!,
+          index,
+          label: test.labels[index]!,
+          predicted: classes[index]!,
+          confidence: probabilities[index * net.classes + classes[index]!]!,
           href: `data:image/png;base64,${Buffer.from(png).toString('base64')}`,
         });
       }
       const m = machineInfo();
-      await writeFile(v.report, evaluationReport({
-        title: `simdnet evaluate: ${model}`,
-        facts: [
-          ['model', `${model}: ${net.layers.join('-')} (${net.runtime.variant})`], ['data', `${data}, test set: ${test.count} images`],
-          ['simdnet', SIMDNET_VERSION], ['machine', `${m.cpu} (${m.cpus} cores), Node ${m.node}, ${m.platform}-${m.arch}`], ['date', m.date],
-        ],
-        accuracy: evaluation.accuracy, loss: evaluation.loss, metrics, sheet,
-      }));
+      await writeFile(
+        v.report,
+        evaluationReport({
+          title: `simdnet evaluate: ${model}`,
+          facts: [
+            ['model', `${model}: ${net.layers.join('-')} (${net.runtime.variant})`],
+            ['data', `${data}, test set: ${test.count} images`],
+            ['simdnet', SIMDNET_VERSION],
+            ['machine', `${m.cpu} (${m.cpus} cores), Node ${m.node}, ${m.platform}-${m.arch}`],
+            ['date', m.date],
+          ],
+          accuracy: evaluation.accuracy,
+          loss: evaluation.loss,
+          metrics,
+          sheet,
+        }),
+      );
     }
     if (v.json) {
-      process.stdout.write(`${JSON.stringify({
-        simdnet: SIMDNET_VERSION, model, layers: net.layers, variant: net.runtime.variant, data, count: metrics.count,
-        accuracy: evaluation.accuracy, loss: evaluation.loss, perClass: metrics.perClass, confusion: metrics.confusion,
-        mistakes: metrics.mistakes, ...(v.report !== undefined ? { report: v.report } : {}),
-      })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({
+          simdnet: SIMDNET_VERSION,
+          model,
+          layers: net.layers,
+          variant: net.runtime.variant,
+          data,
+          count: metrics.count,
+          accuracy: evaluation.accuracy,
+          loss: evaluation.loss,
+          perClass: metrics.perClass,
+          confusion: metrics.confusion,
+          mistakes: metrics.mistakes,
+          ...(v.report !== undefined ? { report: v.report } : {}),
+        })}\n`,
+      );
     } else {
-      const listed = metrics.mistakes.slice(0, LISTED_MISTAKES)
-        .map((x) => `  image ${x.index}: predicted ${x.predicted} (p ${x.confidence.toFixed(3)}), true ${x.label} (p ${x.labelProbability.toFixed(3)})`);
-      process.stdout.write(`${model} (${net.layers.join('-')}, ${net.runtime.variant}) on ${data}: ${test.count} test images\n`
-        + `accuracy ${(100 * evaluation.accuracy).toFixed(2)}%, loss ${evaluation.loss.toFixed(4)}, ${metrics.mistakes.length} mistakes\n\n`
-        + `${formatClassification(metrics)}\n\n`
-        + `most confident mistakes:\n${listed.join('\n') || '  none'}\n`
-        + `${v.report !== undefined ? `\nwrote ${v.report}\n` : ''}`);
+      const listed = metrics.mistakes
+        .slice(0, LISTED_MISTAKES)
+        .map(
+          (x) =>
+            `  image ${x.index}: predicted ${x.predicted} (p ${x.confidence.toFixed(3)}), true ${x.label} (p ${x.labelProbability.toFixed(3)})`,
+        );
+      process.stdout.write(
+        `${model} (${net.layers.join('-')}, ${net.runtime.variant}) on ${data}: ${test.count} test images\n` +
+          `accuracy ${(100 * evaluation.accuracy).toFixed(2)}%, loss ${evaluation.loss.toFixed(4)}, ${metrics.mistakes.length} mistakes\n\n` +
+          `${formatClassification(metrics)}\n\n` +
+          `most confident mistakes:\n${listed.join('\n') || '  none'}\n` +
+          `${v.report !== undefined ? `\nwrote ${v.report}\n` : ''}`,
+      );
     }
   } finally {
     net.dispose();

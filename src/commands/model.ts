@@ -9,7 +9,8 @@ import { choiceFlag, UsageError } from './usage.js';
 export const VARIANT_CHOICES = ['auto', 'simd', 'scalar'] as const;
 
 export async function openModel(path: string | undefined, variant: string | undefined): Promise<Network> {
-  if (path === undefined) throw new UsageError('give the MODEL checkpoint to read (as written by simdnet train --save)');
+  if (path === undefined)
+    throw new UsageError('give the MODEL checkpoint to read (as written by simdnet train --save)');
   const runtime = await loadSimdnet({ variant: choiceFlag('variant', variant, VARIANT_CHOICES) ?? 'auto' });
   return loadNetwork(runtime, path);
 }

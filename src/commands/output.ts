@@ -7,6 +7,11 @@ import { SimdnetError } from '../errors.js';
 export async function checkOutputDirectory(file: string, what: string): Promise<void> {
   const dir = dirname(resolve(file));
   let isDir = false;
-  try { isDir = (await stat(dir)).isDirectory(); } catch { /* reported below */ }
-  if (!isDir) throw new SimdnetError('SAVE_FAILED', `cannot save ${what} to ${file}: the directory ${dir} does not exist`);
+  try {
+    isDir = (await stat(dir)).isDirectory();
+  } catch {
+    /* reported below */
+  }
+  if (!isDir)
+    throw new SimdnetError('SAVE_FAILED', `cannot save ${what} to ${file}: the directory ${dir} does not exist`);
 }

@@ -28,11 +28,17 @@ export async function digitFromFile(path: string): Promise<Uint8Array> {
 
 export async function predictCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseFlagsAndArguments(argv, {
-    variant: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    variant: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   });
-  if (v.help) { process.stdout.write(`${PREDICT_USAGE}\n`); return 0; }
+  if (v.help) {
+    process.stdout.write(`${PREDICT_USAGE}\n`);
+    return 0;
+  }
   const [model, ...images] = positionals;
-  if (model !== undefined && images.length === 0) throw new UsageError('give at least one IMAGE to classify after MODEL');
+  if (model !== undefined && images.length === 0)
+    throw new UsageError('give at least one IMAGE to classify after MODEL');
   const net = await openModel(model, v.variant);
   try {
     if (net.inputSize !== MNIST_SIDE * MNIST_SIDE) {
@@ -43,13 +49,20 @@ export async function predictCommand(argv: string[]): Promise<number> {
     for (let i = 0; i < images.length; i++) pixels.set(await digitFromFile(images[i]!), i * net.inputSize);
     const { probabilities, classes } = net.predict(pixels);
     const predictions: ImagePrediction[] = images.map((image, i) => ({
-      image, class: classes[i]!, probabilities: [...probabilities.subarray(i * net.classes, (i + 1) * net.classes)],
+      image,
+      class: classes[i]!,
+      probabilities: [...probabilities.subarray(i * net.classes, (i + 1) * net.classes)],
     }));
-    if (v.json) process.stdout.write(`${JSON.stringify({ simdnet: SIMDNET_VERSION, model, variant: net.runtime.variant, predictions })}\n`);
+    if (v.json)
+      process.stdout.write(
+        `${JSON.stringify({ simdnet: SIMDNET_VERSION, model, variant: net.runtime.variant, predictions })}\n`,
+      );
     else {
       for (const p of predictions) {
-        process.stdout.write(`${p.image}: ${p.class} (${(100 * p.probabilities[p.class]!).toFixed(1)}%)\n`
-          + `  ${p.probabilities.map((q, c) => `${c}: ${q.toFixed(3)}`).join('  ')}\n`);
+        process.stdout.write(
+          `${p.image}: ${p.class} (${(100 * p.probabilities[p.class]!).toFixed(1)}%)\n` +
+            `  ${p.probabilities.map((q, c) => `${c}: ${q.toFixed(3)}`).join('  ')}\n`,
+        );
       }
     }
   } finally {

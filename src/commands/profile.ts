@@ -32,8 +32,13 @@ export interface ProfileSettings {
 
 export function parseProfileArgs(argv: string[]): ProfileSettings | 'help' {
   const v = parseFlags(argv, {
-    layers: { type: 'string' }, batch: { type: 'string' }, optimizer: { type: 'string' }, steps: { type: 'string' },
-    variant: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    layers: { type: 'string' },
+    batch: { type: 'string' },
+    optimizer: { type: 'string' },
+    steps: { type: 'string' },
+    variant: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (v.help) return 'help';
   return {
@@ -83,21 +88,37 @@ export interface ProfileReport {
 const MNIST_PIXELS = 28 * 28;
 
 /** Profiles one step; `log` receives progress lines (stderr in the command). */
-export async function profileStep(settings: Omit<ProfileSettings, 'json'>, log: (line: string) => void = () => {}): Promise<ProfileReport> {
+export async function profileStep(
+  settings: Omit<ProfileSettings, 'json'>,
+  log: (line: string) => void = () => {},
+): Promise<ProfileReport> {
   const runtime = await loadSimdnet({ variant: settings.variant });
   // 784 inputs: MNIST's own training images, whose zeros (and where they fall) set the sparse layer's cost.
   const pixels = settings.layers[0] === MNIST_PIXELS ? (await loadMnist()).train.pixels : undefined;
   if (pixels && settings.batch > pixels.length / MNIST_PIXELS) {
-    throw new UsageError(`--batch ${settings.batch} is larger than MNIST's ${pixels.length / MNIST_PIXELS} training images, which a 784-input step draws from`);
+    throw new UsageError(
+      `--batch ${settings.batch} is larger than MNIST's ${pixels.length / MNIST_PIXELS} training images, which a 784-input step draws from`,
+    );
   }
-  log(pixels ? 'pixels: the MNIST training set' : `pixels: random, as often zero as MNIST's (${settings.layers[0]} inputs, not 784)`);
-  const step = profiledTrainingStep(runtime, { layers: settings.layers, batch: settings.batch, optimizer: settings.optimizer, pixels });
+  log(
+    pixels
+      ? 'pixels: the MNIST training set'
+      : `pixels: random, as often zero as MNIST's (${settings.layers[0]} inputs, not 784)`,
+  );
+  const step = profiledTrainingStep(runtime, {
+    layers: settings.layers,
+    batch: settings.batch,
+    optimizer: settings.optimizer,
+    pixels,
+  });
   try {
     // The bandwidth curve only as far as the step reaches: every call's working set, and one size beyond.
     const reach = Math.max(...step.calls.map((c) => c.footprint ?? c.bytes));
     const above = DEFAULT_FOOTPRINTS.find((f) => f >= reach) ?? DEFAULT_FOOTPRINTS[DEFAULT_FOOTPRINTS.length - 1]!;
     const footprints = DEFAULT_FOOTPRINTS.filter((f) => f <= Math.max(above, 1 << 20));
-    log(`measuring machine limits (${runtime.variant} build; bandwidth up to ${formatBytes(footprints[footprints.length - 1]!)})…`);
+    log(
+      `measuring machine limits (${runtime.variant} build; bandwidth up to ${formatBytes(footprints[footprints.length - 1]!)})…`,
+    );
     const limits = measureLimits(runtime, { seconds: 0.1, footprints });
     // Warm-up: whole steps until V8 has tiered every kernel up (and caches hold the step's data).
     const warm = performance.now();
@@ -105,28 +126,64 @@ export async function profileStep(settings: Omit<ProfileSettings, 'json'>, log: 
     step.restoreParameters();
     log(`timing ${step.calls.length} kernel calls, ≥ ${settings.steps} repetitions each…`);
     const timed = step.calls.map((call) => {
-      const t = timeCalls(call.run, { seconds: 0.02, warmupSeconds: 0.005, minSamples: 20, minSampleSeconds: 0.0005, minCalls: settings.steps });
+      const t = timeCalls(call.run, {
+        seconds: 0.02,
+        warmupSeconds: 0.005,
+        minSamples: 20,
+        minSampleSeconds: 0.0005,
+        minCalls: settings.steps,
+      });
       if (call.phase === 'update') step.restoreParameters();
       return { call, t };
     });
-    const whole = timeCalls(step.runStep, { seconds: 0.05, warmupSeconds: 0.01, minSamples: 20, minSampleSeconds: 0.001, minCalls: settings.steps });
+    const whole = timeCalls(step.runStep, {
+      seconds: 0.05,
+      warmupSeconds: 0.01,
+      minSamples: 20,
+      minSampleSeconds: 0.001,
+      minCalls: settings.steps,
+    });
     step.restoreParameters();
     const sumSeconds = timed.reduce((a, { t }) => a + t.mean, 0);
     const calls: ProfiledCall[] = timed.map(({ call, t }) => {
       const roof = roofline(limits, call);
       return {
-        kernel: call.kernel, label: call.label, phase: call.phase,
-        seconds: t.mean, rme: t.rme, samples: t.samples, calls: t.samples * t.callsPerSample,
-        share: t.mean / sumSeconds, flops: call.flops, bytes: call.bytes,
-        flopsPerSecond: call.flops / t.mean, bytesPerSecond: call.bytes / t.mean,
-        bound: roof.bound, rooflineSeconds: roof.seconds, ofLimit: roof.seconds / t.mean, gapSeconds: t.mean - roof.seconds,
+        kernel: call.kernel,
+        label: call.label,
+        phase: call.phase,
+        seconds: t.mean,
+        rme: t.rme,
+        samples: t.samples,
+        calls: t.samples * t.callsPerSample,
+        share: t.mean / sumSeconds,
+        flops: call.flops,
+        bytes: call.bytes,
+        flopsPerSecond: call.flops / t.mean,
+        bytesPerSecond: call.bytes / t.mean,
+        bound: roof.bound,
+        rooflineSeconds: roof.seconds,
+        ofLimit: roof.seconds / t.mean,
+        gapSeconds: t.mean - roof.seconds,
       };
     });
     return {
       machine: machineInfo(runtime.variant),
-      settings: { layers: settings.layers, batch: settings.batch, optimizer: settings.optimizer, steps: settings.steps, variant: settings.variant },
-      parameters: step.parameterCount, limits, calls,
-      total: { sumSeconds, stepSeconds: whole.mean, stepRme: whole.rme, rooflineSeconds: calls.reduce((a, c) => a + c.rooflineSeconds, 0) },
+      settings: {
+        layers: settings.layers,
+        batch: settings.batch,
+        optimizer: settings.optimizer,
+        steps: settings.steps,
+        variant: settings.variant,
+      },
+      parameters: step.parameterCount,
+      limits,
+      calls,
+      total: {
+        sumSeconds,
+        stepSeconds: whole.mean,
+        stepRme: whole.rme,
+        rooflineSeconds: calls.reduce((a, c) => a + c.rooflineSeconds, 0),
+      },
     };
   } finally {
     step.dispose();
@@ -146,26 +203,38 @@ export function formatProfile(r: ProfileReport): string {
     `simdnet profile: layers ${s.layers.join('-')}, batch ${s.batch}, ${s.optimizer}; ${r.parameters} parameters`,
     describeMachine(r.machine),
     `limits: peak ${(r.limits.peakFlops / 1e9).toFixed(1)} GFLOP/s (f32 mul+add, no FMA in WASM SIMD); copy bandwidth ` +
-      r.limits.bandwidth.map((b) => `${formatBytes(b.footprint)} ${(b.copy / 1e9).toFixed(0)}`).join(', ') + ' GB/s',
+      r.limits.bandwidth.map((b) => `${formatBytes(b.footprint)} ${(b.copy / 1e9).toFixed(0)}`).join(', ') +
+      ' GB/s',
     '',
   ];
   const header = ['#', 'phase', 'call', 'time/call', '±rme', 'share', 'rate', 'of limit', 'bound', 'gap'];
   const rows = r.calls.map((c, i) => [
-    String(i + 1), c.phase, c.label, us(c.seconds), `${c.rme.toFixed(1)}%`, `${(c.share * 100).toFixed(1)}%`,
-    c.bound === 'compute' ? `${(c.flopsPerSecond / 1e9).toFixed(2)} GFLOP/s` : `${(c.bytesPerSecond / 1e9).toFixed(2)} GB/s`,
-    `${(c.ofLimit * 100).toFixed(1)}%`, c.bound, us(c.gapSeconds),
+    String(i + 1),
+    c.phase,
+    c.label,
+    us(c.seconds),
+    `${c.rme.toFixed(1)}%`,
+    `${(c.share * 100).toFixed(1)}%`,
+    c.bound === 'compute'
+      ? `${(c.flopsPerSecond / 1e9).toFixed(2)} GFLOP/s`
+      : `${(c.bytesPerSecond / 1e9).toFixed(2)} GB/s`,
+    `${(c.ofLimit * 100).toFixed(1)}%`,
+    c.bound,
+    us(c.gapSeconds),
   ]);
   const right = [true, false, false, true, true, true, true, true, false, true];
   const widths = header.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j]!.length)));
   const fmt = (row: string[]) => row.map((cell, j) => pad(cell, widths[j]!, right[j])).join('  ');
   lines.push(fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt));
   const t = r.total;
-  lines.push('',
+  lines.push(
+    '',
     `sum of calls ${us(t.sumSeconds)}; whole step back to back ${us(t.stepSeconds)} ±${t.stepRme.toFixed(1)}% ` +
       `(${(t.stepSeconds * 1e3).toFixed(3)} ms/step); roofline ${us(t.rooflineSeconds)} = ${((t.rooflineSeconds / t.stepSeconds) * 100).toFixed(1)}% of the step`,
     'rate: GFLOP/s (2·M·N·K) for compute-bound calls, GB/s (bytes every input and output must move) for memory-bound ones;',
-    'of limit: roofline time ÷ measured time, where roofline = max(FLOPs ÷ peak, bytes ÷ bandwidth at the call\'s working-set size);',
-    'gap: measured − roofline time. Calls are timed alone, their data warm in cache; the whole-step line includes their interaction.');
+    "of limit: roofline time ÷ measured time, where roofline = max(FLOPs ÷ peak, bytes ÷ bandwidth at the call's working-set size);",
+    'gap: measured − roofline time. Calls are timed alone, their data warm in cache; the whole-step line includes their interaction.',
+  );
   return lines.join('\n');
 }
 
@@ -179,19 +248,30 @@ export async function profileCommand(argv: string[]): Promise<number> {
     process.stderr.write(`simdnet profile: ${err.message}\n${PROFILE_USAGE}\n`);
     return 2;
   }
-  if (settings === 'help') { process.stdout.write(`${PROFILE_USAGE}\n`); return 0; }
+  if (settings === 'help') {
+    process.stdout.write(`${PROFILE_USAGE}\n`);
+    return 0;
+  }
   const { json, ...rest } = settings;
   let report: ProfileReport;
   try {
-    report = await profileStep(rest, (line) => { if (!json) process.stderr.write(`${line}\n`); });
+    report = await profileStep(rest, (line) => {
+      if (!json) process.stderr.write(`${line}\n`);
+    });
   } catch (err) {
     // The step's arena holds the layers' parameters and the batch's activations: both flags set its size.
-    const refused = err instanceof UsageError ? err.message
-      : err instanceof RangeError || err instanceof TypeError ? `--layers ${rest.layers.join(',')} with --batch ${rest.batch}: ${err.message}` : undefined;
+    const refused =
+      err instanceof UsageError
+        ? err.message
+        : err instanceof RangeError || err instanceof TypeError
+          ? `--layers ${rest.layers.join(',')} with --batch ${rest.batch}: ${err.message}`
+          : undefined;
     if (refused === undefined) throw err;
     process.stderr.write(`simdnet profile: ${refused}\n`);
     return 2;
   }
-  process.stdout.write(json ? `${JSON.stringify({ simdnet: SIMDNET_VERSION, ...report }, null, 2)}\n` : `${formatProfile(report)}\n`);
+  process.stdout.write(
+    json ? `${JSON.stringify({ simdnet: SIMDNET_VERSION, ...report }, null, 2)}\n` : `${formatProfile(report)}\n`,
+  );
   return 0;
 }

@@ -9,20 +9,29 @@ export interface Dataset {
   readonly count: number;
   readonly rows: number;
   readonly cols: number;
-  readonly pixels: Uint8Array;  // count×rows×cols
-  readonly labels: Uint8Array;  // count
+  readonly pixels: Uint8Array; // count×rows×cols
+  readonly labels: Uint8Array; // count
 }
 
 // Pairs parsed images with parsed labels; the names only label the error message.
-export function makeDataset(images: IdxImages, labels: IdxLabels,
-  imagesName = 'images', labelsName = 'labels'): Dataset {
+export function makeDataset(
+  images: IdxImages,
+  labels: IdxLabels,
+  imagesName = 'images',
+  labelsName = 'labels',
+): Dataset {
   if (images.count !== labels.count) {
-    throw new SimdnetError('IDX_COUNT_MISMATCH',
-      `${imagesName} holds ${images.count} images but ${labelsName} holds ${labels.count} labels`);
+    throw new SimdnetError(
+      'IDX_COUNT_MISMATCH',
+      `${imagesName} holds ${images.count} images but ${labelsName} holds ${labels.count} labels`,
+    );
   }
   return {
-    count: images.count, rows: images.rows, cols: images.cols,
-    pixels: images.pixels, labels: labels.labels,
+    count: images.count,
+    rows: images.rows,
+    cols: images.cols,
+    pixels: images.pixels,
+    labels: labels.labels,
   };
 }
 
@@ -36,11 +45,14 @@ export function subset(dataset: Dataset, start: number, count: number): Dataset 
   }
   if (start + count > dataset.count) {
     throw new RangeError(
-      `subset: start ${start} + count ${count} = ${start + count} exceeds dataset count ${dataset.count}`);
+      `subset: start ${start} + count ${count} = ${start + count} exceeds dataset count ${dataset.count}`,
+    );
   }
   const size = dataset.rows * dataset.cols;
   return {
-    count, rows: dataset.rows, cols: dataset.cols,
+    count,
+    rows: dataset.rows,
+    cols: dataset.cols,
     pixels: dataset.pixels.subarray(start * size, (start + count) * size),
     labels: dataset.labels.subarray(start, start + count),
   };

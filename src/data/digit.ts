@@ -20,19 +20,26 @@ export function toMnistImage(intensity: ArrayLike<number>, width: number, height
     throw new RangeError(`toMnistImage: ${intensity.length} values for a ${width}×${height} image`);
   }
   const out = new Uint8Array(MNIST_SIDE * MNIST_SIDE);
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  let x0 = width,
+    y0 = height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (intensity[y * width + x]! > INK_THRESHOLD) {
-        if (x < x0) x0 = x; if (x > x1) x1 = x;
-        if (y < y0) y0 = y; if (y > y1) y1 = y;
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
       }
     }
   }
   if (x1 < 0) return out;
-  const boxW = x1 - x0 + 1, boxH = y1 - y0 + 1;
+  const boxW = x1 - x0 + 1,
+    boxH = y1 - y0 + 1;
   const scale = BOX_SIDE / Math.max(boxW, boxH);
-  const w = Math.max(1, Math.round(boxW * scale)), h = Math.max(1, Math.round(boxH * scale));
+  const w = Math.max(1, Math.round(boxW * scale)),
+    h = Math.max(1, Math.round(boxH * scale));
 
   // Area averaging, separable: each target pixel is the mean of the source area it covers.
   const rows = new Float32Array(w * boxH);
@@ -42,11 +49,15 @@ export function toMnistImage(intensity: ArrayLike<number>, width: number, height
 
   // Centre of mass in pixel indices, moved to index (14, 14): where MNIST's digits have theirs
   // (its 10 000 test digits all have their centre of mass within half a pixel of it).
-  let mass = 0, mx = 0, my = 0;
+  let mass = 0,
+    mx = 0,
+    my = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const v = small[y * w + x]!;
-      mass += v; mx += v * x; my += v * y;
+      mass += v;
+      mx += v * x;
+      my += v * y;
     }
   }
   const dx = Math.round(MNIST_SIDE / 2 - (mass > 0 ? mx / mass : (w - 1) / 2));
@@ -64,11 +75,20 @@ export function toMnistImage(intensity: ArrayLike<number>, width: number, height
 }
 
 /** Resamples n source values (stride s) to m target values (stride t) by area averaging. */
-function resampleLine(src: ArrayLike<number>, srcAt: number, s: number, n: number,
-  dst: Float32Array, dstAt: number, t: number, m: number): void {
+function resampleLine(
+  src: ArrayLike<number>,
+  srcAt: number,
+  s: number,
+  n: number,
+  dst: Float32Array,
+  dstAt: number,
+  t: number,
+  m: number,
+): void {
   const step = n / m;
   for (let j = 0; j < m; j++) {
-    const from = j * step, to = from + step;
+    const from = j * step,
+      to = from + step;
     let sum = 0;
     for (let i = Math.floor(from); i < to && i < n; i++) {
       const cover = Math.min(to, i + 1) - Math.max(from, i);
@@ -91,13 +111,16 @@ export function inkFromRgba(rgba: ArrayLike<number>, width: number, height: numb
   }
   const n = width * height;
   const gray = new Float32Array(n);
-  let opaqueSum = 0, opaqueWeight = 0, transparent = false;
+  let opaqueSum = 0,
+    opaqueWeight = 0,
+    transparent = false;
   for (let i = 0; i < n; i++) {
     const a = rgba[4 * i + 3]! / 255;
     // ITU-R BT.601 luma, as MNIST's grayscale conversion and most image tools.
     const luma = 0.299 * rgba[4 * i]! + 0.587 * rgba[4 * i + 1]! + 0.114 * rgba[4 * i + 2]!;
     gray[i] = luma;
-    opaqueSum += a * luma; opaqueWeight += a;
+    opaqueSum += a * luma;
+    opaqueWeight += a;
     if (a < 1) transparent = true;
   }
   if (transparent) {
@@ -121,7 +144,10 @@ export function inkFromRgba(rgba: ArrayLike<number>, width: number, height: numb
     strongest = Math.max(strongest, ink[i]!);
   }
   if (strongest < MIN_CONTRAST) {
-    throw new SimdnetError('IMAGE_BLANK', `${name} (${width}×${height}) shows no digit: no pixel stands out from the background grey ${Math.round(background)} by ${MIN_CONTRAST} or more`);
+    throw new SimdnetError(
+      'IMAGE_BLANK',
+      `${name} (${width}×${height}) shows no digit: no pixel stands out from the background grey ${Math.round(background)} by ${MIN_CONTRAST} or more`,
+    );
   }
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = ink[i]! <= 0 ? 0 : Math.min(255, Math.round((255 * ink[i]!) / strongest));

@@ -15,28 +15,28 @@ import { SimdnetError } from '../errors.js';
 export type Gunzip = (bytes: Uint8Array) => Uint8Array;
 
 export interface ParseOptions {
-  gunzip?: Gunzip;      // required only when the input is gzip-compressed (starts with 1f 8b)
+  gunzip?: Gunzip; // required only when the input is gzip-compressed (starts with 1f 8b)
 }
 
 export interface LabelOptions extends ParseOptions {
-  numClasses?: number;  // labels must be < numClasses; integer in [1, 256], default 10
+  numClasses?: number; // labels must be < numClasses; integer in [1, 256], default 10
 }
 
 export interface IdxArray {
-  dims: number[];       // as in the header, outermost first
-  data: Uint8Array;     // product(dims) elements, row-major, a view into the input
+  dims: number[]; // as in the header, outermost first
+  data: Uint8Array; // product(dims) elements, row-major, a view into the input
 }
 
 export interface IdxImages {
   count: number;
   rows: number;
   cols: number;
-  pixels: Uint8Array;   // count×rows×cols u8, image i starts at i·rows·cols
+  pixels: Uint8Array; // count×rows×cols u8, image i starts at i·rows·cols
 }
 
 export interface IdxLabels {
   count: number;
-  labels: Uint8Array;   // count u8, each < numClasses
+  labels: Uint8Array; // count u8, each < numClasses
 }
 
 export const IDX_IMAGES_MAGIC = 0x00000803;
@@ -44,7 +44,12 @@ export const IDX_LABELS_MAGIC = 0x00000801;
 const IDX_U8 = 0x08;
 
 const DTYPE_NAMES: Readonly<Record<number, string>> = {
-  0x08: 'u8', 0x09: 'i8', 0x0b: 'i16', 0x0c: 'i32', 0x0d: 'f32', 0x0e: 'f64',
+  0x08: 'u8',
+  0x09: 'i8',
+  0x0b: 'i16',
+  0x0c: 'i32',
+  0x0d: 'f32',
+  0x0e: 'f64',
 };
 
 export function isGzip(bytes: Uint8Array): boolean {
@@ -70,55 +75,67 @@ export function parseLabels(bytes: Uint8Array, name?: string, options: LabelOpti
   }
   const label = name ?? 'IDX labels';
   const { dims, data } = parseU8(bytes, label, 1, options.gunzip);
-  let bad = 0, first = -1;
+  let bad = 0,
+    first = -1;
   for (let i = 0; i < data.length; i++) {
     if (data[i]! >= numClasses) {
       if (bad++ === 0) first = i;
     }
   }
   if (bad > 0) {
-    throw new SimdnetError('IDX_LABEL_RANGE',
+    throw new SimdnetError(
+      'IDX_LABEL_RANGE',
       `${label}: label ${data[first]} at index ${first} is out of range for ${numClasses} classes ` +
-      `(expected 0..${numClasses - 1}); ${bad} of ${data.length} labels are out of range`);
+        `(expected 0..${numClasses - 1}); ${bad} of ${data.length} labels are out of range`,
+    );
   }
   return { count: dims[0]!, labels: data };
 }
 
 // Shared parser. wantNdims set: the magic must be exactly 0x0000_08_<wantNdims>.
-function parseU8(input: Uint8Array, label: string, wantNdims: number | undefined,
-  gunzip: Gunzip | undefined): IdxArray {
+function parseU8(
+  input: Uint8Array,
+  label: string,
+  wantNdims: number | undefined,
+  gunzip: Gunzip | undefined,
+): IdxArray {
   if (!(input instanceof Uint8Array)) {
     throw new TypeError(`${label}: expected a Uint8Array, got ${describe(input)}`);
   }
   const bytes = decompress(input, label, gunzip);
   if (bytes.length < 4) {
-    throw new SimdnetError('IDX_TRUNCATED',
-      `${label}: ${bytes.length} bytes, too short for the 4-byte IDX magic`);
+    throw new SimdnetError('IDX_TRUNCATED', `${label}: ${bytes.length} bytes, too short for the 4-byte IDX magic`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
-  const dtype = bytes[2]!, ndims = bytes[3]!;
-  const expected = wantNdims === undefined ? '' : `; expected ${describeMagic(IDX_U8 << 8 | wantNdims)}`;
+  const dtype = bytes[2]!,
+    ndims = bytes[3]!;
+  const expected = wantNdims === undefined ? '' : `; expected ${describeMagic((IDX_U8 << 8) | wantNdims)}`;
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new SimdnetError('IDX_BAD_MAGIC',
-      `${label}: magic ${hex32(magic)} is not IDX (its first two bytes must be zero)${expected}`);
+    throw new SimdnetError(
+      'IDX_BAD_MAGIC',
+      `${label}: magic ${hex32(magic)} is not IDX (its first two bytes must be zero)${expected}`,
+    );
   }
   if (dtype !== IDX_U8) {
-    throw new SimdnetError('IDX_BAD_DTYPE',
+    throw new SimdnetError(
+      'IDX_BAD_DTYPE',
       `${label}: magic ${hex32(magic)} has element type 0x${hex(dtype, 2)} ` +
-      `(${DTYPE_NAMES[dtype] ?? 'not an IDX type'}); only u8 (0x08) is supported`);
+        `(${DTYPE_NAMES[dtype] ?? 'not an IDX type'}); only u8 (0x08) is supported`,
+    );
   }
   if (wantNdims !== undefined && ndims !== wantNdims) {
-    throw new SimdnetError('IDX_BAD_MAGIC',
-      `${label}: magic is ${describeMagic(magic)}${expected}`);
+    throw new SimdnetError('IDX_BAD_MAGIC', `${label}: magic is ${describeMagic(magic)}${expected}`);
   }
   if (ndims === 0) {
     throw new SimdnetError('IDX_BAD_DIMS', `${label}: magic ${hex32(magic)} declares 0 dimensions`);
   }
   const headerLength = 4 + 4 * ndims;
   if (bytes.length < headerLength) {
-    throw new SimdnetError('IDX_TRUNCATED',
-      `${label}: header with ${ndims} dims needs ${headerLength} bytes, got ${bytes.length}`);
+    throw new SimdnetError(
+      'IDX_TRUNCATED',
+      `${label}: header with ${ndims} dims needs ${headerLength} bytes, got ${bytes.length}`,
+    );
   }
   const dims: number[] = [];
   for (let i = 0; i < ndims; i++) dims.push(view.getUint32(4 + 4 * i, false));
@@ -132,16 +149,20 @@ function parseU8(input: Uint8Array, label: string, wantNdims: number | undefined
   for (const d of dims) {
     size *= d;
     if (size > Number.MAX_SAFE_INTEGER) {
-      throw new SimdnetError('IDX_TOO_LARGE',
-        `${label}: dims ${shape} hold more than ${Number.MAX_SAFE_INTEGER} elements`);
+      throw new SimdnetError(
+        'IDX_TOO_LARGE',
+        `${label}: dims ${shape} hold more than ${Number.MAX_SAFE_INTEGER} elements`,
+      );
     }
   }
   const bodyLength = bytes.length - headerLength;
   if (bodyLength !== size) {
     const short = bodyLength < size;
-    throw new SimdnetError(short ? 'IDX_TRUNCATED' : 'IDX_TRAILING_BYTES',
+    throw new SimdnetError(
+      short ? 'IDX_TRUNCATED' : 'IDX_TRAILING_BYTES',
       `${label}: dims ${shape} need ${size} body bytes after the ${headerLength}-byte header, ` +
-      `got ${bodyLength} (${short ? `${size - bodyLength} bytes short` : `${bodyLength - size} trailing bytes`})`);
+        `got ${bodyLength} (${short ? `${size - bodyLength} bytes short` : `${bodyLength - size} trailing bytes`})`,
+    );
   }
   // A plain Uint8Array view even when the input is a Node Buffer (whose slice() does not copy).
   return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + headerLength, size) };
@@ -152,23 +173,30 @@ function decompress(bytes: Uint8Array, label: string, gunzip: Gunzip | undefined
     // Raw IDX under a .gz name is accepted (HTTP clients may have decoded it already); anything else
     // under a .gz name is reported as the broken gzip it was meant to be.
     if (label.endsWith('.gz') && !(bytes.length >= 2 && bytes[0] === 0 && bytes[1] === 0)) {
-      throw new SimdnetError('IDX_BAD_GZIP',
+      throw new SimdnetError(
+        'IDX_BAD_GZIP',
         `${label}: not gzip data: expected magic 1f 8b, got ${hexBytes(bytes, 2)} ` +
-        `(and not raw IDX either, which starts with 00 00)`);
+          `(and not raw IDX either, which starts with 00 00)`,
+      );
     }
     return bytes;
   }
   if (gunzip === undefined) {
-    throw new SimdnetError('IDX_GZIP_UNSUPPORTED',
+    throw new SimdnetError(
+      'IDX_GZIP_UNSUPPORTED',
       `${label}: data is gzip-compressed (starts with 1f 8b) and no gunzip function was given; ` +
-      `decompress it first or pass options.gunzip`);
+        `decompress it first or pass options.gunzip`,
+    );
   }
   let out: unknown;
   try {
     out = gunzip(bytes);
   } catch (e) {
-    throw new SimdnetError('IDX_BAD_GZIP',
-      `${label}: ${bytes.length} bytes of gzip data do not decompress: ${errorText(e)}`, { cause: e });
+    throw new SimdnetError(
+      'IDX_BAD_GZIP',
+      `${label}: ${bytes.length} bytes of gzip data do not decompress: ${errorText(e)}`,
+      { cause: e },
+    );
   }
   if (!(out instanceof Uint8Array)) {
     throw new TypeError(`${label}: gunzip must return a Uint8Array, got ${describe(out)}`);
@@ -177,10 +205,13 @@ function decompress(bytes: Uint8Array, label: string, gunzip: Gunzip | undefined
 }
 
 function describeMagic(magic: number): string {
-  const dtype = magic >>> 8 & 0xff, ndims = magic & 0xff;
+  const dtype = (magic >>> 8) & 0xff,
+    ndims = magic & 0xff;
   const kind = magic === IDX_IMAGES_MAGIC ? ', images' : magic === IDX_LABELS_MAGIC ? ', labels' : '';
-  return `${hex32(magic)} (${magic}: ${DTYPE_NAMES[dtype] ?? `type 0x${hex(dtype, 2)}`}, ` +
-    `${ndims} dim${ndims === 1 ? '' : 's'}${kind})`;
+  return (
+    `${hex32(magic)} (${magic}: ${DTYPE_NAMES[dtype] ?? `type 0x${hex(dtype, 2)}`}, ` +
+    `${ndims} dim${ndims === 1 ? '' : 's'}${kind})`
+  );
 }
 
 function hex(value: number, digits: number): string {

@@ -25,7 +25,8 @@ function invalid(name: string, message: string, cause?: unknown): SimdnetError {
 
 function checkSize(name: string, width: number, height: number): void {
   if (!(width >= 1 && height >= 1)) throw invalid(name, `the image is ${width}×${height} pixels: nothing to read`);
-  if (width * height > MAX_MEGAPIXELS * 1e6) throw invalid(name, `the image is ${width}×${height} pixels, more than ${MAX_MEGAPIXELS} megapixels`);
+  if (width * height > MAX_MEGAPIXELS * 1e6)
+    throw invalid(name, `the image is ${width}×${height} pixels, more than ${MAX_MEGAPIXELS} megapixels`);
 }
 
 /** Decodes PNG or JPEG bytes (told apart by their signature, not the file name) to RGBA. */
@@ -44,7 +45,11 @@ export async function decodeImage(bytes: Uint8Array, name = 'image'): Promise<Rg
       throw invalid(name, `not a readable PNG (truncated or corrupt: ${(err as Error).message})`, err);
     }
     checkSize(name, png.width, png.height);
-    return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+    return {
+      width: png.width,
+      height: png.height,
+      data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength),
+    };
   }
   if (startsWith(bytes, JPEG_MAGIC)) {
     const jpeg = (await import('jpeg-js')).default;
@@ -55,7 +60,8 @@ export async function decodeImage(bytes: Uint8Array, name = 'image'): Promise<Rg
       throw invalid(name, `not a readable JPEG (truncated or corrupt: ${(err as Error).message})`, err);
     }
     checkSize(name, image.width, image.height);
-    if (image.data.length !== image.width * image.height * 4) throw invalid(name, 'the JPEG decoded to fewer pixels than its header declares (truncated)');
+    if (image.data.length !== image.width * image.height * 4)
+      throw invalid(name, 'the JPEG decoded to fewer pixels than its header declares (truncated)');
     return image;
   }
   const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
@@ -74,7 +80,8 @@ export async function readImage(path: string): Promise<RgbaImage> {
 
 /** width×height u8 gray (0 black .. 255 white) as PNG bytes. */
 export async function encodeGrayPng(gray: Uint8Array, width: number, height: number): Promise<Uint8Array> {
-  if (gray.length !== width * height) throw new RangeError(`encodeGrayPng: ${gray.length} values for a ${width}×${height} image`);
+  if (gray.length !== width * height)
+    throw new RangeError(`encodeGrayPng: ${gray.length} values for a ${width}×${height} image`);
   const { PNG } = await import('pngjs');
   const rgba = Buffer.alloc(width * height * 4);
   for (let i = 0; i < gray.length; i++) rgba.fill(gray[i]!, 4 * i, 4 * i + 3).writeUInt8(255, 4 * i + 3);

@@ -15,10 +15,10 @@ import { parseImages, parseLabels, type Gunzip } from './idx.js';
 export { makeDataset, subset, type Dataset } from './dataset.js';
 
 export interface LoadMnistOptions {
-  dir?: string;         // directory holding the four files; exclusive with url
-  url?: string | URL;   // base URL the four files are fetched from; exclusive with dir
-  numClasses?: number;  // labels must be < numClasses, default 10
-  timeoutMs?: number;   // per HTTP request, including its body; default 120000
+  dir?: string; // directory holding the four files; exclusive with url
+  url?: string | URL; // base URL the four files are fetched from; exclusive with dir
+  numClasses?: number; // labels must be < numClasses, default 10
+  timeoutMs?: number; // per HTTP request, including its body; default 120000
 }
 
 export interface Mnist {
@@ -29,8 +29,8 @@ export interface Mnist {
 export const nodeGunzip: Gunzip = (bytes) => gunzipSync(bytes);
 
 interface MnistFile {
-  what: string;         // for messages
-  stems: string[];      // accepted names, each also with a .gz suffix
+  what: string; // for messages
+  stems: string[]; // accepted names, each also with a .gz suffix
 }
 
 const FILES: readonly MnistFile[] = [
@@ -41,7 +41,7 @@ const FILES: readonly MnistFile[] = [
 ];
 
 interface Fetched {
-  name: string;         // full path or URL, used in parse errors
+  name: string; // full path or URL, used in parse errors
   bytes: Uint8Array;
 }
 
@@ -62,15 +62,21 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<Mnist> 
     await checkDir(root);
     fetchOne = (file) => readFromDir(root, file);
   }
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(FILES.map(fetchOne)) as
-    [Fetched, Fetched, Fetched, Fetched];
+  const [trainImages, trainLabels, testImages, testLabels] = (await Promise.all(FILES.map(fetchOne))) as [
+    Fetched,
+    Fetched,
+    Fetched,
+    Fetched,
+  ];
 
   const train = pair(trainImages, trainLabels, numClasses);
   const test = pair(testImages, testLabels, numClasses);
   if (train.rows !== test.rows || train.cols !== test.cols) {
-    throw new SimdnetError('DATA_SHAPE_MISMATCH',
+    throw new SimdnetError(
+      'DATA_SHAPE_MISMATCH',
       `train images ${trainImages.name} are ${train.rows}×${train.cols} ` +
-      `but test images ${testImages.name} are ${test.rows}×${test.cols}`);
+        `but test images ${testImages.name} are ${test.rows}×${test.cols}`,
+    );
   }
   return { train, test };
 }
@@ -86,7 +92,9 @@ function pair(images: Fetched, labels: Fetched, numClasses: number): Dataset {
   return makeDataset(
     parseImages(images.bytes, images.name, { gunzip }),
     parseLabels(labels.bytes, labels.name, { gunzip, numClasses }),
-    images.name, labels.name);
+    images.name,
+    labels.name,
+  );
 }
 
 // Raw names first: they need no decompression.
@@ -105,12 +113,10 @@ async function checkDir(dir: string): Promise<void> {
     isDir = (await stat(dir)).isDirectory();
   } catch (e) {
     if (errorCode(e) !== 'ENOENT') throw e;
-    throw new SimdnetError('DATA_NOT_FOUND',
-      `MNIST directory ${path.resolve(dir)} does not exist`, { cause: e });
+    throw new SimdnetError('DATA_NOT_FOUND', `MNIST directory ${path.resolve(dir)} does not exist`, { cause: e });
   }
   if (!isDir) {
-    throw new SimdnetError('DATA_NOT_FOUND',
-      `MNIST directory ${path.resolve(dir)} is not a directory`);
+    throw new SimdnetError('DATA_NOT_FOUND', `MNIST directory ${path.resolve(dir)} is not a directory`);
   }
 }
 
@@ -122,12 +128,16 @@ async function readFromDir(dir: string, file: MnistFile): Promise<Fetched> {
       return { name: full, bytes: await readFile(full) };
     } catch (e) {
       if (errorCode(e) !== 'ENOENT') {
-        throw new SimdnetError('DATA_NOT_FOUND', `MNIST ${file.what}: cannot read ${full}: ${errorText(e)}`, { cause: e });
+        throw new SimdnetError('DATA_NOT_FOUND', `MNIST ${file.what}: cannot read ${full}: ${errorText(e)}`, {
+          cause: e,
+        });
       }
     }
   }
-  throw new SimdnetError('DATA_NOT_FOUND',
-    `MNIST ${file.what} not found in ${path.resolve(dir)}: expected one of ${names.join(', ')}`);
+  throw new SimdnetError(
+    'DATA_NOT_FOUND',
+    `MNIST ${file.what} not found in ${path.resolve(dir)}: expected one of ${names.join(', ')}`,
+  );
 }
 
 function baseUrl(url: string | URL): URL {
@@ -150,8 +160,9 @@ async function fetchFromUrl(base: URL, file: MnistFile, timeoutMs: number): Prom
     try {
       response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     } catch (e) {
-      throw new SimdnetError('DATA_FETCH_FAILED',
-        `MNIST ${file.what}: fetching ${url.href} failed: ${errorText(e)}`, { cause: e });
+      throw new SimdnetError('DATA_FETCH_FAILED', `MNIST ${file.what}: fetching ${url.href} failed: ${errorText(e)}`, {
+        cause: e,
+      });
     }
     if (response.status === 404 || response.status === 410) {
       tried.push(`${url.href} (HTTP ${response.status})`);
@@ -160,19 +171,28 @@ async function fetchFromUrl(base: URL, file: MnistFile, timeoutMs: number): Prom
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new SimdnetError('DATA_FETCH_FAILED',
+      throw new SimdnetError(
+        'DATA_FETCH_FAILED',
         `MNIST ${file.what}: fetching ${url.href} returned HTTP ${response.status} ` +
-        `${response.statusText}, expected 200`);
+          `${response.statusText}, expected 200`,
+      );
     }
     try {
       return { name: url.href, bytes: new Uint8Array(await response.arrayBuffer()) };
     } catch (e) {
-      throw new SimdnetError('DATA_FETCH_FAILED',
-        `MNIST ${file.what}: reading the body of ${url.href} failed: ${errorText(e)}`, { cause: e });
+      throw new SimdnetError(
+        'DATA_FETCH_FAILED',
+        `MNIST ${file.what}: reading the body of ${url.href} failed: ${errorText(e)}`,
+        {
+          cause: e,
+        },
+      );
     }
   }
-  throw new SimdnetError('DATA_NOT_FOUND',
-    `MNIST ${file.what} not found under ${base.href}: tried ${tried.join(', ')}`);
+  throw new SimdnetError(
+    'DATA_NOT_FOUND',
+    `MNIST ${file.what} not found under ${base.href}: tried ${tried.join(', ')}`,
+  );
 }
 
 function errorCode(e: unknown): unknown {

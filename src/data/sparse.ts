@@ -31,7 +31,10 @@ const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 function wordsOf(bytes: Uint8Array): { words: Uint32Array; first: number } {
   const first = (4 - (bytes.byteOffset & 3)) & 3;
   const count = Math.max(0, Math.floor((bytes.length - first) / 4));
-  return { words: count === 0 ? new Uint32Array(0) : new Uint32Array(bytes.buffer, bytes.byteOffset + first, count), first };
+  return {
+    words: count === 0 ? new Uint32Array(0) : new Uint32Array(bytes.buffer, bytes.byteOffset + first, count),
+    first,
+  };
 }
 
 /** Non-zero bytes in `pixels`: the length of the entries of their sparse rows. */
@@ -56,15 +59,25 @@ export function countNonzero(pixels: Uint8Array): number {
  * Writes the sparse rows of `pixels` (rows of `width` bytes) into `starts` (rows + 1 elements) and
  * `entries` (countNonzero(pixels) elements), e.g. views of arena tensors.
  */
-export function packSparseRows(pixels: Uint8Array, width: number, starts: Int32Array, entries: Int32Array | Uint32Array): void {
+export function packSparseRows(
+  pixels: Uint8Array,
+  width: number,
+  starts: Int32Array,
+  entries: Int32Array | Uint32Array,
+): void {
   if (!Number.isInteger(width) || width < 1 || width > SPARSE_MAX_WIDTH) {
     throw new RangeError(`packSparseRows: width must be an integer in [1, ${SPARSE_MAX_WIDTH}], got ${width}`);
   }
   const rows = pixels.length / width;
-  if (!Number.isInteger(rows)) throw new RangeError(`packSparseRows: ${pixels.length} bytes are not whole rows of ${width}`);
-  if (starts.length !== rows + 1) throw new RangeError(`packSparseRows: starts holds ${starts.length} offsets but ${rows} rows need ${rows + 1}`);
+  if (!Number.isInteger(rows))
+    throw new RangeError(`packSparseRows: ${pixels.length} bytes are not whole rows of ${width}`);
+  if (starts.length !== rows + 1)
+    throw new RangeError(`packSparseRows: starts holds ${starts.length} offsets but ${rows} rows need ${rows + 1}`);
   const { words, first } = wordsOf(pixels);
-  const overflow = () => new RangeError(`packSparseRows: entries holds ${entries.length} elements, fewer than the ${countNonzero(pixels)} non-zero bytes`);
+  const overflow = () =>
+    new RangeError(
+      `packSparseRows: entries holds ${entries.length} elements, fewer than the ${countNonzero(pixels)} non-zero bytes`,
+    );
   let at = 0;
   for (let r = 0, base = 0; r < rows; r++, base += width) {
     starts[r] = at;
@@ -90,5 +103,6 @@ export function packSparseRows(pixels: Uint8Array, width: number, starts: Int32A
     }
   }
   starts[rows] = at;
-  if (at !== entries.length) throw new RangeError(`packSparseRows: entries holds ${entries.length} elements but there are ${at} non-zero bytes`);
+  if (at !== entries.length)
+    throw new RangeError(`packSparseRows: entries holds ${entries.length} elements but there are ${at} non-zero bytes`);
 }

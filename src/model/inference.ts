@@ -12,7 +12,8 @@ export function evaluate(state: NetworkState, data: Dataset): Evaluation {
   checkDataset(data, 'data', state.model.widths);
   const inputs = state.inputSize;
   const chunk = Math.min(state.capacity, INFERENCE_ROWS);
-  let lossSum = 0, correct = 0;
+  let lossSum = 0,
+    correct = 0;
   for (let start = 0; start < data.count; start += chunk) {
     const rows = Math.min(chunk, data.count - start);
     const program = state.program(`evaluate ${rows}`, () => evaluateProgram(state, rows));
@@ -32,12 +33,17 @@ export function evaluate(state: NetworkState, data: Dataset): Evaluation {
  */
 export function predict(state: NetworkState, inputs: Uint8Array | Float32Array): Prediction {
   if (!(inputs instanceof Uint8Array) && !(inputs instanceof Float32Array)) {
-    throw new TypeError(`predict: inputs must be a Uint8Array of pixels or a Float32Array, got ${Object.prototype.toString.call(inputs)}`);
+    throw new TypeError(
+      `predict: inputs must be a Uint8Array of pixels or a Float32Array, got ${Object.prototype.toString.call(inputs)}`,
+    );
   }
-  const width = state.inputSize, classes = state.classes;
+  const width = state.inputSize,
+    classes = state.classes;
   const count = inputs.length / width;
   if (!Number.isInteger(count) || count < 1) {
-    throw new RangeError(`predict: inputs hold ${inputs.length} values, not a whole number ≥ 1 of rows of ${width} (network ${describeLayers(state.model.widths)})`);
+    throw new RangeError(
+      `predict: inputs hold ${inputs.length} values, not a whole number ≥ 1 of rows of ${width} (network ${describeLayers(state.model.widths)})`,
+    );
   }
   if (inputs instanceof Float32Array) checkFinite('predict', 'inputs', inputs, width);
   const pixels = inputs instanceof Uint8Array;
@@ -59,13 +65,22 @@ export function predict(state: NetworkState, inputs: Uint8Array | Float32Array):
  * Loss and gradients for one batch, without updating: the hook for gradient checks and for
  * comparisons with other implementations. `inputs` is rows×inputSize f32, `labels` class indices.
  */
-export function computeGradients(state: NetworkState, inputs: Float32Array, labels: ArrayLike<number>): { loss: number; gradients: Float32Array } {
-  if (!isArrayLike(labels)) throw new TypeError(`computeGradients: labels must be an array or typed array of class indices, got ${describeValue(labels)}`);
+export function computeGradients(
+  state: NetworkState,
+  inputs: Float32Array,
+  labels: ArrayLike<number>,
+): { loss: number; gradients: Float32Array } {
+  if (!isArrayLike(labels))
+    throw new TypeError(
+      `computeGradients: labels must be an array or typed array of class indices, got ${describeValue(labels)}`,
+    );
   const rows = stageFloatInputs(state, inputs, 'computeGradients');
-  if (labels.length !== rows) throw new RangeError(`computeGradients: ${labels.length} labels for ${rows} rows of inputs`);
+  if (labels.length !== rows)
+    throw new RangeError(`computeGradients: ${labels.length} labels for ${rows} rows of inputs`);
   for (let i = 0; i < rows; i++) {
     const y = labels[i]!;
-    if (!Number.isInteger(y) || y < 0 || y >= state.classes) throw new RangeError(`computeGradients: labels[${i}] = ${y} is not a class in [0, ${state.classes})`);
+    if (!Number.isInteger(y) || y < 0 || y >= state.classes)
+      throw new RangeError(`computeGradients: labels[${i}] = ${y} is not a class in [0, ${state.classes})`);
   }
   state.tensor('labels').write(labels);
   const program = state.program(`gradients ${rows}`, () => gradientProgram(state, rows));

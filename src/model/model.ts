@@ -26,7 +26,13 @@ export function buildModel(inputs: number, specs: readonly LayerSpec[]): Model {
   const offsets: number[][] = [];
   let at = 0;
   for (const layer of layers) {
-    offsets.push(layer.parameters.map((p) => { const start = at; at += elements(p.shape); return start; }));
+    offsets.push(
+      layer.parameters.map((p) => {
+        const start = at;
+        at += elements(p.shape);
+        return start;
+      }),
+    );
   }
   return { widths: [layers[0]!.inputs, ...layers.map((l) => l.outputs)], layers, offsets, parameterCount: at };
 }
@@ -34,7 +40,10 @@ export function buildModel(inputs: number, specs: readonly LayerSpec[]): Model {
 /** Dense layers of these widths: ReLU on every hidden layer, softmax (with the cross-entropy loss) on the last. */
 export function denseModel(widths: readonly number[]): Model {
   const last = widths.length - 1;
-  return buildModel(widths[0]!, widths.slice(1).map((units, l) => ({ kind: 'Dense', units, activation: l + 1 === last ? 'softmax' : 'relu' })));
+  return buildModel(
+    widths[0]!,
+    widths.slice(1).map((units, l) => ({ kind: 'Dense', units, activation: l + 1 === last ? 'softmax' : 'relu' })),
+  );
 }
 
 /** Fresh parameters in the flat layout, each layer drawing from `rng` in turn. */

@@ -11,7 +11,14 @@ import { computeGradients, evaluate, predict } from './inference.js';
 import { denseModel, initialParameters } from './model.js';
 import { checkModelFits, NetworkState } from './state.js';
 import { fit } from './train.js';
-import { INITIALIZERS, type Evaluation, type FitOptions, type FitResult, type NetworkOptions, type Prediction } from './types.js';
+import {
+  INITIALIZERS,
+  type Evaluation,
+  type FitOptions,
+  type FitResult,
+  type NetworkOptions,
+  type Prediction,
+} from './types.js';
 import { checkFinite, checkLayers, describeLayers, describeValue, isArrayLike } from './validate.js';
 
 export class Network {
@@ -20,7 +27,12 @@ export class Network {
   readonly parameterCount: number;
   private readonly state: NetworkState;
 
-  private constructor(readonly runtime: Runtime, layers: number[], seed: number, params: Float32Array) {
+  private constructor(
+    readonly runtime: Runtime,
+    layers: number[],
+    seed: number,
+    params: Float32Array,
+  ) {
     this.layers = Object.freeze(layers);
     this.seed = seed;
     this.state = new NetworkState(runtime, denseModel(layers), params);
@@ -30,10 +42,12 @@ export class Network {
   /** A new network with freshly initialised parameters. */
   static create(runtime: Runtime, options: NetworkOptions): Network {
     runtime.checkLive('Network.create');
-    if (options === null || typeof options !== 'object') throw new TypeError('network options must be an object with layers');
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('network options must be an object with layers');
     const layers = checkLayers(options.layers);
     const init = options.init ?? 'he';
-    if (!INITIALIZERS.includes(init)) throw new RangeError(`unknown init ${JSON.stringify(init)}; use one of ${INITIALIZERS.join(', ')}`);
+    if (!INITIALIZERS.includes(init))
+      throw new RangeError(`unknown init ${JSON.stringify(init)}; use one of ${INITIALIZERS.join(', ')}`);
     const seed = options.seed ?? 0;
     const model = denseModel(layers);
     checkModelFits(runtime, model, 'Network.create');
@@ -52,20 +66,36 @@ export class Network {
     return encodeCheckpoint(this.layers, this.getParameters());
   }
 
-  get variant(): string { return this.runtime.variant; }
-  get inputSize(): number { return this.layers[0]!; }
-  get classes(): number { return this.layers[this.layers.length - 1]!; }
+  get variant(): string {
+    return this.runtime.variant;
+  }
+  get inputSize(): number {
+    return this.layers[0]!;
+  }
+  get classes(): number {
+    return this.layers[this.layers.length - 1]!;
+  }
   /** Bytes of WebAssembly memory this network's arena holds. */
-  get memoryBytes(): number { return this.state.arena.byteLength; }
+  get memoryBytes(): number {
+    return this.state.arena.byteLength;
+  }
 
   /** A copy of every parameter, layer by layer: weights (in×out) then bias. */
-  getParameters(): Float32Array { this.live('getParameters'); return this.state.tensor('params').read() as Float32Array; }
+  getParameters(): Float32Array {
+    this.live('getParameters');
+    return this.state.tensor('params').read() as Float32Array;
+  }
 
   setParameters(values: ArrayLike<number>): void {
     this.live('setParameters');
-    if (!isArrayLike(values)) throw new TypeError(`setParameters: values must be an array or typed array of ${this.parameterCount} numbers, got ${describeValue(values)}`);
+    if (!isArrayLike(values))
+      throw new TypeError(
+        `setParameters: values must be an array or typed array of ${this.parameterCount} numbers, got ${describeValue(values)}`,
+      );
     if (values.length !== this.parameterCount) {
-      throw new RangeError(`setParameters: got ${values.length} values but layers ${describeLayers(this.layers)} hold ${this.parameterCount}`);
+      throw new RangeError(
+        `setParameters: got ${values.length} values but layers ${describeLayers(this.layers)} hold ${this.parameterCount}`,
+      );
     }
     checkFinite('setParameters', 'values', values);
     this.state.tensor('params').write(values);
@@ -88,9 +118,15 @@ export class Network {
   }
 
   /** The gradients the last training step computed, in the parameter layout. */
-  getGradients(): Float32Array { this.live('getGradients'); return this.state.tensor('grads').read() as Float32Array; }
+  getGradients(): Float32Array {
+    this.live('getGradients');
+    return this.state.tensor('grads').read() as Float32Array;
+  }
 
-  dispose(): void { this.state.arena.dispose(); this.state.resident = null; }
+  dispose(): void {
+    this.state.arena.dispose();
+    this.state.resident = null;
+  }
 
   /**
    * Loss and gradients for one batch, without updating: the hook for gradient checks and for

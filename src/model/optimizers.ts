@@ -36,25 +36,46 @@ const F32 = 4;
 
 const REGISTRY = {
   sgd: {
-    lr: 0.1, slots: 0,
-    update: (emit, { params, grads, count: P }, opt) => emit({
-      kernel: 'sgd_update', args: [params, grads, P, opt.lr], label: `θ −= lr·g  ${P}`, phase: 'update',
-      flops: 2 * P, bytes: 3 * F32 * P, footprint: 2 * F32 * P,
-    }),
+    lr: 0.1,
+    slots: 0,
+    update: (emit, { params, grads, count: P }, opt) =>
+      emit({
+        kernel: 'sgd_update',
+        args: [params, grads, P, opt.lr],
+        label: `θ −= lr·g  ${P}`,
+        phase: 'update',
+        flops: 2 * P,
+        bytes: 3 * F32 * P,
+        footprint: 2 * F32 * P,
+      }),
   },
   momentum: {
-    lr: 0.1, slots: 1,
-    update: (emit, { params, grads, state, count: P }, opt) => emit({
-      kernel: 'momentum_update', args: [params, grads, state[0]!, P, opt.lr, opt.momentum], label: `v = μv + g; θ −= lr·v  ${P}`, phase: 'update',
-      flops: 4 * P, bytes: 5 * F32 * P, footprint: 3 * F32 * P,
-    }),
+    lr: 0.1,
+    slots: 1,
+    update: (emit, { params, grads, state, count: P }, opt) =>
+      emit({
+        kernel: 'momentum_update',
+        args: [params, grads, state[0]!, P, opt.lr, opt.momentum],
+        label: `v = μv + g; θ −= lr·v  ${P}`,
+        phase: 'update',
+        flops: 4 * P,
+        bytes: 5 * F32 * P,
+        footprint: 3 * F32 * P,
+      }),
   },
   adam: {
-    lr: 0.001, slots: 2,
-    update: (emit, { params, grads, state, count: P }, opt) => emit({
-      kernel: 'adam_update', args: [params, grads, state[0]!, state[1]!, P, opt.lr, opt.beta1, opt.beta2, opt.epsilon, { slot: 'step' }],
-      label: `Adam m, v, θ  ${P}`, phase: 'update', flops: 16 * P, bytes: 7 * F32 * P, footprint: 4 * F32 * P,
-    }),
+    lr: 0.001,
+    slots: 2,
+    update: (emit, { params, grads, state, count: P }, opt) =>
+      emit({
+        kernel: 'adam_update',
+        args: [params, grads, state[0]!, state[1]!, P, opt.lr, opt.beta1, opt.beta2, opt.epsilon, { slot: 'step' }],
+        label: `Adam m, v, θ  ${P}`,
+        phase: 'update',
+        flops: 16 * P,
+        bytes: 7 * F32 * P,
+        footprint: 4 * F32 * P,
+      }),
   },
 } satisfies Record<string, Optimizer>;
 
@@ -73,20 +94,31 @@ export function defaultLearningRate(name: OptimizerName): number {
 }
 
 /** The optimizer and hyper-parameters `fit` will use, defaults filled in and checked (shared with the tfjs twin). */
-export function resolveOptimizer(options: { optimizer?: OptimizerName | OptimizerConfig; lr?: number }): Required<OptimizerConfig> {
+export function resolveOptimizer(options: {
+  optimizer?: OptimizerName | OptimizerConfig;
+  lr?: number;
+}): Required<OptimizerConfig> {
   const given = options.optimizer ?? 'sgd';
   if (typeof given !== 'string' && (given === null || typeof given !== 'object')) {
-    throw new TypeError(`optimizer must be a name (${OPTIMIZERS.join(', ')}) or an object { name, lr, … }, got ${JSON.stringify(given)}`);
+    throw new TypeError(
+      `optimizer must be a name (${OPTIMIZERS.join(', ')}) or an object { name, lr, … }, got ${JSON.stringify(given)}`,
+    );
   }
   const config: OptimizerConfig = typeof given === 'string' ? { name: given, lr: options.lr ?? NaN } : { ...given };
   if (!OPTIMIZERS.includes(config.name)) {
     throw new RangeError(`unknown optimizer ${JSON.stringify(config.name)}; use one of ${OPTIMIZERS.join(', ')}`);
   }
-  if (Number.isNaN(config.lr) && options.lr === undefined && typeof given === 'string') config.lr = defaultLearningRate(given);
+  if (Number.isNaN(config.lr) && options.lr === undefined && typeof given === 'string')
+    config.lr = defaultLearningRate(given);
   const lr = positiveFinite('lr', config.lr);
   const momentum = config.momentum ?? 0.9;
-  const beta1 = config.beta1 ?? ADAM_DEFAULTS.beta1, beta2 = config.beta2 ?? ADAM_DEFAULTS.beta2;
-  for (const [name, v] of [['momentum', momentum], ['beta1', beta1], ['beta2', beta2]] as const) {
+  const beta1 = config.beta1 ?? ADAM_DEFAULTS.beta1,
+    beta2 = config.beta2 ?? ADAM_DEFAULTS.beta2;
+  for (const [name, v] of [
+    ['momentum', momentum],
+    ['beta1', beta1],
+    ['beta2', beta2],
+  ] as const) {
     if (!(v >= 0 && v < 1)) throw new RangeError(`${name} must be in [0, 1), got ${v}`);
   }
   const epsilon = positiveFinite('epsilon', config.epsilon ?? ADAM_DEFAULTS.epsilon);

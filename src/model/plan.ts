@@ -31,8 +31,15 @@ export const STATE_BUFFERS = Array.from({ length: STATE_SLOTS }, (_, i) => `stat
  * x; training and inference on pixels read u8 rows). Evaluate and predict stage pixels
  * INFERENCE_ROWS (at most `rows`) at a time.
  */
-export function arenaPlan(model: Model, rows: number, train: Resident | null, xRows: number, sizes: WorkspaceSizes): ArenaPlan {
-  const P = model.parameterCount, inputs = model.widths[0]!;
+export function arenaPlan(
+  model: Model,
+  rows: number,
+  train: Resident | null,
+  xRows: number,
+  sizes: WorkspaceSizes,
+): ArenaPlan {
+  const P = model.parameterCount,
+    inputs = model.widths[0]!;
   const staging = Math.min(rows, INFERENCE_ROWS);
   const plan: ArenaPlan = { params: [P], grads: [P] };
   for (const name of STATE_BUFFERS) plan[name] = [P];

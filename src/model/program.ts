@@ -43,11 +43,13 @@ export class StepProgram {
 
   /** `raw` runs the calls `parallel` (a threaded arena's split kernels) lacks. */
   constructor(specs: readonly CallSpec[], raw: KernelExports, parallel: ParallelKernels) {
-    this.argv = specs.map((spec, c) => spec.args.map((arg, a) => {
-      if (typeof arg === 'number') return arg;
-      this.slots[arg.slot].push([c, a]);
-      return 0;
-    }));
+    this.argv = specs.map((spec, c) =>
+      spec.args.map((arg, a) => {
+        if (typeof arg === 'number') return arg;
+        this.slots[arg.slot].push([c, a]);
+        return 0;
+      }),
+    );
     this.calls = specs.map(({ args: _, ...rest }, c) => ({ ...rest, args: this.argv[c]! }));
     this.fns = specs.map(({ kernel }) => ((parallel as Partial<KernelExports>)[kernel] ?? raw[kernel]) as Callable);
   }

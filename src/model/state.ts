@@ -20,10 +20,13 @@ import { describeLayers } from './validate.js';
  * RangeError now, not an engine out-of-memory after minutes of initialisation.
  */
 export function checkModelFits(runtime: Runtime, model: Model, who: string): void {
-  const P = model.parameterCount, regionBytes = (3 + STATE_BUFFERS.length) * 4 * P;
+  const P = model.parameterCount,
+    regionBytes = (3 + STATE_BUFFERS.length) * 4 * P;
   const layers = describeLayers(model.widths);
   if (regionBytes > WASM32_MAX_BYTES) {
-    throw new RangeError(`${who}: layers ${layers} hold ${P} parameters; parameters, gradients, optimizer state and backup need ${regionBytes} bytes (${(regionBytes / 2 ** 30).toFixed(2)} GiB), beyond WASM32's 4 GiB address space; nothing was allocated`);
+    throw new RangeError(
+      `${who}: layers ${layers} hold ${P} parameters; parameters, gradients, optimizer state and backup need ${regionBytes} bytes (${(regionBytes / 2 ** 30).toFixed(2)} GiB), beyond WASM32's 4 GiB address space; nothing was allocated`,
+    );
   }
   try {
     layoutPlan(runtime.arenaBase, arenaPlan(model, INFERENCE_ROWS, null, INFERENCE_ROWS, NetworkState.sizes(runtime)));
@@ -47,17 +50,28 @@ export class NetworkState {
   /** Programs compiled for the current arena, by what they run. */
   private programs = new Map<string, StepProgram>();
 
-  constructor(readonly runtime: Runtime, readonly model: Model, params: Float32Array) {
+  constructor(
+    readonly runtime: Runtime,
+    readonly model: Model,
+    params: Float32Array,
+  ) {
     this.arena = this.buildArena(INFERENCE_ROWS, null, INFERENCE_ROWS);
     this.tensor('params').write(params);
   }
 
-  get inputSize(): number { return this.model.widths[0]!; }
-  get classes(): number { return this.model.widths[this.model.widths.length - 1]!; }
+  get inputSize(): number {
+    return this.model.widths[0]!;
+  }
+  get classes(): number {
+    return this.model.widths[this.model.widths.length - 1]!;
+  }
 
   /** Workspace sizes of this runtime, for arenaPlan. */
   static sizes(runtime: Runtime): WorkspaceSizes {
-    return { denseWorkspaceBytes: runtime.workspaceBytes * runtime.threads, sparseWorkspaceBytes: (r, i, o) => runtime.sparseWorkspaceBytes(r, i, o) };
+    return {
+      denseWorkspaceBytes: runtime.workspaceBytes * runtime.threads,
+      sparseWorkspaceBytes: (r, i, o) => runtime.sparseWorkspaceBytes(r, i, o),
+    };
   }
 
   /** Byte offset of a buffer of the current arena. */
@@ -70,14 +84,14 @@ export class NetworkState {
   tensor(name: string): Tensor {
     const t = this.arena.tensors[name];
     if (t === undefined) throw new Error(`internal: arena has no ${name}`);
-    this.arena.exports; // throws after dispose()
+    this.arena.checkLive('Network');
     return t;
   }
 
   /** The program `key` names, compiled by `compile` the first time it is asked for on this arena. */
   program(key: string, compile: () => StepProgram): StepProgram {
     let program = this.programs.get(key);
-    if (program === undefined) this.programs.set(key, program = compile());
+    if (program === undefined) this.programs.set(key, (program = compile()));
     return program;
   }
 
@@ -89,7 +103,8 @@ export class NetworkState {
     const keepTrain = train ?? this.resident;
     if (rows <= this.capacity && xRows <= this.xCapacity && keepTrain === this.resident) return;
     const carried = ['params', ...STATE_BUFFERS].map((name) => [name, this.tensor(name).read()] as const);
-    const capacity = Math.max(rows, this.capacity), xCapacity = Math.max(xRows, this.xCapacity);
+    const capacity = Math.max(rows, this.capacity),
+      xCapacity = Math.max(xRows, this.xCapacity);
     const arena = this.buildArena(capacity, keepTrain, xCapacity);
     for (const [name, values] of carried) arena.tensor(name, 'f32').write(values);
     this.arena.dispose();
@@ -107,7 +122,12 @@ export class NetworkState {
     for (let i = 0; i < identity.length; i++) identity[i] = i;
     if (train) {
       if (train.sparse) {
-        packSparseRows(train.data.pixels, this.inputSize, arena.tensor('trainStarts', 'i32').view(), arena.tensor('trainEntries', 'i32').view().subarray(0, train.entries));
+        packSparseRows(
+          train.data.pixels,
+          this.inputSize,
+          arena.tensor('trainStarts', 'i32').view(),
+          arena.tensor('trainEntries', 'i32').view().subarray(0, train.entries),
+        );
       } else {
         arena.tensor('trainPixels', 'u8').write(train.data.pixels);
       }
@@ -124,11 +144,14 @@ export class NetworkState {
     const current = this.resident;
     if (current?.data === train && (format === 'auto' || current.sparse === (format === 'sparse'))) return current;
     if (format === 'sparse' && this.inputSize > SPARSE_MAX_WIDTH) {
-      throw new RangeError(`fit: pixelFormat 'sparse' addresses at most ${SPARSE_MAX_WIDTH} inputs, but the network ${describeLayers(this.model.widths)} takes ${this.inputSize}`);
+      throw new RangeError(
+        `fit: pixelFormat 'sparse' addresses at most ${SPARSE_MAX_WIDTH} inputs, but the network ${describeLayers(this.model.widths)} takes ${this.inputSize}`,
+      );
     }
     // Only sparse rows need the count (dense rows hold every byte).
     const entries = format === 'dense' ? 0 : countNonzero(train.pixels);
-    const sparse = format === 'sparse' || (format === 'auto' && sparseByDefault(entries, train.pixels.length, this.inputSize));
+    const sparse =
+      format === 'sparse' || (format === 'auto' && sparseByDefault(entries, train.pixels.length, this.inputSize));
     return { data: train, sparse, entries };
   }
 

@@ -19,7 +19,13 @@ function residentInput(state: NetworkState): LayerInput {
   if (resident === null) throw new Error('internal: no training set resident');
   const indices: Arg = { slot: 'indices' };
   return resident.sparse
-    ? { kind: 'sparse', starts: state.ptr('trainStarts'), entries: state.ptr('trainEntries'), indices, density: resident.entries / resident.data.pixels.length }
+    ? {
+        kind: 'sparse',
+        starts: state.ptr('trainStarts'),
+        entries: state.ptr('trainEntries'),
+        indices,
+        density: resident.entries / resident.data.pixels.length,
+      }
     : { kind: 'u8', pixels: state.ptr('trainPixels'), indices };
 }
 
@@ -36,7 +42,8 @@ function layerIO(state: NetworkState, l: number, rows: number, first: LayerInput
   const { layers, offsets } = state.model;
   const below = l > 0 ? layers[l - 1]! : null;
   return {
-    index: l, rows,
+    index: l,
+    rows,
     input: below ? { kind: 'f32', values: state.ptr(layerBuffer(l - 1, 'out')), relu: below.relu } : first,
     out: state.ptr(layerBuffer(l, 'out')),
     dout: state.ptr(layerBuffer(l, 'dout')),
@@ -50,13 +57,25 @@ function layerIO(state: NetworkState, l: number, rows: number, first: LayerInput
 function headIO(state: NetworkState, rows: number): HeadIO {
   const last = state.model.layers.length - 1;
   return {
-    rows, classes: state.classes, logits: state.ptr(layerBuffer(last, 'out')), dlogits: state.ptr(layerBuffer(last, 'dout')),
-    labels: state.ptr('labels'), correct: state.ptr('correct'), predicted: state.ptr('classes'),
+    rows,
+    classes: state.classes,
+    logits: state.ptr(layerBuffer(last, 'out')),
+    dlogits: state.ptr(layerBuffer(last, 'dout')),
+    labels: state.ptr('labels'),
+    correct: state.ptr('correct'),
+    predicted: state.ptr('classes'),
   };
 }
 
 function gatherLabels(emit: Emit, state: NetworkState, labels: string, indices: Arg, rows: number): void {
-  emit({ kernel: 'gather_labels', args: [state.ptr('labels'), state.ptr(labels), indices, rows], label: `labels ← labels[order]  ${rows}`, phase: 'data', flops: 0, bytes: rows * (1 + 2 * F32) });
+  emit({
+    kernel: 'gather_labels',
+    args: [state.ptr('labels'), state.ptr(labels), indices, rows],
+    label: `labels ← labels[order]  ${rows}`,
+    phase: 'data',
+    flops: 0,
+    bytes: rows * (1 + 2 * F32),
+  });
 }
 
 function forward(emit: Emit, state: NetworkState, rows: number, input: LayerInput): void {
@@ -82,7 +101,12 @@ export function trainingProgram(state: NetworkState, rows: number, opt: Required
     gatherLabels(emit, state, 'trainLabels', { slot: 'indices' }, rows);
     forward(emit, state, rows, input);
     lossAndBackward(emit, state, rows, input);
-    const regions = { params: state.ptr('params'), grads: state.ptr('grads'), state: STATE_BUFFERS.map((b) => state.ptr(b)), count: state.model.parameterCount };
+    const regions = {
+      params: state.ptr('params'),
+      grads: state.ptr('grads'),
+      state: STATE_BUFFERS.map((b) => state.ptr(b)),
+      count: state.model.parameterCount,
+    };
     optimizer(opt.name).update(emit, regions, opt);
   });
 }

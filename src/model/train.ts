@@ -28,15 +28,25 @@ export function trainingStep(state: NetworkState, rows: number, opt: Required<Op
  * the loss, the loss (thrown away with the parameters restored from backup if it is not finite),
  * then backward and update. Returns the batch's loss and rows classified right.
  */
-function runStep(state: NetworkState, program: StepProgram, indices: number, opt: Required<OptimizerConfig>, where: { step: number; epoch: number }): { loss: number; correct: number } {
-  const lossAt = program.indexOf('loss'), updateAt = program.indexOf('update');
+function runStep(
+  state: NetworkState,
+  program: StepProgram,
+  indices: number,
+  opt: Required<OptimizerConfig>,
+  where: { step: number; epoch: number },
+): { loss: number; correct: number } {
+  const lossAt = program.indexOf('loss'),
+    updateAt = program.indexOf('update');
   program.set('indices', indices);
   program.run(0, lossAt);
   const loss = program.call(lossAt) as number;
   const correct = new Int32Array(state.arena.buffer, state.ptr('correct'), 1)[0]!;
   if (!Number.isFinite(loss)) {
     restoreBackup(state);
-    throw new SimdnetError('DIVERGED', `training diverged at step ${where.step + 1} (epoch ${where.epoch}): the loss is ${loss}; the weights were restored to their state at the start of epoch ${where.epoch}. Try a smaller learning rate.`);
+    throw new SimdnetError(
+      'DIVERGED',
+      `training diverged at step ${where.step + 1} (epoch ${where.epoch}): the loss is ${loss}; the weights were restored to their state at the start of epoch ${where.epoch}. Try a smaller learning rate.`,
+    );
   }
   program.run(lossAt + 1, updateAt);
   program.set('step', state.beginUpdate(opt.name));
@@ -55,47 +65,79 @@ function restoreBackup(state: NetworkState): void {
 }
 
 export function fit(state: NetworkState, seed: number, train: Dataset, options: FitOptions): FitResult {
-  if (options === null || typeof options !== 'object') throw new TypeError(`fit: options must be an object, got ${describeValue(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`fit: options must be an object, got ${describeValue(options)}`);
   checkDataset(train, 'train', state.model.widths);
   for (const name of ['onStep', 'onEpoch'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`fit: ${name} must be a function, got ${describeValue(options[name])}`);
+    if (options[name] !== undefined && typeof options[name] !== 'function')
+      throw new TypeError(`fit: ${name} must be a function, got ${describeValue(options[name])}`);
   }
-  if (options.shuffle !== undefined && typeof options.shuffle !== 'boolean') throw new TypeError(`fit: shuffle must be a boolean, got ${describeValue(options.shuffle)}`);
+  if (options.shuffle !== undefined && typeof options.shuffle !== 'boolean')
+    throw new TypeError(`fit: shuffle must be a boolean, got ${describeValue(options.shuffle)}`);
   const format = options.pixelFormat ?? 'auto';
-  if (!PIXEL_FORMATS.includes(format)) throw new RangeError(`fit: unknown pixelFormat ${JSON.stringify(format)}; use one of ${PIXEL_FORMATS.join(', ')}`);
+  if (!PIXEL_FORMATS.includes(format))
+    throw new RangeError(`fit: unknown pixelFormat ${JSON.stringify(format)}; use one of ${PIXEL_FORMATS.join(', ')}`);
   const opt = resolveOptimizer(options);
   const schedule = planSchedule(train.count, { ...options, seed: options.seed ?? seed });
   const { stepsPerEpoch, totalSteps } = schedule;
 
   state.ensureCapacity(schedule.batch, state.residentFor(train, format));
   const epochs: EpochInfo[] = [];
-  let epochLoss = 0, epochCorrect = 0, epochSeen = 0, epochSteps = 0, epochStart = performance.now();
+  let epochLoss = 0,
+    epochCorrect = 0,
+    epochSeen = 0,
+    epochSteps = 0,
+    epochStart = performance.now();
   let finalLoss = NaN;
   const fullBatch = trainingStep(state, schedule.batch, opt);
   const started = performance.now();
 
   // The schedule shuffles the arena's order array in place; the kernels read each batch's row
   // indices from it (memory never grows, so the view stays valid).
-  for (const { step, epoch, positionInEpoch, start, indices: batchRows } of scheduleSteps(train.count, schedule, state.tensor('order').view() as Int32Array)) {
+  for (const { step, epoch, positionInEpoch, start, indices: batchRows } of scheduleSteps(
+    train.count,
+    schedule,
+    state.tensor('order').view() as Int32Array,
+  )) {
     // The last good weights: restored if the loss turns non-finite during this epoch.
     if (positionInEpoch === 0) copyParameters(state, 'params', 'backup');
     const rows = batchRows.length;
     const program = rows === schedule.batch ? fullBatch : trainingStep(state, rows, opt);
     const { loss, correct } = runStep(state, program, state.ptr('order') + 4 * start, opt, { step, epoch });
     finalLoss = loss;
-    epochLoss += loss; epochCorrect += correct; epochSeen += rows; epochSteps++;
+    epochLoss += loss;
+    epochCorrect += correct;
+    epochSeen += rows;
+    epochSteps++;
     options.onStep?.({ step: step + 1, epoch, loss, accuracy: correct / rows });
     if (positionInEpoch === stepsPerEpoch - 1 || step === totalSteps - 1) {
       checkParameters(state, step + 1, epoch);
       const now = performance.now();
-      const info: EpochInfo = { epoch, steps: epochSteps, loss: epochLoss / epochSteps, accuracy: epochCorrect / epochSeen, milliseconds: now - epochStart };
+      const info: EpochInfo = {
+        epoch,
+        steps: epochSteps,
+        loss: epochLoss / epochSteps,
+        accuracy: epochCorrect / epochSeen,
+        milliseconds: now - epochStart,
+      };
       epochs.push(info);
       options.onEpoch?.(info);
-      epochLoss = 0; epochCorrect = 0; epochSeen = 0; epochSteps = 0; epochStart = now;
+      epochLoss = 0;
+      epochCorrect = 0;
+      epochSeen = 0;
+      epochSteps = 0;
+      epochStart = now;
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  return { steps: totalSteps, epochs, seconds, msPerStep: (seconds * 1000) / totalSteps, msPerEpoch: (seconds * 1000) / (totalSteps / stepsPerEpoch), finalLoss };
+  return {
+    steps: totalSteps,
+    epochs,
+    seconds,
+    msPerStep: (seconds * 1000) / totalSteps,
+    msPerEpoch: (seconds * 1000) / (totalSteps / stepsPerEpoch),
+    finalLoss,
+  };
 }
 
 /**
@@ -108,6 +150,9 @@ function checkParameters(state: NetworkState, step: number, epoch: number): void
     const v = params[i]!;
     if (Math.abs(v) <= MAX_PARAMETER) continue;
     restoreBackup(state);
-    throw new SimdnetError('DIVERGED', `training diverged by step ${step} (epoch ${epoch}): parameter ${i} is ${v}, beyond ±${MAX_PARAMETER}; the weights were restored to their state at the start of epoch ${epoch}. Try a smaller learning rate.`);
+    throw new SimdnetError(
+      'DIVERGED',
+      `training diverged by step ${step} (epoch ${epoch}): parameter ${i} is ${v}, beyond ±${MAX_PARAMETER}; the weights were restored to their state at the start of epoch ${epoch}. Try a smaller learning rate.`,
+    );
   }
 }

@@ -43,7 +43,14 @@ export interface LimitOptions {
 }
 
 export const DEFAULT_FOOTPRINTS: readonly number[] = [
-  16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20, 256 << 20,
+  16 << 10,
+  64 << 10,
+  256 << 10,
+  1 << 20,
+  4 << 20,
+  16 << 20,
+  64 << 20,
+  256 << 20,
 ];
 
 /** Measures the FLOP peak and the copy/sum bandwidth at each footprint. Allocates and frees one arena per footprint. */
@@ -54,13 +61,21 @@ export function measureLimits(runtime: Runtime, options: LimitOptions = {}): Mac
   return { variant: runtime.variant, ...peak, bandwidth: footprints.map((f) => measureBandwidth(runtime, f, seconds)) };
 }
 
-export function measurePeakFlops(runtime: Runtime, seconds = 0.25): { peakFlops: number; peakFlopsMean: number; peakRme: number } {
+export function measurePeakFlops(
+  runtime: Runtime,
+  seconds = 0.25,
+): { peakFlops: number; peakFlopsMean: number; peakRme: number } {
   const arena = runtime.createArena({ unused: [16] });
   try {
     const k = arena.exports;
     const iterations = 1 << 16; // ~6.3 MFLOP, ~0.5 ms a call: long enough to hide the call
     if (!Number.isFinite(k.peak_flops(16))) throw new Error('peak_flops returned a non-finite checksum');
-    const t = timeCalls(() => { k.peak_flops(iterations); }, { seconds });
+    const t = timeCalls(
+      () => {
+        k.peak_flops(iterations);
+      },
+      { seconds },
+    );
     const flops = iterations * PEAK_FLOPS_PER_ITERATION;
     return { peakFlops: flops / t.min, peakFlopsMean: flops / t.mean, peakRme: t.rme };
   } finally {
@@ -77,15 +92,27 @@ export function measureBandwidth(runtime: Runtime, footprint: number, seconds = 
   const arena = runtime.createArena({ src: [2 * n], dst: [n] });
   try {
     const k = arena.exports;
-    const src = arena.tensor('src', 'f32'), dst = arena.tensor('dst', 'f32');
+    const src = arena.tensor('src', 'f32'),
+      dst = arena.tensor('dst', 'f32');
     src.fill(1);
     const copy = timeCalls(() => k.stream_copy(dst.offset, src.offset, n), { seconds });
-    const sum = timeCalls(() => { k.stream_sum(src.offset, 2 * n); }, { seconds });
-    if (k.stream_sum(dst.offset, n) !== n) throw new Error(`stream_copy over ${n} elements did not copy the ones it was given`);
+    const sum = timeCalls(
+      () => {
+        k.stream_sum(src.offset, 2 * n);
+      },
+      { seconds },
+    );
+    if (k.stream_sum(dst.offset, n) !== n)
+      throw new Error(`stream_copy over ${n} elements did not copy the ones it was given`);
     const bytes = 8 * n;
     return {
-      footprint: bytes, copy: bytes / copy.min, sum: bytes / sum.min,
-      copyMean: bytes / copy.mean, copyRme: copy.rme, sumMean: bytes / sum.mean, sumRme: sum.rme,
+      footprint: bytes,
+      copy: bytes / copy.min,
+      sum: bytes / sum.min,
+      copyMean: bytes / copy.mean,
+      copyRme: copy.rme,
+      sumMean: bytes / sum.mean,
+      sumRme: sum.rme,
     };
   } finally {
     arena.dispose();
@@ -100,11 +127,13 @@ export function measureBandwidth(runtime: Runtime, footprint: number, seconds = 
 export function bandwidthAt(limits: MachineLimits, footprint: number, kind: 'copy' | 'sum' = 'copy'): number {
   const curve = limits.bandwidth;
   if (curve.length === 0) throw new RangeError('bandwidthAt: the limits hold no bandwidth measurement');
-  const first = curve[0]!, last = curve[curve.length - 1]!;
+  const first = curve[0]!,
+    last = curve[curve.length - 1]!;
   if (footprint <= first.footprint) return first[kind];
   if (footprint >= last.footprint) return last[kind];
   for (let i = 1; i < curve.length; i++) {
-    const hi = curve[i]!, lo = curve[i - 1]!;
+    const hi = curve[i]!,
+      lo = curve[i - 1]!;
     if (footprint <= hi.footprint) {
       const t = Math.log(footprint / lo.footprint) / Math.log(hi.footprint / lo.footprint);
       return Math.exp(Math.log(lo[kind]) * (1 - t) + Math.log(hi[kind]) * t);
@@ -146,6 +175,12 @@ export interface Roofline {
 /** The roofline time of one call of `work` on a machine with `limits`. */
 export function roofline(limits: MachineLimits, work: Work): Roofline {
   const bandwidth = bandwidthAt(limits, work.footprint ?? work.bytes, work.stream ?? 'copy');
-  const compute = work.flops / limits.peakFlops, memory = work.bytes / bandwidth;
-  return { seconds: Math.max(compute, memory), bound: compute >= memory ? 'compute' : 'memory', bandwidth, peakFlops: limits.peakFlops };
+  const compute = work.flops / limits.peakFlops,
+    memory = work.bytes / bandwidth;
+  return {
+    seconds: Math.max(compute, memory),
+    bound: compute >= memory ? 'compute' : 'memory',
+    bandwidth,
+    peakFlops: limits.peakFlops,
+  };
 }

@@ -9,7 +9,7 @@ import type { Dataset } from '../data/dataset.js';
 import { denseModel, initialParameters } from '../model/model.js';
 import { defaultLearningRate, resolveOptimizer, type OptimizerName } from '../model/optimizers.js';
 import { STATE_BUFFERS } from '../model/plan.js';
-import type { KernelCall as ProgramCall, Phase } from '../model/program.js';
+import type { KernelCall as ProgramCall } from '../model/program.js';
 import { checkModelFits, NetworkState } from '../model/state.js';
 import { trainingStep } from '../model/train.js';
 import { Rng } from '../rng.js';
@@ -56,17 +56,21 @@ const MNIST_DENSITY = 0.19;
 /** A network of `config` with its training set resident, and the calls of its training step. */
 export function profiledTrainingStep(runtime: Runtime, config: StepConfig): ProfiledStep {
   const { layers, batch: rows } = config;
-  const inputs = layers[0]!, classes = layers[layers.length - 1]!;
+  const inputs = layers[0]!,
+    classes = layers[layers.length - 1]!;
   const pool = config.pixels ? config.pixels.length / inputs : Math.max(config.poolImages ?? 60000, rows);
   if (!Number.isInteger(pool) || pool < rows) {
-    throw new RangeError(`profiledTrainingStep: pixels hold ${config.pixels?.length} bytes, not whole rows of ${inputs} for a batch of ${rows}`);
+    throw new RangeError(
+      `profiledTrainingStep: pixels hold ${config.pixels?.length} bytes, not whole rows of ${inputs} for a batch of ${rows}`,
+    );
   }
   const rng = new Rng(config.seed ?? 0);
   const model = denseModel(layers);
   checkModelFits(runtime, model, 'profiledTrainingStep');
   const state = new NetworkState(runtime, model, initialParameters(model, 'he', rng));
   const density = config.pixelDensity ?? MNIST_DENSITY;
-  const pixels = config.pixels ?? new Uint8Array(pool * inputs).map(() => (rng.next() < density ? 1 + ((rng.next() * 255) | 0) : 0));
+  const pixels =
+    config.pixels ?? new Uint8Array(pool * inputs).map(() => (rng.next() < density ? 1 + ((rng.next() * 255) | 0) : 0));
   const labels = new Uint8Array(pool).map(() => (rng.next() * classes) | 0);
   const data: Dataset = { count: pool, rows: 1, cols: inputs, pixels, labels };
   state.ensureCapacity(rows, state.residentFor(data, 'auto'));
@@ -80,17 +84,35 @@ export function profiledTrainingStep(runtime: Runtime, config: StepConfig): Prof
   const initial = params.read();
 
   const batches = Math.floor(pool / rows);
-  let batchIndex = 0, step = 0;
+  let batchIndex = 0,
+    step = 0;
   const calls: KernelCall[] = program.calls.map((call, i) => {
-    const run = call.phase === 'data'
-      // fit takes the next batch of the shuffled order; the first layer reads its pixels by index.
-      ? () => { program.set('indices', state.ptr('order') + 4 * rows * batchIndex); batchIndex = (batchIndex + 1) % batches; program.call(i); }
-      : call.phase === 'update' ? () => { program.set('step', ++step); program.call(i); } : () => { program.call(i); };
+    const run =
+      call.phase === 'data'
+        ? // fit takes the next batch of the shuffled order; the first layer reads its pixels by index.
+          () => {
+            program.set('indices', state.ptr('order') + 4 * rows * batchIndex);
+            batchIndex = (batchIndex + 1) % batches;
+            program.call(i);
+          }
+        : call.phase === 'update'
+          ? () => {
+              program.set('step', ++step);
+              program.call(i);
+            }
+          : () => {
+              program.call(i);
+            };
     return { ...call, run };
   });
   return {
-    arena: state.arena, data, calls, parameterCount: model.parameterCount,
-    runStep: () => { for (const c of calls) c.run(); },
+    arena: state.arena,
+    data,
+    calls,
+    parameterCount: model.parameterCount,
+    runStep: () => {
+      for (const c of calls) c.run();
+    },
     restoreParameters: () => {
       params.write(initial);
       for (const name of STATE_BUFFERS) state.tensor(name).fill(0);

@@ -29,8 +29,10 @@ export interface Timing {
 }
 
 /** Student's t at 95% (two-sided) for df = 1…30; beyond that 1.96. The table Benchmark.js uses. */
-const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T95 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
+  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 /** Mean, median and 95% relative margin of error of per-call times (seconds). */
 export function summarize(perCall: readonly number[], callsPerSample = 1): Timing {
@@ -41,8 +43,15 @@ export function summarize(perCall: readonly number[], callsPerSample = 1): Timin
   const median = n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
   const variance = n > 1 ? perCall.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
   const sem = Math.sqrt(variance / n);
-  const t = n > 1 ? T95[Math.min(n - 1, T95.length) - 1] ?? 1.96 : 0;
-  return { mean, median, min: sorted[0]!, rme: mean > 0 ? (100 * sem * (n - 1 > 30 ? 1.96 : t)) / mean : 0, samples: n, callsPerSample };
+  const t = n > 1 ? (T95[Math.min(n - 1, T95.length) - 1] ?? 1.96) : 0;
+  return {
+    mean,
+    median,
+    min: sorted[0]!,
+    rme: mean > 0 ? (100 * sem * (n - 1 > 30 ? 1.96 : t)) / mean : 0,
+    samples: n,
+    callsPerSample,
+  };
 }
 
 /** Times `fn` (synchronous) as described above. */
@@ -56,7 +65,10 @@ export function timeCalls(fn: () => void, options: TimingOptions = {}): Timing {
 
   let calls = 0;
   const warmStart = now();
-  while (calls < 3 || now() - warmStart < warmup) { fn(); calls++; }
+  while (calls < 3 || now() - warmStart < warmup) {
+    fn();
+    calls++;
+  }
   const perCallGuess = (now() - warmStart) / calls;
   const callsPerSample = Math.max(1, Math.ceil(minSample / Math.max(perCallGuess, 1e-9)));
 
@@ -69,4 +81,3 @@ export function timeCalls(fn: () => void, options: TimingOptions = {}): Timing {
   }
   return summarize(perCall, callsPerSample);
 }
-

@@ -18,10 +18,17 @@ export interface HtmlSection {
 }
 
 /** A table; cells are text (escaped here), columns listed in `numeric` are right-aligned. */
-export function htmlTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>, numeric: ReadonlySet<number> = new Set()): string {
-  const cell = (tag: 'th' | 'td', text: string, c: number) => `<${tag}${tag === 'td' && numeric.has(c) ? ' class="num"' : ''}>${esc(text)}</${tag}>`;
-  return `<table><thead><tr>${header.map((h, c) => cell('th', h, c)).join('')}</tr></thead>`
-    + `<tbody>${rows.map((r) => `<tr>${r.map((t, c) => cell('td', t, c)).join('')}</tr>`).join('\n')}</tbody></table>`;
+export function htmlTable(
+  header: readonly string[],
+  rows: ReadonlyArray<readonly string[]>,
+  numeric: ReadonlySet<number> = new Set(),
+): string {
+  const cell = (tag: 'th' | 'td', text: string, c: number) =>
+    `<${tag}${tag === 'td' && numeric.has(c) ? ' class="num"' : ''}>${esc(text)}</${tag}>`;
+  return (
+    `<table><thead><tr>${header.map((h, c) => cell('th', h, c)).join('')}</tr></thead>` +
+    `<tbody>${rows.map((r) => `<tr>${r.map((t, c) => cell('td', t, c)).join('')}</tr>`).join('\n')}</tbody></table>`
+  );
 }
 
 /** Name/value pairs such as the machine and versions. */

@@ -33,14 +33,22 @@ export class TrainingHistory {
   private carriedMs = 0;
   private open = { steps: 0, loss: 0, accuracy: 0, ms: 0, epochs: 0 };
 
-  constructor(private readonly net: Network, private readonly test: Dataset, private readonly totalEpochs: number, stepsPerEpoch: number) {
+  constructor(
+    private readonly net: Network,
+    private readonly test: Dataset,
+    private readonly totalEpochs: number,
+    stepsPerEpoch: number,
+  ) {
     this.every = stepsPerEpoch === 1 ? Math.max(1, Math.ceil(totalEpochs / MAX_FULL_BATCH_ENTRIES)) : 1;
   }
 
   /** fit's onEpoch. */
   epoch(e: EpochInfo): void {
     const o = this.open;
-    o.loss += e.loss * e.steps; o.accuracy += e.accuracy * e.steps; o.steps += e.steps; o.epochs++;
+    o.loss += e.loss * e.steps;
+    o.accuracy += e.accuracy * e.steps;
+    o.steps += e.steps;
+    o.epochs++;
     o.ms += e.milliseconds - this.carriedMs;
     this.carriedMs = 0;
     if (e.epoch % this.every !== 0 && e.epoch !== this.totalEpochs) return;
@@ -48,44 +56,89 @@ export class TrainingHistory {
     const test = this.net.evaluate(this.test);
     this.carriedMs = performance.now() - started;
     this.testMs += this.carriedMs;
-    this.entries.push({ epoch: e.epoch, steps: o.steps, loss: o.loss / o.steps, accuracy: o.accuracy / o.steps, testLoss: test.loss, testAccuracy: test.accuracy, ms: o.ms });
+    this.entries.push({
+      epoch: e.epoch,
+      steps: o.steps,
+      loss: o.loss / o.steps,
+      accuracy: o.accuracy / o.steps,
+      testLoss: test.loss,
+      testAccuracy: test.accuracy,
+      ms: o.ms,
+    });
     this.open = { steps: 0, loss: 0, accuracy: 0, ms: 0, epochs: 0 };
   }
 
   /** Time spent on the test evaluations so far. */
-  get testSeconds(): number { return this.testMs / 1000; }
+  get testSeconds(): number {
+    return this.testMs / 1000;
+  }
 
   /** fit's result with the test evaluations' time taken out. */
   withoutTestTime(result: FitResult): FitResult {
     const seconds = result.seconds - this.testMs / 1000;
-    return { ...result, seconds, msPerStep: (seconds * 1000) / result.steps, msPerEpoch: result.msPerEpoch * (seconds / result.seconds) };
+    return {
+      ...result,
+      seconds,
+      msPerStep: (seconds * 1000) / result.steps,
+      msPerEpoch: result.msPerEpoch * (seconds / result.seconds),
+    };
   }
 }
 
 const COLORS = { train: '#1f77b4', test: '#d62728' };
 
 /** Loss and accuracy against epoch (iteration for full batch), train and test, as one SVG. */
-export function trainingPlot(o: { history: readonly HistoryEntry[]; title: string; subtitle?: string; fullBatch: boolean }): string {
+export function trainingPlot(o: {
+  history: readonly HistoryEntry[];
+  title: string;
+  subtitle?: string;
+  fullBatch: boolean;
+}): string {
   const x = o.fullBatch ? 'iteration' : 'epoch';
-  const series = (key: 'loss' | 'accuracy' | 'testLoss' | 'testAccuracy', scale: number) => o.history.map((h) => [h.epoch, h[key] * scale] as [number, number]);
+  const series = (key: 'loss' | 'accuracy' | 'testLoss' | 'testAccuracy', scale: number) =>
+    o.history.map((h) => [h.epoch, h[key] * scale] as [number, number]);
   const xRange: [number, number] = [0, Math.max(1, ...o.history.map((h) => h.epoch))];
   const markers = o.history.length <= 40;
   return lineChart({
-    title: o.title, subtitle: o.subtitle,
+    title: o.title,
+    subtitle: o.subtitle,
     panels: [
       {
-        xLabel: x, yLabel: 'cross-entropy loss', xRange, xIntegers: true,
+        xLabel: x,
+        yLabel: 'cross-entropy loss',
+        xRange,
+        xIntegers: true,
         series: [
-          { name: `train (mean over the ${x}${o.fullBatch ? 's since the last point' : ''})`, color: COLORS.train, markers, points: series('loss', 1) },
+          {
+            name: `train (mean over the ${x}${o.fullBatch ? 's since the last point' : ''})`,
+            color: COLORS.train,
+            markers,
+            points: series('loss', 1),
+          },
           { name: `test (after the ${x})`, color: COLORS.test, dashed: true, markers, points: series('testLoss', 1) },
         ],
       },
       {
-        xLabel: x, yLabel: 'accuracy (%)', xRange, xIntegers: true, yFormat: (v) => `${+v.toFixed(1)}`,
+        xLabel: x,
+        yLabel: 'accuracy (%)',
+        xRange,
+        xIntegers: true,
+        yFormat: (v) => `${+v.toFixed(1)}`,
         yRange: accuracyRange(o.history),
         series: [
-          { name: `train (mean over the ${x}${o.fullBatch ? 's since the last point' : ''})`, color: COLORS.train, markers, points: series('accuracy', 100) },
-          { name: `test (after the ${x})`, color: COLORS.test, dashed: true, markers, points: series('testAccuracy', 100) },
+          {
+            name: `train (mean over the ${x}${o.fullBatch ? 's since the last point' : ''})`,
+            color: COLORS.train,
+            markers,
+            points: series('accuracy', 100),
+          },
+          {
+            name: `test (after the ${x})`,
+            color: COLORS.test,
+            dashed: true,
+            markers,
+            points: series('testAccuracy', 100),
+          },
         ],
       },
     ],

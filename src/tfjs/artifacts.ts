@@ -9,7 +9,13 @@ import { encodeCheckpoint } from '../checkpoint.js';
 import { SimdnetError } from '../errors.js';
 import { Network } from '../network.js';
 import type { Runtime } from '../runtime.js';
-import { MODEL_JSON, decodeLayersModelWeights, parseLayersModelJson, toLayersModel, type LayersModelArtifacts } from './layers-format.js';
+import {
+  MODEL_JSON,
+  decodeLayersModelWeights,
+  parseLayersModelJson,
+  toLayersModel,
+  type LayersModelArtifacts,
+} from './layers-format.js';
 
 /** model.json and weights.bin for `net`, in memory. */
 export function networkToLayersModel(net: Network, options: { name?: string } = {}): LayersModelArtifacts {
@@ -17,7 +23,12 @@ export function networkToLayersModel(net: Network, options: { name?: string } = 
 }
 
 /** A network with the widths and weights of a parsed model.json and its weight files. */
-export function networkFromLayersModel(runtime: Runtime, modelJson: unknown, files: readonly Uint8Array[], source = MODEL_JSON): Network {
+export function networkFromLayersModel(
+  runtime: Runtime,
+  modelJson: unknown,
+  files: readonly Uint8Array[],
+  source = MODEL_JSON,
+): Network {
   const plan = parseLayersModelJson(modelJson, source);
   const params = decodeLayersModelWeights(plan, files);
   return Network.fromBytes(runtime, encodeCheckpoint(plan.layers, params), source);
@@ -28,7 +39,10 @@ export function joinWeightData(data: io.WeightData): Uint8Array {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   const bytes = new Uint8Array(data.reduce((n, shard) => n + shard.byteLength, 0));
   let at = 0;
-  for (const shard of data) { bytes.set(new Uint8Array(shard), at); at += shard.byteLength; }
+  for (const shard of data) {
+    bytes.set(new Uint8Array(shard), at);
+    at += shard.byteLength;
+  }
   return bytes;
 }
 
@@ -39,7 +53,8 @@ export function modelArtifactsInfo(artifacts: io.ModelArtifacts): io.ModelArtifa
   return {
     dateSaved: new Date(),
     modelTopologyType: topology instanceof ArrayBuffer ? 'GraphDef' : 'JSON',
-    modelTopologyBytes: topology === undefined ? 0 : topology instanceof ArrayBuffer ? topology.byteLength : utf8Bytes(topology),
+    modelTopologyBytes:
+      topology === undefined ? 0 : topology instanceof ArrayBuffer ? topology.byteLength : utf8Bytes(topology),
     weightSpecsBytes: artifacts.weightSpecs === undefined ? 0 : utf8Bytes(artifacts.weightSpecs),
     weightDataBytes: artifacts.weightData === undefined ? 0 : joinWeightData(artifacts.weightData).byteLength,
   };
@@ -50,13 +65,25 @@ export function modelArtifactsInfo(artifacts: io.ModelArtifacts): io.ModelArtifa
  * `tf.loadLayersModel(layersModelHandler(net))`. The weights are read when tfjs calls load().
  */
 export function layersModelHandler(net: Network, options: { name?: string } = {}): io.IOHandler {
-  if (!(net instanceof Network)) throw new TypeError(`layersModelHandler: net must be a Network, got ${net === null ? 'null' : typeof net}`);
+  if (!(net instanceof Network))
+    throw new TypeError(`layersModelHandler: net must be a Network, got ${net === null ? 'null' : typeof net}`);
   return {
     load: async () => {
       const { modelJson, weightData } = networkToLayersModel(net, options);
       const { format, generatedBy, convertedBy, modelTopology, weightsManifest } = modelJson;
-      const weightSpecs = weightsManifest[0]!.weights.map(({ name, shape }) => ({ name, shape, dtype: 'float32' as const }));
-      return { format, generatedBy, convertedBy, modelTopology, weightSpecs, weightData: weightData.buffer as ArrayBuffer };
+      const weightSpecs = weightsManifest[0]!.weights.map(({ name, shape }) => ({
+        name,
+        shape,
+        dtype: 'float32' as const,
+      }));
+      return {
+        format,
+        generatedBy,
+        convertedBy,
+        modelTopology,
+        weightSpecs,
+        weightData: weightData.buffer as ArrayBuffer,
+      };
     },
   };
 }
@@ -65,21 +92,42 @@ export function layersModelHandler(net: Network, options: { name?: string } = {}
  * A network from what a tfjs LayersModel saves (a save handler's argument, or fileHandler(…).load()):
  * a Sequential of Dense layers as parseLayersModelJson accepts. `source` names it in errors.
  */
-export function networkFromModelArtifacts(runtime: Runtime, artifacts: io.ModelArtifacts, source = 'the tfjs model artifacts'): Network {
-  if (artifacts === null || typeof artifacts !== 'object') throw new TypeError(`networkFromModelArtifacts: artifacts must be tfjs ModelArtifacts, got ${artifacts === null ? 'null' : typeof artifacts}`);
+export function networkFromModelArtifacts(
+  runtime: Runtime,
+  artifacts: io.ModelArtifacts,
+  source = 'the tfjs model artifacts',
+): Network {
+  if (artifacts === null || typeof artifacts !== 'object')
+    throw new TypeError(
+      `networkFromModelArtifacts: artifacts must be tfjs ModelArtifacts, got ${artifacts === null ? 'null' : typeof artifacts}`,
+    );
   const { modelTopology, weightSpecs, weightData, format } = artifacts;
   if (modelTopology instanceof ArrayBuffer) {
-    throw new SimdnetError('MODEL_UNSUPPORTED', `${source}: the topology is binary (a GraphDef); simdnet reads layers models`);
+    throw new SimdnetError(
+      'MODEL_UNSUPPORTED',
+      `${source}: the topology is binary (a GraphDef); simdnet reads layers models`,
+    );
   }
   if (weightSpecs === undefined || weightData === undefined) {
-    throw new SimdnetError('MODEL_INVALID', `${source} is not a valid tfjs layers model: it has no weights (weightSpecs and weightData)`);
+    throw new SimdnetError(
+      'MODEL_INVALID',
+      `${source} is not a valid tfjs layers model: it has no weights (weightSpecs and weightData)`,
+    );
   }
   // One "file", named in messages as the field it comes from.
-  return networkFromLayersModel(runtime, { format, modelTopology, weightsManifest: [{ paths: ['weightData'], weights: weightSpecs }] }, [joinWeightData(weightData)], source);
+  return networkFromLayersModel(
+    runtime,
+    { format, modelTopology, weightsManifest: [{ paths: ['weightData'], weights: weightSpecs }] },
+    [joinWeightData(weightData)],
+    source,
+  );
 }
 
 /** A network with the layers and weights of a tfjs LayersModel (saved through an in-memory handler). */
-export async function networkFromTfjsModel(runtime: Runtime, model: { name?: string; save(handler: io.IOHandler): Promise<io.SaveResult> }): Promise<Network> {
+export async function networkFromTfjsModel(
+  runtime: Runtime,
+  model: { name?: string; save(handler: io.IOHandler): Promise<io.SaveResult> },
+): Promise<Network> {
   if (model === null || typeof model !== 'object' || typeof model.save !== 'function') {
     throw new TypeError('networkFromTfjsModel: model must be a tfjs LayersModel (an object with save())');
   }
@@ -90,6 +138,7 @@ export async function networkFromTfjsModel(runtime: Runtime, model: { name?: str
       return { modelArtifactsInfo: modelArtifactsInfo(artifacts) };
     },
   });
-  if (saved === undefined) throw new TypeError('networkFromTfjsModel: model.save() did not call the handler it was given');
+  if (saved === undefined)
+    throw new TypeError('networkFromTfjsModel: model.save() did not call the handler it was given');
   return networkFromModelArtifacts(runtime, saved, `tfjs model ${model.name ?? '(unnamed)'}`);
 }

@@ -45,7 +45,10 @@ export function wasmBinaryFor(simd: boolean, threads: boolean): string {
  * runs. tfjs's "install tfjs-node" banner is silenced with enableProdMode, which in 4.22.0 only
  * gates console warnings.
  */
-export async function useTfjsBackend(name: TfjsBackendName = 'wasm', options: UseBackendOptions = {}): Promise<TfjsBackendInfo> {
+export async function useTfjsBackend(
+  name: TfjsBackendName = 'wasm',
+  options: UseBackendOptions = {},
+): Promise<TfjsBackendInfo> {
   if (!TFJS_BACKENDS.includes(name)) {
     throw new RangeError(`tfjs backend must be one of ${TFJS_BACKENDS.join(', ')}, got ${JSON.stringify(name)}`);
   }
@@ -68,7 +71,9 @@ export async function useTfjsBackend(name: TfjsBackendName = 'wasm', options: Us
     try {
       ok = await tf.setBackend(name);
     } catch (err) {
-      throw new Error(`tfjs backend ${name} failed to initialise: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new Error(`tfjs backend ${name} failed to initialise: ${(err as Error)?.message ?? String(err)}`, {
+        cause: err,
+      });
     } finally {
       for (const listener of process.listeners('uncaughtException')) {
         if (!before.uncaughtException.includes(listener)) process.removeListener('uncaughtException', listener);
@@ -77,7 +82,10 @@ export async function useTfjsBackend(name: TfjsBackendName = 'wasm', options: Us
         if (!before.unhandledRejection.includes(listener)) process.removeListener('unhandledRejection', listener);
       }
     }
-    if (!ok) throw new Error(`tfjs backend ${name} failed to initialise${directory ? ` (binaries looked up in ${directory})` : ''}`);
+    if (!ok)
+      throw new Error(
+        `tfjs backend ${name} failed to initialise${directory ? ` (binaries looked up in ${directory})` : ''}`,
+      );
   }
   await tf.ready();
   const simd = name === 'wasm' && Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));

@@ -64,8 +64,9 @@ export interface ComparisonReport {
   mode: TwinFitMode;
 }
 
-export const MEMORY_NOTE = 'peak memory: simdnet = its WebAssembly arena (parameters, gradients, optimizer state, one batch of activations, the training set as sparse or u8 rows); '
-  + 'tfjs = peak live tensor bytes over one training step (tf.profile) + the u8 training set its batches are staged from';
+export const MEMORY_NOTE =
+  'peak memory: simdnet = its WebAssembly arena (parameters, gradients, optimizer state, one batch of activations, the training set as sparse or u8 rows); ' +
+  'tfjs = peak live tensor bytes over one training step (tf.profile) + the u8 training set its batches are staged from';
 
 // ---- presentation ------------------------------------------------------------------------------
 
@@ -78,11 +79,29 @@ function fixed(value: number, digits: number): string {
 }
 
 /** The rows' table cells, as the console and the HTML report show them; `numeric` columns align right. */
-export function comparisonCells(rows: readonly ComparisonRow[]): { header: string[]; body: string[][]; numeric: Set<number> } {
-  const header = ['model', 'engine', 'backend', 'epochs', 'steps', 'test acc', 'train s', 'ms/epoch', 'ms/step', 'simdnet speedup', 'peak memory'];
+export function comparisonCells(rows: readonly ComparisonRow[]): {
+  header: string[];
+  body: string[][];
+  numeric: Set<number>;
+} {
+  const header = [
+    'model',
+    'engine',
+    'backend',
+    'epochs',
+    'steps',
+    'test acc',
+    'train s',
+    'ms/epoch',
+    'ms/step',
+    'simdnet speedup',
+    'peak memory',
+  ];
   const mark = (r: ComparisonRow, text: string) => (r.extrapolated ? `~${text}*` : text);
   const body = rows.map((r) => [
-    r.model, r.engine, r.backend,
+    r.model,
+    r.engine,
+    r.backend,
     Number.isInteger(r.epochs) ? String(r.epochs) : r.epochs.toFixed(r.epochs < 0.01 ? 5 : 3),
     String(r.steps),
     r.testAccuracy === null ? '—' : `${(100 * r.testAccuracy).toFixed(2)}%`,
@@ -99,7 +118,11 @@ export function comparisonCells(rows: readonly ComparisonRow[]): { header: strin
 export function formatComparisonTable(rows: readonly ComparisonRow[]): string {
   const { header, body, numeric } = comparisonCells(rows);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)];
   const notes = rows.filter((r) => r.note).map((r) => `  ${r.engine} ${r.model}: ${r.note}`);
   if (rows.some((r) => r.extrapolated)) out.push('', '* extrapolated from the timed steps');
@@ -120,8 +143,11 @@ export interface MachineInfo {
 export function machineInfo(): MachineInfo {
   const cpus = os.cpus();
   return {
-    date: new Date().toISOString(), node: process.version, cpu: cpus[0]?.model ?? 'unknown', cpus: cpus.length,
-    platform: process.platform, arch: process.arch,
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus[0]?.model ?? 'unknown',
+    cpus: cpus.length,
+    platform: process.platform,
+    arch: process.arch,
   };
 }
-

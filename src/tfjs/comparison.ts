@@ -27,7 +27,7 @@ import { Network, type FitOptions, type Initializer, type OptimizerName } from '
 import type { Runtime } from '../runtime.js';
 import { tfjsWasmMemoryBytes, useTfjsBackend, type TfjsBackendInfo, type TfjsBackendName } from './backend.js';
 import { TfjsTwin, type TwinFitMode, type TwinFitOptions } from './twin.js';
-import { CURVE_POINTS, type ComparisonReport, type ComparisonRow, type CurvePoint, type Engine } from './comparison-table.js';
+import { CURVE_POINTS, type ComparisonReport, type ComparisonRow, type CurvePoint } from './comparison-table.js';
 
 export * from './comparison-table.js';
 
@@ -71,15 +71,25 @@ class LossCurve {
   private steps = 0;
 
   /** stepsBefore: steps the model took before this run (their count shifts the epochs). */
-  constructor(private readonly totalSteps: number, private readonly stepsPerEpoch: number, private readonly stepsBefore = 0) {
+  constructor(
+    private readonly totalSteps: number,
+    private readonly stepsPerEpoch: number,
+    private readonly stepsBefore = 0,
+  ) {
     this.every = Math.max(1, Math.ceil(totalSteps / CURVE_POINTS));
   }
 
   readonly onStep = ({ step, loss }: { step: number; loss: number }): void => {
-    this.sum += loss; this.steps++;
+    this.sum += loss;
+    this.steps++;
     if (step % this.every !== 0 && step !== this.totalSteps) return;
-    this.points.push({ epoch: (this.stepsBefore + step) / this.stepsPerEpoch, seconds: (performance.now() - this.started) / 1000, loss: this.sum / this.steps });
-    this.sum = 0; this.steps = 0;
+    this.points.push({
+      epoch: (this.stepsBefore + step) / this.stepsPerEpoch,
+      seconds: (performance.now() - this.started) / 1000,
+      loss: this.sum / this.steps,
+    });
+    this.sum = 0;
+    this.steps = 0;
   };
 
   end(trainSeconds: number): CurvePoint[] {
@@ -111,14 +121,19 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
   const quick = options.quick ?? false;
   const epochs = positive('epochs', options.epochs, 1);
   const fullBatchIterations = positive('fullBatchIterations', options.fullBatchIterations, quick ? 5 : 500);
-  const tfjsFullBatchIterations = positive('tfjsFullBatchIterations', options.tfjsFullBatchIterations, quick ? 1 : 2, 0);
+  const tfjsFullBatchIterations = positive(
+    'tfjsFullBatchIterations',
+    options.tfjsFullBatchIterations,
+    quick ? 1 : 2,
+    0,
+  );
   const seed = options.seed ?? 0;
   const mode = options.mode ?? 'step';
   const backends = options.backends ?? ['wasm'];
   const progress = options.onProgress ?? (() => {});
 
-  const runtime = options.runtime ?? await loadSimdnet({ variant: options.variant ?? 'auto' });
-  const data = options.data ?? await loadMnist();
+  const runtime = options.runtime ?? (await loadSimdnet({ variant: options.variant ?? 'auto' }));
+  const data = options.data ?? (await loadMnist());
   const trainLimit = options.trainLimit ?? (quick ? 2000 : data.train.count);
   const testLimit = options.testLimit ?? (quick ? 1000 : data.test.count);
   const train = trainLimit < data.train.count ? subset(data.train, 0, trainLimit) : data.train;
@@ -129,7 +144,15 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
 
   const models: ModelSpec[] = [
     { model: '784-10-10 sgd b32', layers: [784, 10, 10], init: 'uniform', optimizer: 'sgd', lr: 0.1, batch: 32 },
-    { model: '784-10-10 sgd full (seed)', layers: [784, 10, 10], init: 'uniform', optimizer: 'sgd', lr: 0.1, batch: 'full', iterations: fullBatchIterations },
+    {
+      model: '784-10-10 sgd full (seed)',
+      layers: [784, 10, 10],
+      init: 'uniform',
+      optimizer: 'sgd',
+      lr: 0.1,
+      batch: 'full',
+      iterations: fullBatchIterations,
+    },
     { model: '784-128-10 adam b32', layers: [784, 128, 10], init: 'he', optimizer: 'adam', lr: 0.001, batch: 32 },
   ];
 
@@ -137,9 +160,23 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
   for (const spec of models) {
     const length = spec.iterations !== undefined ? { iterations: spec.iterations } : { epochs };
     const fit: FitOptions = { optimizer: spec.optimizer, lr: spec.lr, batchSize: spec.batch, seed, ...length };
-    const twinFit: TwinFitOptions = { optimizer: spec.optimizer, lr: spec.lr, batchSize: spec.batch, seed, mode, ...length };
+    const twinFit: TwinFitOptions = {
+      optimizer: spec.optimizer,
+      lr: spec.lr,
+      batchSize: spec.batch,
+      seed,
+      mode,
+      ...length,
+    };
     const stepsPerEpoch = Math.ceil(train.count / (spec.batch === 'full' ? train.count : spec.batch));
-    const base = { model: spec.model, layers: spec.layers, init: spec.init, optimizer: spec.optimizer, lr: spec.lr, batch: spec.batch };
+    const base = {
+      model: spec.model,
+      layers: spec.layers,
+      init: spec.init,
+      optimizer: spec.optimizer,
+      lr: spec.lr,
+      batch: spec.batch,
+    };
 
     // Warm-up, untimed, on throwaway copies: JIT tiers, first-touch of buffers, tfjs kernel set-up.
     const warmSteps = spec.batch === 'full' ? 0 : Math.min(WARMUP_STEPS, stepsPerEpoch * epochs);
@@ -150,38 +187,67 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
     }
     const net = Network.create(runtime, { layers: spec.layers, init: spec.init, seed });
     const initial = net.getParameters();
-    progress(`simdnet-${runtime.variant} ${spec.model}: ${spec.iterations ?? epochs} ${spec.iterations ? 'iterations' : 'epoch(s)'} on ${train.count} images`);
+    progress(
+      `simdnet-${runtime.variant} ${spec.model}: ${spec.iterations ?? epochs} ${spec.iterations ? 'iterations' : 'epoch(s)'} on ${train.count} images`,
+    );
     const totalSteps = spec.iterations ?? stepsPerEpoch * epochs;
     const ourCurve = new LossCurve(totalSteps, stepsPerEpoch);
     const ours = net.fit(train, { ...fit, onStep: ourCurve.onStep });
     const ourAccuracy = net.evaluate(test).accuracy;
     rows.push({
-      ...base, engine: `simdnet-${runtime.variant}`, backend: runtime.variant,
-      epochs: ours.steps / stepsPerEpoch, steps: ours.steps, testAccuracy: ourAccuracy,
-      trainSeconds: ours.seconds, msPerEpoch: ours.msPerEpoch, msPerStep: ours.msPerStep, speedup: null,
-      peakMemoryBytes: net.memoryBytes, wasmMemoryBytes: net.memoryBytes, extrapolated: false, curve: ourCurve.end(ours.seconds),
+      ...base,
+      engine: `simdnet-${runtime.variant}`,
+      backend: runtime.variant,
+      epochs: ours.steps / stepsPerEpoch,
+      steps: ours.steps,
+      testAccuracy: ourAccuracy,
+      trainSeconds: ours.seconds,
+      msPerEpoch: ours.msPerEpoch,
+      msPerStep: ours.msPerStep,
+      speedup: null,
+      peakMemoryBytes: net.memoryBytes,
+      wasmMemoryBytes: net.memoryBytes,
+      extrapolated: false,
+      curve: ourCurve.end(ours.seconds),
     });
     net.dispose();
 
     for (const info of tfjs) {
       await useTfjsBackend(info.name);
-      const backendLabel = info.binary ? `${info.name} (${info.binary.replace(/^tfjs-backend-/, '')}, ${info.threads} thread${info.threads === 1 ? '' : 's'})` : info.name;
+      const backendLabel = info.binary
+        ? `${info.name} (${info.binary.replace(/^tfjs-backend-/, '')}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`
+        : info.name;
       const twin = TfjsTwin.fromParameters(spec.layers, initial, seed);
       const dataBytes = train.pixels.length + train.labels.length;
       try {
         if (spec.batch === 'full') {
           if (tfjsFullBatchIterations === 0) continue;
-          progress(`tfjs-${info.name} ${spec.model}: 1 warm-up + ${tfjsFullBatchIterations} timed iterations (of ${fullBatchIterations}: extrapolated)`);
+          progress(
+            `tfjs-${info.name} ${spec.model}: 1 warm-up + ${tfjsFullBatchIterations} timed iterations (of ${fullBatchIterations}: extrapolated)`,
+          );
           const peak = await twin.measureStepBytes(train, twinFit);
           // measureStepBytes trained the first iteration: the timed ones are the 2nd onwards.
           const curve = new LossCurve(tfjsFullBatchIterations, stepsPerEpoch, 1);
-          const timed = await twin.fit(train, { ...twinFit, iterations: tfjsFullBatchIterations, onStep: curve.onStep });
+          const timed = await twin.fit(train, {
+            ...twinFit,
+            iterations: tfjsFullBatchIterations,
+            onStep: curve.onStep,
+          });
           rows.push({
-            ...base, engine: `tfjs-${info.name}`, backend: backendLabel,
-            epochs: timed.steps / stepsPerEpoch, steps: timed.steps, testAccuracy: null,
-            trainSeconds: (timed.msPerStep * fullBatchIterations) / 1000, msPerEpoch: timed.msPerStep, msPerStep: timed.msPerStep,
-            speedup: timed.msPerStep / ours.msPerStep, peakMemoryBytes: peak + dataBytes, wasmMemoryBytes: tfjsWasmMemoryBytes(),
-            extrapolated: true, curve: curve.end(timed.seconds),
+            ...base,
+            engine: `tfjs-${info.name}`,
+            backend: backendLabel,
+            epochs: timed.steps / stepsPerEpoch,
+            steps: timed.steps,
+            testAccuracy: null,
+            trainSeconds: (timed.msPerStep * fullBatchIterations) / 1000,
+            msPerEpoch: timed.msPerStep,
+            msPerStep: timed.msPerStep,
+            speedup: timed.msPerStep / ours.msPerStep,
+            peakMemoryBytes: peak + dataBytes,
+            wasmMemoryBytes: tfjsWasmMemoryBytes(),
+            extrapolated: true,
+            curve: curve.end(timed.seconds),
             note: `timed ${timed.steps} full-batch iteration(s) after a warm-up; train time extrapolated to ${fullBatchIterations}`,
           });
         } else {
@@ -195,13 +261,23 @@ export async function runComparison(options: ComparisonOptions = {}): Promise<Co
           const peak = await twin.measureStepBytes(train, twinFit);
           const gap = 100 * (accuracy - ourAccuracy);
           rows.push({
-            ...base, engine: `tfjs-${info.name}`, backend: backendLabel,
-            epochs: result.steps / stepsPerEpoch, steps: result.steps, testAccuracy: accuracy,
-            trainSeconds: result.seconds, msPerEpoch: result.msPerEpoch, msPerStep: result.msPerStep,
-            speedup: result.msPerStep / ours.msPerStep, peakMemoryBytes: peak + dataBytes, wasmMemoryBytes: tfjsWasmMemoryBytes(),
-            extrapolated: false, curve: curve.end(result.seconds),
-            note: `test accuracy ${gap >= 0 ? '+' : '−'}${Math.abs(gap).toFixed(2)} pp vs simdnet: same start, batches and order; the runs drift apart `
-              + 'once a row has p_label < 1e-7, where the Keras loss clips and passes no gradient (see tfjs/twin.ts)',
+            ...base,
+            engine: `tfjs-${info.name}`,
+            backend: backendLabel,
+            epochs: result.steps / stepsPerEpoch,
+            steps: result.steps,
+            testAccuracy: accuracy,
+            trainSeconds: result.seconds,
+            msPerEpoch: result.msPerEpoch,
+            msPerStep: result.msPerStep,
+            speedup: result.msPerStep / ours.msPerStep,
+            peakMemoryBytes: peak + dataBytes,
+            wasmMemoryBytes: tfjsWasmMemoryBytes(),
+            extrapolated: false,
+            curve: curve.end(result.seconds),
+            note:
+              `test accuracy ${gap >= 0 ? '+' : '−'}${Math.abs(gap).toFixed(2)} pp vs simdnet: same start, batches and order; the runs drift apart ` +
+              'once a row has p_label < 1e-7, where the Keras loss clips and passes no gradient (see tfjs/twin.ts)',
           });
         }
       } finally {

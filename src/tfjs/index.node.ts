@@ -6,4 +6,14 @@
 export * from './index.browser.js';
 export * from './backend.js';
 export { fileHandler, exportLayersModel, importLayersModel } from './interop.js';
-export { TfjsTwin, createTwin, scalePixels, PIXEL_SCALE, type TwinFitMode, type TwinFitOptions, type TwinFitResult, type TwinStepInfo, type TwinEpochInfo } from './twin.js';
+export {
+  TfjsTwin,
+  createTwin,
+  scalePixels,
+  PIXEL_SCALE,
+  type TwinFitMode,
+  type TwinFitOptions,
+  type TwinFitResult,
+  type TwinStepInfo,
+  type TwinEpochInfo,
+} from './twin.js';

@@ -18,10 +18,14 @@ export * from './artifacts.js';
 
 /** The model.json and weight file paths fileHandler(location) writes: `location` is a directory, or the .json path itself. */
 function savePaths(location: string): { modelJson: string; weights: string } {
-  if (!location.toLowerCase().endsWith('.json')) return { modelJson: path.join(location, MODEL_JSON), weights: path.join(location, WEIGHTS_BIN) };
+  if (!location.toLowerCase().endsWith('.json'))
+    return { modelJson: path.join(location, MODEL_JSON), weights: path.join(location, WEIGHTS_BIN) };
   const stem = path.basename(location).slice(0, -'.json'.length);
   // model.json keeps tfjs-node's weights.bin; another name gets its own weights beside it.
-  return { modelJson: location, weights: path.join(path.dirname(location), stem === 'model' ? WEIGHTS_BIN : `${stem}.weights.bin`) };
+  return {
+    modelJson: location,
+    weights: path.join(path.dirname(location), stem === 'model' ? WEIGHTS_BIN : `${stem}.weights.bin`),
+  };
 }
 
 async function readOrThrow(file: string, what: string): Promise<Uint8Array> {
@@ -30,7 +34,13 @@ async function readOrThrow(file: string, what: string): Promise<Uint8Array> {
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new SimdnetError('DATA_NOT_FOUND', `cannot read ${what} ${file}${code === 'ENOENT' ? ': no such file' : `: ${(err as Error).message}`}`, { cause: err });
+    throw new SimdnetError(
+      'DATA_NOT_FOUND',
+      `cannot read ${what} ${file}${code === 'ENOENT' ? ': no such file' : `: ${(err as Error).message}`}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -44,14 +54,30 @@ function manifestOf(json: Record<string, unknown>, modelPath: string): WeightsMa
   if (!Array.isArray(manifest)) throw invalid(modelPath, 'weightsManifest is not an array');
   manifest.forEach((group: unknown, g: number) => {
     const { paths, weights } = (group ?? {}) as Partial<WeightsManifestGroup>;
-    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string' && p !== '')) throw invalid(modelPath, `weightsManifest[${g}].paths is not a list of file names`);
+    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string' && p !== ''))
+      throw invalid(modelPath, `weightsManifest[${g}].paths is not a list of file names`);
     for (const p of paths) {
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p) || path.isAbsolute(p)) {
-        throw new SimdnetError('MODEL_UNSUPPORTED', `${modelPath}: weight path ${JSON.stringify(p)} is not relative to model.json; simdnet reads weight files beside it`);
+        throw new SimdnetError(
+          'MODEL_UNSUPPORTED',
+          `${modelPath}: weight path ${JSON.stringify(p)} is not relative to model.json; simdnet reads weight files beside it`,
+        );
       }
     }
-    if (!Array.isArray(weights) || !weights.every((w) => typeof w?.name === 'string' && typeof w.dtype === 'string' && Array.isArray(w.shape) && w.shape.every((d) => Number.isInteger(d) && d >= 0))) {
-      throw invalid(modelPath, `weightsManifest[${g}].weights needs a name, a dtype and a shape of integers for each weight`);
+    if (
+      !Array.isArray(weights) ||
+      !weights.every(
+        (w) =>
+          typeof w?.name === 'string' &&
+          typeof w.dtype === 'string' &&
+          Array.isArray(w.shape) &&
+          w.shape.every((d) => Number.isInteger(d) && d >= 0),
+      )
+    ) {
+      throw invalid(
+        modelPath,
+        `weightsManifest[${g}].weights needs a name, a dtype and a shape of integers for each weight`,
+      );
     }
   });
   return manifest as WeightsManifestGroup[];
@@ -74,24 +100,60 @@ async function loadFiles(location: string): Promise<io.ModelArtifacts> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new SimdnetError('MODEL_INVALID', `${modelPath} is not a valid tfjs model.json: it is not JSON (${(err as Error).message})`, { cause: err });
+    throw new SimdnetError(
+      'MODEL_INVALID',
+      `${modelPath} is not a valid tfjs model.json: it is not JSON (${(err as Error).message})`,
+      {
+        cause: err,
+      },
+    );
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw invalid(modelPath, 'the top level is not a JSON object');
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw invalid(modelPath, 'the top level is not a JSON object');
   const record = json as Record<string, unknown>;
   if (record.modelTopology === undefined) throw invalid(modelPath, 'it has no modelTopology');
   const manifest = manifestOf(record, modelPath);
   const base = path.dirname(modelPath);
-  const shards = (await Promise.all(manifest.map(async (group) => {
-    const files = await Promise.all(group.paths.map((p) => readOrThrow(path.join(base, p), 'weight file')));
-    checkWeightBytes(modelPath, group, files.reduce((n, f) => n + f.length, 0));
-    return files;
-  }))).flat();
+  const shards = (
+    await Promise.all(
+      manifest.map(async (group) => {
+        const files = await Promise.all(group.paths.map((p) => readOrThrow(path.join(base, p), 'weight file')));
+        checkWeightBytes(
+          modelPath,
+          group,
+          files.reduce((n, f) => n + f.length, 0),
+        );
+        return files;
+      }),
+    )
+  ).flat();
   const weightData = new Uint8Array(shards.reduce((n, f) => n + f.length, 0));
   let at = 0;
-  for (const file of shards) { weightData.set(file, at); at += file.length; }
-  const { modelTopology, format, generatedBy, convertedBy, trainingConfig, signature, userDefinedMetadata, modelInitializer, initializerSignature } = json as io.ModelJSON;
+  for (const file of shards) {
+    weightData.set(file, at);
+    at += file.length;
+  }
+  const {
+    modelTopology,
+    format,
+    generatedBy,
+    convertedBy,
+    trainingConfig,
+    signature,
+    userDefinedMetadata,
+    modelInitializer,
+    initializerSignature,
+  } = json as io.ModelJSON;
   return {
-    modelTopology, format, generatedBy, convertedBy, trainingConfig, signature, userDefinedMetadata, modelInitializer, initializerSignature,
+    modelTopology,
+    format,
+    generatedBy,
+    convertedBy,
+    trainingConfig,
+    signature,
+    userDefinedMetadata,
+    modelInitializer,
+    initializerSignature,
     weightSpecs: manifest.flatMap((group) => group.weights as io.WeightsManifestEntry[]),
     weightData: weightData.buffer,
   };
@@ -99,21 +161,49 @@ async function loadFiles(location: string): Promise<io.ModelArtifacts> {
 
 async function saveFiles(location: string, artifacts: io.ModelArtifacts): Promise<io.SaveResult> {
   if (artifacts.modelTopology instanceof ArrayBuffer) {
-    throw new SimdnetError('MODEL_UNSUPPORTED', `cannot save to ${location}: the model's topology is binary (a GraphDef); fileHandler writes layers models as JSON`);
+    throw new SimdnetError(
+      'MODEL_UNSUPPORTED',
+      `cannot save to ${location}: the model's topology is binary (a GraphDef); fileHandler writes layers models as JSON`,
+    );
   }
   const files = savePaths(location);
-  const { modelTopology, format, generatedBy, convertedBy, trainingConfig, signature, userDefinedMetadata, modelInitializer, initializerSignature } = artifacts;
+  const {
+    modelTopology,
+    format,
+    generatedBy,
+    convertedBy,
+    trainingConfig,
+    signature,
+    userDefinedMetadata,
+    modelInitializer,
+    initializerSignature,
+  } = artifacts;
   const modelJson: io.ModelJSON = {
-    modelTopology: modelTopology!, format, generatedBy, convertedBy, trainingConfig, signature, userDefinedMetadata, modelInitializer, initializerSignature,
+    modelTopology: modelTopology!,
+    format,
+    generatedBy,
+    convertedBy,
+    trainingConfig,
+    signature,
+    userDefinedMetadata,
+    modelInitializer,
+    initializerSignature,
     weightsManifest: [{ paths: [path.basename(files.weights)], weights: artifacts.weightSpecs ?? [] }],
   };
   try {
     await mkdir(path.dirname(files.modelJson), { recursive: true });
-    await writeFile(files.weights, artifacts.weightData === undefined ? new Uint8Array(0) : joinWeightData(artifacts.weightData));
+    await writeFile(
+      files.weights,
+      artifacts.weightData === undefined ? new Uint8Array(0) : joinWeightData(artifacts.weightData),
+    );
     // Written last: a model.json is there only once its weights are.
     await writeFile(files.modelJson, `${JSON.stringify(modelJson)}\n`);
   } catch (err) {
-    throw new SimdnetError('SAVE_FAILED', `cannot save the tfjs model to ${files.modelJson}: ${(err as Error).message}`, { cause: err });
+    throw new SimdnetError(
+      'SAVE_FAILED',
+      `cannot save the tfjs model to ${files.modelJson}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   return { modelArtifactsInfo: modelArtifactsInfo(artifacts) };
 }
@@ -126,7 +216,8 @@ async function saveFiles(location: string, artifacts: io.ModelArtifacts): Promis
  * malformed are a SimdnetError naming the file.
  */
 export function fileHandler(location: string): io.IOHandler {
-  if (typeof location !== 'string' || location === '') throw new TypeError(`fileHandler: location must be a non-empty path, got ${JSON.stringify(location)}`);
+  if (typeof location !== 'string' || location === '')
+    throw new TypeError(`fileHandler: location must be a non-empty path, got ${JSON.stringify(location)}`);
   return { load: () => loadFiles(location), save: (artifacts) => saveFiles(location, artifacts) };
 }
 

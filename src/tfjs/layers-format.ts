@@ -73,13 +73,21 @@ export interface LayersModelPlan {
 }
 
 /** Builds model.json and the weight bytes for a stack of dense layers (simdnet layout parameters): each layer gives its own config and weight specs. */
-export function toLayersModel(layers: readonly number[], params: Float32Array, options: { name?: string; weightsPath?: string } = {}): LayersModelArtifacts {
+export function toLayersModel(
+  layers: readonly number[],
+  params: Float32Array,
+  options: { name?: string; weightsPath?: string } = {},
+): LayersModelArtifacts {
   const expected = parameterCount(layers);
   if (!(params instanceof Float32Array) || params.length !== expected) {
-    throw new RangeError(`toLayersModel: got ${params?.length} parameters but layers [${layers.join(',')}] hold ${expected}`);
+    throw new RangeError(
+      `toLayersModel: got ${params?.length} parameters but layers [${layers.join(',')}] hold ${expected}`,
+    );
   }
   const weightsPath = options.weightsPath ?? WEIGHTS_BIN;
-  const configs = denseModel(layers).layers.map((layer, l) => layer.layersConfig(`${layer.kind.toLowerCase()}_${l + 1}`, l === 0));
+  const configs = denseModel(layers).layers.map((layer, l) =>
+    layer.layersConfig(`${layer.kind.toLowerCase()}_${l + 1}`, l === 0),
+  );
   const specs: WeightSpec[] = configs.flatMap((c) => c.weights);
   // The flat parameter layout is the layers' weights in order: one copy, little-endian.
   const weightData = new Uint8Array(params.length * 4);
@@ -132,7 +140,9 @@ function batchShapeWidth(shape: unknown): { width: number; rank: number } | null
 }
 
 function inputShapeOf(config: Record<string, unknown>): unknown {
-  return config.batch_input_shape ?? config.batch_shape ?? (isWidth(config.input_dim) ? [null, config.input_dim] : undefined);
+  return (
+    config.batch_input_shape ?? config.batch_shape ?? (isWidth(config.input_dim) ? [null, config.input_dim] : undefined)
+  );
 }
 
 function formatShape(shape: readonly unknown[]): string {
@@ -143,34 +153,53 @@ function formatShape(shape: readonly unknown[]): string {
 export function parseLayersModelJson(json: unknown, source = MODEL_JSON): LayersModelPlan {
   if (!isObject(json)) throw invalid(source, 'the top level is not a JSON object');
   if (json.format !== undefined && json.format !== 'layers-model') {
-    throw unsupported(source, `format is ${JSON.stringify(json.format)}; simdnet reads 'layers-model' files (a 'graph-model' comes from converting a SavedModel and has no layer structure)`);
+    throw unsupported(
+      source,
+      `format is ${JSON.stringify(json.format)}; simdnet reads 'layers-model' files (a 'graph-model' comes from converting a SavedModel and has no layer structure)`,
+    );
   }
   if (!isObject(json.modelTopology)) throw invalid(source, 'modelTopology is missing or not an object');
   const topology = isObject(json.modelTopology.model_config) ? json.modelTopology.model_config : json.modelTopology;
   if (topology.class_name !== 'Sequential') {
-    throw unsupported(source, `the model is a ${JSON.stringify(topology.class_name)}; simdnet reads Sequential models of Dense layers`);
+    throw unsupported(
+      source,
+      `the model is a ${JSON.stringify(topology.class_name)}; simdnet reads Sequential models of Dense layers`,
+    );
   }
   const config = topology.config;
   const layerList = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
-  if (!Array.isArray(layerList) || layerList.length === 0) throw invalid(source, 'modelTopology.config.layers is missing or empty');
+  if (!Array.isArray(layerList) || layerList.length === 0)
+    throw invalid(source, 'modelTopology.config.layers is missing or empty');
 
   let width: number | null = null;
   let rank = 1;
   const widths: number[] = [];
   const dense: LayersModelPlan['dense'] = [];
   layerList.forEach((layer: unknown, i: number) => {
-    if (!isObject(layer) || !isObject(layer.config)) throw invalid(source, `layer ${i} has no class_name/config object`);
-    const kind = layer.class_name, cfg = layer.config;
+    if (!isObject(layer) || !isObject(layer.config))
+      throw invalid(source, `layer ${i} has no class_name/config object`);
+    const kind = layer.class_name,
+      cfg = layer.config;
     const label = `layer ${i} (${typeof cfg.name === 'string' ? cfg.name : 'unnamed'})`;
     const declared = inputShapeOf(cfg);
     if (declared !== undefined) {
       const parsed = batchShapeWidth(declared);
-      if (!parsed) throw unsupported(source, `${label} has input shape ${JSON.stringify(declared)}; simdnet needs [null, n] (or [null, a, b…] followed by Flatten) with known sizes`);
+      if (!parsed)
+        throw unsupported(
+          source,
+          `${label} has input shape ${JSON.stringify(declared)}; simdnet needs [null, n] (or [null, a, b…] followed by Flatten) with known sizes`,
+        );
       if (dense.length > 0) throw invalid(source, `${label} declares an input shape but is not the first layer`);
       if (width !== null && parsed.width !== width) {
-        throw invalid(source, `${label} declares input shape ${JSON.stringify(declared)} (${parsed.width} values) but an earlier layer declares ${width}`);
+        throw invalid(
+          source,
+          `${label} declares input shape ${JSON.stringify(declared)} (${parsed.width} values) but an earlier layer declares ${width}`,
+        );
       }
-      if (width === null || parsed.rank === 1) { width = parsed.width; rank = parsed.rank; }
+      if (width === null || parsed.rank === 1) {
+        width = parsed.width;
+        rank = parsed.rank;
+      }
     }
     if (kind === 'InputLayer') {
       if (i !== 0) throw unsupported(source, `${label} is an InputLayer after other layers`);
@@ -178,30 +207,49 @@ export function parseLayersModelJson(json: unknown, source = MODEL_JSON): Layers
       return;
     }
     if (kind === 'Flatten') {
-      if (dense.length > 0) throw unsupported(source, `${label} is a Flatten between Dense layers; simdnet runs only a Flatten of the input`);
+      if (dense.length > 0)
+        throw unsupported(
+          source,
+          `${label} is a Flatten between Dense layers; simdnet runs only a Flatten of the input`,
+        );
       rank = 1;
       return;
     }
-    if (kind !== 'Dense') throw unsupported(source, `${label} is a ${JSON.stringify(kind)} layer; simdnet runs only Dense layers (with an optional InputLayer and Flatten of the input)`);
-    if (width === null) throw invalid(source, `${label} is the first Dense layer but no layer declares the input shape (batch_input_shape)`);
+    if (kind !== 'Dense')
+      throw unsupported(
+        source,
+        `${label} is a ${JSON.stringify(kind)} layer; simdnet runs only Dense layers (with an optional InputLayer and Flatten of the input)`,
+      );
+    if (width === null)
+      throw invalid(
+        source,
+        `${label} is the first Dense layer but no layer declares the input shape (batch_input_shape)`,
+      );
     if (rank !== 1) throw unsupported(source, `${label} gets a rank-${rank} input; add a Flatten before it`);
-    if (!isWidth(cfg.units)) throw invalid(source, `${label} has units ${JSON.stringify(cfg.units)}, not an integer ≥ 1`);
+    if (!isWidth(cfg.units))
+      throw invalid(source, `${label} has units ${JSON.stringify(cfg.units)}, not an integer ≥ 1`);
     const useBias = cfg.use_bias ?? true;
     if (typeof useBias !== 'boolean') throw invalid(source, `${label} has use_bias ${JSON.stringify(cfg.use_bias)}`);
-    if (typeof cfg.name !== 'string' || cfg.name === '') throw invalid(source, `${label} has no name; its weights are found by name`);
+    if (typeof cfg.name !== 'string' || cfg.name === '')
+      throw invalid(source, `${label} has no name; its weights are found by name`);
     dense.push({ name: cfg.name, useBias });
     if (widths.length === 0) widths.push(width);
     widths.push(cfg.units);
     width = cfg.units;
   });
   if (dense.length === 0) throw unsupported(source, 'the model has no Dense layer');
-  layerList.filter((l: unknown) => isObject(l) && l.class_name === 'Dense').forEach((layer: Record<string, unknown>, d: number) => {
-    const activation = (layer.config as Record<string, unknown>).activation ?? 'linear';
-    const want = d === dense.length - 1 ? 'softmax' : 'relu';
-    if (activation !== want) {
-      throw unsupported(source, `Dense layer ${dense[d]!.name} has activation ${JSON.stringify(activation)}; simdnet needs 'relu' on hidden layers and 'softmax' on the last`);
-    }
-  });
+  layerList
+    .filter((l: unknown) => isObject(l) && l.class_name === 'Dense')
+    .forEach((layer: Record<string, unknown>, d: number) => {
+      const activation = (layer.config as Record<string, unknown>).activation ?? 'linear';
+      const want = d === dense.length - 1 ? 'softmax' : 'relu';
+      if (activation !== want) {
+        throw unsupported(
+          source,
+          `Dense layer ${dense[d]!.name} has activation ${JSON.stringify(activation)}; simdnet needs 'relu' on hidden layers and 'softmax' on the last`,
+        );
+      }
+    });
 
   const manifest = json.weightsManifest;
   if (!Array.isArray(manifest) || manifest.length === 0) throw invalid(source, 'weightsManifest is missing or empty');
@@ -211,15 +259,26 @@ export function parseLayersModelJson(json: unknown, source = MODEL_JSON): Layers
       throw invalid(source, `weightsManifest[${g}] needs paths and weights arrays`);
     }
     for (const p of group.paths) {
-      if (typeof p !== 'string' || p === '') throw invalid(source, `weightsManifest[${g}].paths holds ${JSON.stringify(p)}, not a file name`);
+      if (typeof p !== 'string' || p === '')
+        throw invalid(source, `weightsManifest[${g}].paths holds ${JSON.stringify(p)}, not a file name`);
       paths.push(p);
     }
     group.weights.forEach((spec: unknown, k: number) => {
-      if (!isObject(spec) || typeof spec.name !== 'string' || !Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
+      if (
+        !isObject(spec) ||
+        typeof spec.name !== 'string' ||
+        !Array.isArray(spec.shape) ||
+        !spec.shape.every((d) => Number.isInteger(d) && (d as number) >= 0)
+      ) {
         throw invalid(source, `weightsManifest[${g}].weights[${k}] needs a name and a shape of integers`);
       }
-      if (spec.quantization !== undefined) throw unsupported(source, `weight ${spec.name} is quantized; export float32 weights`);
-      if (spec.dtype !== 'float32') throw unsupported(source, `weight ${spec.name} has dtype ${JSON.stringify(spec.dtype)}; simdnet reads float32 weights`);
+      if (spec.quantization !== undefined)
+        throw unsupported(source, `weight ${spec.name} is quantized; export float32 weights`);
+      if (spec.dtype !== 'float32')
+        throw unsupported(
+          source,
+          `weight ${spec.name} has dtype ${JSON.stringify(spec.dtype)}; simdnet reads float32 weights`,
+        );
     });
   });
   return { layers: widths, paths, dense, manifest: manifest as WeightsManifestGroup[], source };
@@ -243,7 +302,10 @@ export function checkWeightBytes(source: string, group: WeightsManifestGroup, to
     need += bytes * spec.shape.reduce((a, b) => a * b, 1);
   }
   if (total !== need) {
-    throw invalid(source, `the weight files ${group.paths.join(', ')} hold ${total} bytes but their manifest describes ${need} (${group.weights.length} tensors)`);
+    throw invalid(
+      source,
+      `the weight files ${group.paths.join(', ')} hold ${total} bytes but their manifest describes ${need} (${group.weights.length} tensors)`,
+    );
   }
 }
 
@@ -252,7 +314,8 @@ export function checkWeightBytes(source: string, group: WeightsManifestGroup, to
  * parameter layout, checking byte counts and every Dense layer's kernel and bias shapes.
  */
 export function decodeLayersModelWeights(plan: LayersModelPlan, files: readonly Uint8Array[]): Float32Array {
-  if (files.length !== plan.paths.length) throw new RangeError(`decodeLayersModelWeights: ${files.length} files for ${plan.paths.length} manifest paths`);
+  if (files.length !== plan.paths.length)
+    throw new RangeError(`decodeLayersModelWeights: ${files.length} files for ${plan.paths.length} manifest paths`);
   const values = new Map<string, { shape: number[]; data: Float32Array }>();
   let file = 0;
   for (const group of plan.manifest) {
@@ -261,7 +324,10 @@ export function decodeLayersModelWeights(plan: LayersModelPlan, files: readonly 
     const total = parts.reduce((n, p) => n + p.length, 0);
     const bytes = new Uint8Array(total);
     let at = 0;
-    for (const p of parts) { bytes.set(p, at); at += p.length; }
+    for (const p of parts) {
+      bytes.set(p, at);
+      at += p.length;
+    }
     checkWeightBytes(plan.source, group, total);
     const view = new DataView(bytes.buffer);
     at = 0;
@@ -286,11 +352,19 @@ export function decodeLayersModelWeights(plan: LayersModelPlan, files: readonly 
   const params = new Float32Array(parameterCount(plan.layers));
   let at = 0;
   plan.dense.forEach(({ name, useBias }, l) => {
-    const inputs = plan.layers[l]!, units = plan.layers[l + 1]!;
+    const inputs = plan.layers[l]!,
+      units = plan.layers[l + 1]!;
     const kernel = lookup(`${name}/kernel`);
-    if (!kernel) throw invalid(plan.source, `no weight ${name}/kernel for Dense layer ${name} (the manifest has ${[...values.keys()].join(', ') || 'no weights'})`);
+    if (!kernel)
+      throw invalid(
+        plan.source,
+        `no weight ${name}/kernel for Dense layer ${name} (the manifest has ${[...values.keys()].join(', ') || 'no weights'})`,
+      );
     if (kernel.shape.length !== 2 || kernel.shape[0] !== inputs || kernel.shape[1] !== units) {
-      throw invalid(plan.source, `weight ${name}/kernel has shape ${formatShape(kernel.shape)} but Dense layer ${name} maps ${inputs} inputs to ${units} units: expected [${inputs},${units}]`);
+      throw invalid(
+        plan.source,
+        `weight ${name}/kernel has shape ${formatShape(kernel.shape)} but Dense layer ${name} maps ${inputs} inputs to ${units} units: expected [${inputs},${units}]`,
+      );
     }
     params.set(kernel.data, at);
     at += inputs * units;
@@ -298,7 +372,10 @@ export function decodeLayersModelWeights(plan: LayersModelPlan, files: readonly 
       const bias = lookup(`${name}/bias`);
       if (!bias) throw invalid(plan.source, `no weight ${name}/bias for Dense layer ${name} (use_bias is true)`);
       if (bias.shape.length !== 1 || bias.shape[0] !== units) {
-        throw invalid(plan.source, `weight ${name}/bias has shape ${formatShape(bias.shape)} but Dense layer ${name} has ${units} units: expected [${units}]`);
+        throw invalid(
+          plan.source,
+          `weight ${name}/bias has shape ${formatShape(bias.shape)} but Dense layer ${name} has ${units} units: expected [${units}]`,
+        );
       }
       params.set(bias.data, at);
     }

@@ -35,8 +35,15 @@ import { tf, type TfModule as Tf } from './peer.js';
 import { parameterCount } from '../checkpoint.js';
 import type { Dataset } from '../data/dataset.js';
 import { SimdnetError } from '../errors.js';
-import { resolveOptimizer, type Evaluation, type FitOptions, type Network, type OptimizerConfig, type Prediction } from '../network.js';
-import { useTfjsBackend, type TfjsBackendInfo, type TfjsBackendName } from './backend.js';
+import {
+  resolveOptimizer,
+  type Evaluation,
+  type FitOptions,
+  type Network,
+  type OptimizerConfig,
+  type Prediction,
+} from '../network.js';
+import { useTfjsBackend, type TfjsBackendName } from './backend.js';
 import { planSchedule, scheduleSteps, type Schedule } from '../schedule.js';
 
 export { useTfjsBackend, type TfjsBackendInfo, type TfjsBackendName } from './backend.js';
@@ -94,9 +101,12 @@ type LossFn = (yTrue: Tf.Tensor, yPred: Tf.Tensor) => Tf.Tensor;
 
 function makeOptimizer(opt: Required<OptimizerConfig>): Tf.Optimizer {
   switch (opt.name) {
-    case 'sgd': return tf.train.sgd(opt.lr);
-    case 'momentum': return tf.train.momentum(opt.lr, opt.momentum, false);
-    case 'adam': return tf.train.adam(opt.lr, opt.beta1, opt.beta2, opt.epsilon);
+    case 'sgd':
+      return tf.train.sgd(opt.lr);
+    case 'momentum':
+      return tf.train.momentum(opt.lr, opt.momentum, false);
+    case 'adam':
+      return tf.train.adam(opt.lr, opt.beta1, opt.beta2, opt.epsilon);
   }
 }
 
@@ -104,7 +114,8 @@ function makeOptimizer(opt: Required<OptimizerConfig>): Tf.Optimizer {
 function compiledLoss(model: Tf.Sequential): LossFn {
   const inner = (model as unknown as { model?: { lossFunctions?: unknown[] } }).model;
   const fn = inner?.lossFunctions?.[0];
-  if (typeof fn !== 'function') throw new Error('internal: this tfjs-layers version keeps no lossFunctions on a compiled Sequential');
+  if (typeof fn !== 'function')
+    throw new Error('internal: this tfjs-layers version keeps no lossFunctions on a compiled Sequential');
   return fn as LossFn;
 }
 
@@ -151,11 +162,19 @@ export class TfjsTwin {
     return twin;
   }
 
-  get inputSize(): number { return this.layers[0]!; }
-  get classes(): number { return this.layers[this.layers.length - 1]!; }
-  get parameterCount(): number { return parameterCount(this.layers); }
+  get inputSize(): number {
+    return this.layers[0]!;
+  }
+  get classes(): number {
+    return this.layers[this.layers.length - 1]!;
+  }
+  get parameterCount(): number {
+    return parameterCount(this.layers);
+  }
   /** The active tfjs backend (process-wide). */
-  get backend(): string { return tf.getBackend(); }
+  get backend(): string {
+    return tf.getBackend();
+  }
 
   /** The trainable variables in simdnet's parameter order: per layer kernel, then bias. */
   private variables(): Tf.Variable[] {
@@ -165,12 +184,15 @@ export class TfjsTwin {
   /** Copies `values` (simdnet layout: per layer in×out weights, then bias) into the model. */
   setParameters(values: Float32Array): void {
     if (!(values instanceof Float32Array) || values.length !== this.parameterCount) {
-      throw new RangeError(`setParameters: got ${values?.length} values but layers [${this.layers.join(',')}] hold ${this.parameterCount}`);
+      throw new RangeError(
+        `setParameters: got ${values?.length} values but layers [${this.layers.join(',')}] hold ${this.parameterCount}`,
+      );
     }
     const tensors: Tf.Tensor[] = [];
     let at = 0;
     for (let l = 1; l < this.layers.length; l++) {
-      const inputs = this.layers[l - 1]!, outputs = this.layers[l]!;
+      const inputs = this.layers[l - 1]!,
+        outputs = this.layers[l]!;
       // slice(), not subarray(): the cpu backend keeps the array it is given.
       tensors.push(tf.tensor2d(values.slice(at, at + inputs * outputs), [inputs, outputs]));
       at += inputs * outputs;
@@ -214,20 +236,34 @@ export class TfjsTwin {
   private checkRows(inputs: Float32Array | Uint8Array, fn: string): number {
     const rows = inputs.length / this.inputSize;
     if (!Number.isInteger(rows) || rows < 1) {
-      throw new RangeError(`${fn}: inputs hold ${inputs.length} values, not a whole number ≥ 1 of rows of ${this.inputSize} (twin [${this.layers.join(',')}])`);
+      throw new RangeError(
+        `${fn}: inputs hold ${inputs.length} values, not a whole number ≥ 1 of rows of ${this.inputSize} (twin [${this.layers.join(',')}])`,
+      );
     }
     return rows;
   }
 
   private checkDataset(data: Dataset, what: string): void {
-    if (data === null || typeof data !== 'object' || !(data.pixels instanceof Uint8Array) || !(data.labels instanceof Uint8Array)) {
+    if (
+      data === null ||
+      typeof data !== 'object' ||
+      !(data.pixels instanceof Uint8Array) ||
+      !(data.labels instanceof Uint8Array)
+    ) {
       throw new TypeError(`${what} must be a dataset { count, rows, cols, pixels: Uint8Array, labels: Uint8Array }`);
     }
-    if (data.rows * data.cols !== this.inputSize || data.pixels.length !== data.count * this.inputSize || data.labels.length !== data.count) {
-      throw new RangeError(`${what} holds ${data.count} images of ${data.rows}×${data.cols} (${data.pixels.length} bytes, ${data.labels.length} labels) but the twin [${this.layers.join(',')}] takes ${this.inputSize} inputs per image`);
+    if (
+      data.rows * data.cols !== this.inputSize ||
+      data.pixels.length !== data.count * this.inputSize ||
+      data.labels.length !== data.count
+    ) {
+      throw new RangeError(
+        `${what} holds ${data.count} images of ${data.rows}×${data.cols} (${data.pixels.length} bytes, ${data.labels.length} labels) but the twin [${this.layers.join(',')}] takes ${this.inputSize} inputs per image`,
+      );
     }
     for (let i = 0; i < data.count; i++) {
-      if (data.labels[i]! >= this.classes) throw new RangeError(`${what}.labels[${i}] = ${data.labels[i]} but the twin has ${this.classes} classes`);
+      if (data.labels[i]! >= this.classes)
+        throw new RangeError(`${what}.labels[${i}] = ${data.labels[i]} but the twin has ${this.classes} classes`);
     }
   }
 
@@ -237,7 +273,8 @@ export class TfjsTwin {
    */
   computeGradients(inputs: Float32Array, labels: ArrayLike<number>): { loss: number; gradients: Float32Array } {
     const rows = this.checkRows(inputs, 'computeGradients');
-    if (labels.length !== rows) throw new RangeError(`computeGradients: ${labels.length} labels for ${rows} rows of inputs`);
+    if (labels.length !== rows)
+      throw new RangeError(`computeGradients: ${labels.length} labels for ${rows} rows of inputs`);
     const vars = this.variables();
     const { value, grads } = tf.tidy(() => {
       const x = tf.tensor2d(inputs.slice(), [rows, this.inputSize]);
@@ -262,7 +299,8 @@ export class TfjsTwin {
     this.checkDataset(train, 'train');
     const opt = resolveOptimizer(options);
     const mode = options.mode ?? 'step';
-    if (mode !== 'step' && mode !== 'fit') throw new RangeError(`mode must be 'step' or 'fit', got ${JSON.stringify(mode)}`);
+    if (mode !== 'step' && mode !== 'fit')
+      throw new RangeError(`mode must be 'step' or 'fit', got ${JSON.stringify(mode)}`);
     const schedule = planSchedule(train.count, { ...options, seed: options.seed ?? this.seed });
     this.prepareOptimizer(opt);
     return mode === 'step' ? this.fitSteps(train, schedule, options) : this.fitModel(train, schedule, options);
@@ -270,7 +308,8 @@ export class TfjsTwin {
 
   private fitSteps(train: Dataset, schedule: Schedule, options: TwinFitOptions): TwinFitResult {
     const n = this.inputSize;
-    const xStage = new Float32Array(schedule.batch * n), yStage = new Float32Array(schedule.batch);
+    const xStage = new Float32Array(schedule.batch * n),
+      yStage = new Float32Array(schedule.batch);
     const vars = this.variables();
     const epochs = new EpochLog(schedule, options.onEpoch);
     let resident: Tf.Tensor[] | null = null;
@@ -282,14 +321,23 @@ export class TfjsTwin {
         let x: Tf.Tensor, y: Tf.Tensor;
         if (rows === train.count && !schedule.shuffle) {
           // Full batch in stored order: upload once, as Network.fit keeps x resident.
-          resident ??= [tf.tensor2d(scalePixels(new Float32Array(train.count * n), train.pixels), [train.count, n]), tf.tensor1d(Float32Array.from(train.labels))];
+          resident ??= [
+            tf.tensor2d(scalePixels(new Float32Array(train.count * n), train.pixels), [train.count, n]),
+            tf.tensor1d(Float32Array.from(train.labels)),
+          ];
           [x, y] = resident as [Tf.Tensor, Tf.Tensor];
         } else {
           stageRows(xStage, yStage, train, s.indices, n);
           x = tf.tensor2d(xStage.subarray(0, rows * n), [rows, n]);
           y = tf.tensor1d(yStage.subarray(0, rows));
         }
-        const cost = tf.tidy(() => this.optimizer.minimize(() => tf.mean(this.lossFn(y, this.model.apply(x) as Tf.Tensor)) as Tf.Scalar, true, vars)!);
+        const cost = tf.tidy(() =>
+          this.optimizer.minimize(
+            () => tf.mean(this.lossFn(y, this.model.apply(x) as Tf.Tensor)) as Tf.Scalar,
+            true,
+            vars,
+          )!,
+        );
         if (x !== resident?.[0]) tf.dispose([x, y]);
         const loss = cost.dataSync()[0]!;
         cost.dispose();
@@ -313,7 +361,8 @@ export class TfjsTwin {
     let next = steps.next();
     while (!next.done) {
       // Collect one epoch's steps; their rows are consecutive in the epoch's order.
-      const epoch = next.value.epoch, firstStep = next.value.step;
+      const epoch = next.value.epoch,
+        firstStep = next.value.step;
       const rowIndices: number[] = [];
       let stepCount = 0;
       while (!next.done && next.value.epoch === epoch) {
@@ -321,19 +370,29 @@ export class TfjsTwin {
         stepCount++;
         next = steps.next();
       }
-      const xs = new Float32Array(rowIndices.length * n), ys = new Float32Array(rowIndices.length);
+      const xs = new Float32Array(rowIndices.length * n),
+        ys = new Float32Array(rowIndices.length);
       stageRows(xs, ys, train, rowIndices, n);
-      const x = tf.tensor2d(xs, [rowIndices.length, n]), y = tf.tensor1d(ys);
+      const x = tf.tensor2d(xs, [rowIndices.length, n]),
+        y = tf.tensor1d(ys);
       const losses: number[] = [];
       try {
         await this.model.fit(x, y, {
-          batchSize: schedule.batch, epochs: 1, shuffle: false, verbose: 0,
-          callbacks: { onBatchEnd: async (_batch, logs) => { losses.push(logs?.loss ?? NaN); } },
+          batchSize: schedule.batch,
+          epochs: 1,
+          shuffle: false,
+          verbose: 0,
+          callbacks: {
+            onBatchEnd: async (_batch, logs) => {
+              losses.push(logs?.loss ?? NaN);
+            },
+          },
         });
       } finally {
         tf.dispose([x, y]);
       }
-      if (losses.length !== stepCount) throw new Error(`internal: model.fit ran ${losses.length} batches, the schedule has ${stepCount}`);
+      if (losses.length !== stepCount)
+        throw new Error(`internal: model.fit ran ${losses.length} batches, the schedule has ${stepCount}`);
       losses.forEach((loss, k) => {
         if (!Number.isFinite(loss)) throw diverged(firstStep + k + 1, epoch, loss);
         finalLoss = loss;
@@ -349,8 +408,16 @@ export class TfjsTwin {
    * optimizer slots, the batch, activations and gradients). Updates the weights once more.
    */
   async measureStepBytes(train: Dataset, options: TwinFitOptions = {}): Promise<number> {
-    const once: TwinFitOptions = { ...options, epochs: undefined, iterations: 1, onStep: undefined, onEpoch: undefined };
-    const info = await tf.profile(async () => { await this.fit(train, once); });
+    const once: TwinFitOptions = {
+      ...options,
+      epochs: undefined,
+      iterations: 1,
+      onStep: undefined,
+      onEpoch: undefined,
+    };
+    const info = await tf.profile(async () => {
+      await this.fit(train, once);
+    });
     return info.peakBytes;
   }
 
@@ -358,7 +425,8 @@ export class TfjsTwin {
   evaluate(data: Dataset): Evaluation {
     this.checkDataset(data, 'data');
     const { probabilities, classes } = this.predict(data.pixels);
-    let lossSum = 0, correct = 0;
+    let lossSum = 0,
+      correct = 0;
     for (let r = 0; r < data.count; r++) {
       const label = data.labels[r]!;
       lossSum -= Math.log(Math.max(probabilities[r * this.classes + label]!, PROBABILITY_FLOOR));
@@ -370,10 +438,13 @@ export class TfjsTwin {
   /** Probabilities and classes for u8 pixels (scaled as simdnet scales them) or f32 features. */
   predict(inputs: Uint8Array | Float32Array): Prediction {
     if (!(inputs instanceof Uint8Array) && !(inputs instanceof Float32Array)) {
-      throw new TypeError(`predict: inputs must be a Uint8Array of pixels or a Float32Array, got ${Object.prototype.toString.call(inputs)}`);
+      throw new TypeError(
+        `predict: inputs must be a Uint8Array of pixels or a Float32Array, got ${Object.prototype.toString.call(inputs)}`,
+      );
     }
     const count = this.checkRows(inputs, 'predict');
-    const n = this.inputSize, k = this.classes;
+    const n = this.inputSize,
+      k = this.classes;
     const probabilities = new Float32Array(count * k);
     const classes = new Int32Array(count);
     for (let start = 0; start < count; start += INFERENCE_ROWS) {
@@ -408,7 +479,10 @@ function stageRows(x: Float32Array, y: Float32Array, data: Dataset, indices: Arr
 }
 
 function diverged(step: number, epoch: number, loss: number): SimdnetError {
-  return new SimdnetError('DIVERGED', `tfjs twin: training diverged at step ${step} (epoch ${epoch}): the loss is ${loss}. Try a smaller learning rate.`);
+  return new SimdnetError(
+    'DIVERGED',
+    `tfjs twin: training diverged at step ${step} (epoch ${epoch}): the loss is ${loss}. Try a smaller learning rate.`,
+  );
 }
 
 /** Per-epoch bookkeeping shared by both modes, with Network.fit's epoch boundaries. */
@@ -418,7 +492,10 @@ class EpochLog {
   private steps = 0;
   private start = 0;
 
-  constructor(private readonly schedule: Schedule, private readonly onEpoch?: (info: TwinEpochInfo) => void) {}
+  constructor(
+    private readonly schedule: Schedule,
+    private readonly onEpoch?: (info: TwinEpochInfo) => void,
+  ) {}
 
   begin(): number {
     this.start = performance.now();
@@ -428,19 +505,32 @@ class EpochLog {
   step(step: number, epoch: number, loss: number): void {
     this.loss += loss;
     this.steps++;
-    if (step % this.schedule.stepsPerEpoch === this.schedule.stepsPerEpoch - 1 || step === this.schedule.totalSteps - 1) {
+    if (
+      step % this.schedule.stepsPerEpoch === this.schedule.stepsPerEpoch - 1 ||
+      step === this.schedule.totalSteps - 1
+    ) {
       const now = performance.now();
       const info = { epoch, steps: this.steps, loss: this.loss / this.steps, milliseconds: now - this.start };
       this.epochs.push(info);
       this.onEpoch?.(info);
-      this.loss = 0; this.steps = 0; this.start = now;
+      this.loss = 0;
+      this.steps = 0;
+      this.start = now;
     }
   }
 
   result(started: number, finalLoss: number, mode: TwinFitMode): TwinFitResult {
     const seconds = (performance.now() - started) / 1000;
     const { totalSteps, stepsPerEpoch } = this.schedule;
-    return { steps: totalSteps, epochs: this.epochs, seconds, msPerStep: (seconds * 1000) / totalSteps, msPerEpoch: (seconds * 1000) / (totalSteps / stepsPerEpoch), finalLoss, mode };
+    return {
+      steps: totalSteps,
+      epochs: this.epochs,
+      seconds,
+      msPerStep: (seconds * 1000) / totalSteps,
+      msPerEpoch: (seconds * 1000) / (totalSteps / stepsPerEpoch),
+      finalLoss,
+      mode,
+    };
   }
 }
 

@@ -68,7 +68,7 @@ function worstOverSweep(fn: Forward, ref: (x: f64) => f64, edges: f32[], flushBe
   return worst;
 }
 
-function checkForward(name: string, fn: Forward, ref: (x: f64) => f64, bound: f64, flushBelow: f32): void {
+function checkForward(name: string, fn: Forward, ref: (x: f64) => f64, bound: f64): void {
   seed(21);
   for (let s = 0; s < ALL_SIZES.length; s++) {
     const n = ALL_SIZES[s];
@@ -134,7 +134,7 @@ describe("sigmoid_forward", () => {
     for (let k = 0; k < 2; k++) checkSpecial(SIGMOID_NAMES[k], SIGMOIDS[k], [0.5, 0.5, 0.5, 0.5, 1, 0, NaN, 1]);
   });
   test("within 2.5 ulp of f64 for every n, in place too", () => {
-    for (let k = 0; k < 2; k++) checkForward(SIGMOID_NAMES[k], SIGMOIDS[k], sigmoid64, SIGMOID_ULPS, SIGMOID_FLUSH_BELOW);
+    for (let k = 0; k < 2; k++) checkForward(SIGMOID_NAMES[k], SIGMOIDS[k], sigmoid64, SIGMOID_ULPS);
   });
   test("within 2.5 ulp of f64 over a sweep of all finite f32 ≥ −87.33654; below, 0 ≤ result < 2^−126", () => {
     for (let k = 0; k < 2; k++) {
@@ -154,7 +154,7 @@ describe("tanh_forward", () => {
     for (let k = 0; k < 2; k++) checkSpecial(TANH_NAMES[k], TANHS[k], [0, -0.0, 1e-30, -1e-30, 1, -1, NaN, 1]);
   });
   test("within 2 ulp of f64 for every n, in place too", () => {
-    for (let k = 0; k < 2; k++) checkForward(TANH_NAMES[k], TANHS[k], tanh64, TANH_ULPS, -Infinity);
+    for (let k = 0; k < 2; k++) checkForward(TANH_NAMES[k], TANHS[k], tanh64, TANH_ULPS);
   });
   test("within 2 ulp of f64 over a sweep of all finite f32, densely around 0 and the switch at ±0.55", () => {
     for (let k = 0; k < 2; k++) {

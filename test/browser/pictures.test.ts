@@ -28,7 +28,9 @@ function inked(png: Buffer): { share: number; colours: number } {
   let ink = 0;
   const colours = new Set<number>();
   for (let i = 0; i < width * height; i++) {
-    const r = data[4 * i]!, g = data[4 * i + 1]!, b = data[4 * i + 2]!;
+    const r = data[4 * i]!,
+      g = data[4 * i + 1]!,
+      b = data[4 * i + 2]!;
     if (r < 240 || g < 240 || b < 240) ink++;
     colours.add((r << 16) | (g << 8) | b);
   }
@@ -43,15 +45,36 @@ describeInChromium('the pictures in Chromium', { timeout: 600_000 }, () => {
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'simdnet-pictures-browser-'));
     const model = path.join(dir, 'net.snet');
-    simdnet('train', '--layers', '784,32,10', '--optimizer', 'adam', '--epochs', '2', '--save', model, '--plot', path.join(dir, 'train.svg'));
+    simdnet(
+      'train',
+      '--layers',
+      '784,32,10',
+      '--optimizer',
+      'adam',
+      '--epochs',
+      '2',
+      '--save',
+      model,
+      '--plot',
+      path.join(dir, 'train.svg'),
+    );
     simdnet('evaluate', model, '--report', path.join(dir, 'evaluate.html'));
     const err: string[] = [];
-    const code = await compareCommand(['--quick', '--report', path.join(dir, 'compare.html')], { stdout: () => {}, stderr: (s) => { err.push(s); } });
+    const code = await compareCommand(['--quick', '--report', path.join(dir, 'compare.html')], {
+      stdout: () => {},
+      stderr: (s) => {
+        err.push(s);
+      },
+    });
     assert.equal(code, 0, err.join(''));
     files.train = { file: path.join(dir, 'train.svg'), figures: 1, type: 'image/svg+xml' };
     files.evaluate = { file: path.join(dir, 'evaluate.html'), figures: 2, type: 'application/xhtml+xml' };
     files.compare = { file: path.join(dir, 'compare.html'), figures: 4, type: 'application/xhtml+xml' };
-    files.bench = { file: path.join(REPO_ROOT, 'bench/results/report.html'), figures: 3, type: 'application/xhtml+xml' };
+    files.bench = {
+      file: path.join(REPO_ROOT, 'bench/results/report.html'),
+      figures: 3,
+      type: 'application/xhtml+xml',
+    };
     browser = await launchChromium();
   });
 
@@ -66,28 +89,43 @@ describeInChromium('the pictures in Chromium', { timeout: 600_000 }, () => {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       const problems = watchPage(page);
       const requests: string[] = [];
-      page.on('request', (r) => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url()); });
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url());
+      });
       await page.goto(pathToFileURL(file).href);
       await page.waitForLoadState('load');
       const source = await readFile(file, 'utf8');
-      const seen = await page.evaluate(({ source, type }) => {
-        const parsed = new DOMParser().parseFromString(source, type);
-        const svgs = [...document.querySelectorAll('svg')];
-        return {
-          parseError: parsed.getElementsByTagName('parsererror')[0]?.textContent ?? null,
-          svgs: svgs.map((s) => { const r = s.getBoundingClientRect(); return { width: r.width, height: r.height, texts: s.querySelectorAll('text').length }; }),
-          scripts: document.querySelectorAll('script').length,
-        };
-      }, { source, type });
+      const seen = await page.evaluate(
+        ({ source, type }) => {
+          const parsed = new DOMParser().parseFromString(source, type);
+          const svgs = [...document.querySelectorAll('svg')];
+          return {
+            parseError: parsed.getElementsByTagName('parsererror')[0]?.textContent ?? null,
+            svgs: svgs.map((s) => {
+              const r = s.getBoundingClientRect();
+              return { width: r.width, height: r.height, texts: s.querySelectorAll('text').length };
+            }),
+            scripts: document.querySelectorAll('script').length,
+          };
+        },
+        { source, type },
+      );
       assert.equal(seen.parseError, null, `${name} is not well-formed XML`);
       assert.equal(seen.scripts, 0);
       assert.ok(seen.svgs.length >= figures, `${name}: ${seen.svgs.length} figures, expected ${figures}`);
-      for (const s of seen.svgs) assert.ok(s.width > 200 && s.height > 150 && s.texts > 3, `${name}: a figure drawn ${s.width}×${s.height} with ${s.texts} labels`);
+      for (const s of seen.svgs)
+        assert.ok(
+          s.width > 200 && s.height > 150 && s.texts > 3,
+          `${name}: a figure drawn ${s.width}×${s.height} with ${s.texts} labels`,
+        );
       // A standalone SVG document has no page to scroll: Chromium never finishes a full-page shot of one.
       const shot = await page.screenshot({ fullPage: type !== 'image/svg+xml' });
       await writeFile(path.join(await ensureArtifactsDir(), `pictures-${name}.png`), shot);
       const { share, colours } = inked(shot);
-      assert.ok(share > 0.005 && colours > 20, `${name}: the screenshot looks blank (${(100 * share).toFixed(2)}% ink, ${colours} colours)`);
+      assert.ok(
+        share > 0.005 && colours > 20,
+        `${name}: the screenshot looks blank (${(100 * share).toFixed(2)}% ink, ${colours} colours)`,
+      );
       assert.deepEqual(problems.errors, [], `${name}: console errors`);
       assert.deepEqual([...problems.requests, ...requests], [], `${name}: requests beyond the file itself`);
       await page.close();

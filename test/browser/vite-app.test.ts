@@ -24,7 +24,15 @@ import type { FitOptions } from '../../src/network.js';
 import type { AppStatus, LoadOutcome, TrainOutcome } from './vite-app/main.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { subset } from '../../src/data/dataset.js';
-import { REPO_ROOT, cspViolations, describeInChromium, launchChromium, recordCspViolations, watchPage, type PageProblems } from './harness.js';
+import {
+  REPO_ROOT,
+  cspViolations,
+  describeInChromium,
+  launchChromium,
+  recordCspViolations,
+  watchPage,
+  type PageProblems,
+} from './harness.js';
 
 const APP_DIR = fileURLToPath(new URL('./vite-app/', import.meta.url));
 const OUT_DIR = path.join(APP_DIR, 'dist');
@@ -48,9 +56,17 @@ const FIT: FitOptions = { optimizer: 'adam', lr: 0.002, batchSize: 50, epochs: 1
  */
 function checkBundledDist(modules: readonly string[]): void {
   const dist = path.join(REPO_ROOT, 'dist') + path.sep;
-  const bundled = modules.filter((id) => id.startsWith(REPO_ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.startsWith(APP_DIR));
-  assert.ok(bundled.includes(path.join(dist, 'index.browser.js')), `'simdnet' did not resolve to dist/index.browser.js; bundled: ${bundled.join(', ')}`);
-  assert.ok(bundled.includes(path.join(dist, 'tfjs', 'index.browser.js')), `'simdnet/tfjs' did not resolve to dist/tfjs/index.browser.js; bundled: ${bundled.join(', ')}`);
+  const bundled = modules.filter(
+    (id) => id.startsWith(REPO_ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.startsWith(APP_DIR),
+  );
+  assert.ok(
+    bundled.includes(path.join(dist, 'index.browser.js')),
+    `'simdnet' did not resolve to dist/index.browser.js; bundled: ${bundled.join(', ')}`,
+  );
+  assert.ok(
+    bundled.includes(path.join(dist, 'tfjs', 'index.browser.js')),
+    `'simdnet/tfjs' did not resolve to dist/tfjs/index.browser.js; bundled: ${bundled.join(', ')}`,
+  );
   const tfjs = modules.filter((id) => id.includes(`${path.sep}@tensorflow${path.sep}`));
   assert.deepEqual(tfjs, [], 'simdnet/tfjs brought TensorFlow.js into the bundle');
   for (const id of bundled) {
@@ -58,7 +74,9 @@ function checkBundledDist(modules: readonly string[]): void {
     assert.ok(!id.endsWith('.node.js'), `the bundle holds the Node entry ${id}`);
     const source = path.join(REPO_ROOT, 'src', path.relative(dist, id).replace(/\.js$/, '.ts'));
     if (existsSync(source) && statSync(source).mtimeMs > statSync(id).mtimeMs) {
-      throw new Error(`${path.relative(REPO_ROOT, id)} is older than ${path.relative(REPO_ROOT, source)}: run \`npm run build:ts\` so this test bundles the current source`);
+      throw new Error(
+        `${path.relative(REPO_ROOT, id)} is older than ${path.relative(REPO_ROOT, source)}: run \`npm run build:ts\` so this test bundles the current source`,
+      );
     }
   }
 }
@@ -83,7 +101,10 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
 
   before(async () => {
     const entry = path.join(REPO_ROOT, 'dist', 'index.browser.js');
-    if (!existsSync(entry)) throw new Error(`${entry} does not exist: run \`npm run build:ts\` (the package's browser entry is built TypeScript)`);
+    if (!existsSync(entry))
+      throw new Error(
+        `${entry} does not exist: run \`npm run build:ts\` (the package's browser entry is built TypeScript)`,
+      );
     const started = performance.now();
     // Only the name needs mapping, to this repository: resolution inside it (the exports map, the
     // browser condition) and the .wasm handling are Vite's defaults, as in an installed package.
@@ -97,7 +118,14 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
       logLevel: 'warn',
       build: { outDir: OUT_DIR, emptyOutDir: true },
       // Records the module graph, to check what 'simdnet' resolved to.
-      plugins: [{ name: 'record-module-graph', buildEnd() { modules.push(...this.getModuleIds()); } }],
+      plugins: [
+        {
+          name: 'record-module-graph',
+          buildEnd() {
+            modules.push(...this.getModuleIds());
+          },
+        },
+      ],
     });
     checkBundledDist(modules);
     process.stdout.write(`# vite build of the app in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
@@ -122,7 +150,9 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
     const trained = simdnet.Network.fromBytes(await simdnet.loadSimdnet(), checkpoint);
     trained.fit(train, FIT);
     nodeTrained = trained.getParameters();
-    nodeArtifacts = await (await import('simdnet/tfjs')).layersModelHandler(simdnet.Network.fromBytes(await simdnet.loadSimdnet(), checkpoint)).load!();
+    nodeArtifacts = await (
+      await import('simdnet/tfjs')
+    ).layersModelHandler(simdnet.Network.fromBytes(await simdnet.loadSimdnet(), checkpoint)).load!();
 
     // Without the cross-origin isolation headers, as most pages are served; the isolated server is
     // the one for threads.
@@ -152,54 +182,89 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
     const worker = js.find((f) => /^worker\.browser-[\w-]+\.js$/.test(f));
     assert.ok(worker, `no worker.browser-<hash>.js in ${assets.join(', ')}`);
     assert.equal(js.length, 2, `expected the app's chunk and the worker's, got ${js.join(', ')}`);
-    const bundle = await readFile(path.join(OUT_DIR, 'assets', js.find((f) => f !== worker)!), 'utf8');
-    assert.ok(/new Worker\(new URL\(/.test(bundle) && bundle.includes(`/assets/${worker}`), `the bundle does not start /assets/${worker} with new Worker(new URL(…))`);
+    const bundle = await readFile(
+      path.join(
+        OUT_DIR,
+        'assets',
+        js.find((f) => f !== worker)!,
+      ),
+      'utf8',
+    );
+    assert.ok(
+      /new Worker\(new URL\(/.test(bundle) && bundle.includes(`/assets/${worker}`),
+      `the bundle does not start /assets/${worker} with new Worker(new URL(…))`,
+    );
     assert.ok(!/createObjectURL|blob:|data:text\/javascript/.test(bundle), 'the bundle makes a blob or data: URL');
     const workerCode = await readFile(path.join(OUT_DIR, 'assets', worker), 'utf8');
     assert.ok(workerCode.includes('parallel_run'), 'the worker file does not hold the worker loop');
     for (const variant of [...VARIANTS, 'threads']) {
       const emitted = assets.find((f) => new RegExp(`^simdnet\\.${variant}-[\\w-]+\\.wasm$`).test(f));
       assert.ok(emitted, `no simdnet.${variant}-<hash>.wasm in ${assets.join(', ')}`);
-      assert.deepEqual(await readFile(path.join(OUT_DIR, 'assets', emitted)), await readFile(path.join(REPO_ROOT, 'build', `simdnet.${variant}.wasm`)));
+      assert.deepEqual(
+        await readFile(path.join(OUT_DIR, 'assets', emitted)),
+        await readFile(path.join(REPO_ROOT, 'build', `simdnet.${variant}.wasm`)),
+      );
       assert.ok(bundle.includes(`/assets/${emitted}`), `the bundle does not reference /assets/${emitted}`);
     }
     assert.ok(!bundle.includes('../build/'), 'the bundle still holds the unbundled ../build/ path');
-    assert.ok(!/\bnode:fs\b|readFile/.test(bundle), 'the bundle holds the Node loader: the exports map resolved the wrong entry');
+    assert.ok(
+      !/\bnode:fs\b|readFile/.test(bundle),
+      'the bundle holds the Node loader: the exports map resolved the wrong entry',
+    );
   });
 
   it('loads the simd build by default under the CSP, from the emitted asset', async () => {
     assert.deepEqual(await appStatus(page), { phase: 'loaded', variant: 'simd' });
     assert.equal(await page.textContent('#status'), 'simdnet loaded: simd build, 1 thread');
     const urls = await page.evaluate(() => window.simdnetApp.wasmUrls);
-    for (const variant of VARIANTS) assert.match(urls[variant], new RegExp(`^${server.url}assets/simdnet\\.${variant}-[\\w-]+\\.wasm$`));
+    for (const variant of VARIANTS)
+      assert.match(urls[variant], new RegExp(`^${server.url}assets/simdnet\\.${variant}-[\\w-]+\\.wasm$`));
     const fetched = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
     assert.ok(fetched.includes(urls.simd), `the page fetched ${fetched.join(', ')}`);
   });
 
   for (const variant of VARIANTS) {
     it(`predicts as Node does for the same checkpoint (${variant} build, ${IMAGES} test images, max |Δp| ≤ ${TOLERANCE})`, async () => {
-      const result = await page.evaluate(({ variant, checkpoint, pixels }) => window.simdnetApp.predict(variant, checkpoint, pixels),
-        { variant, checkpoint: [...checkpoint], pixels: [...pixels] });
+      const result = await page.evaluate(
+        ({ variant, checkpoint, pixels }) => window.simdnetApp.predict(variant, checkpoint, pixels),
+        { variant, checkpoint: [...checkpoint], pixels: [...pixels] },
+      );
       assert.equal(result.variant, variant);
       const reference = nodeProbabilities.get(variant)!;
       assert.equal(result.probabilities.length, reference.length);
-      let maxDiff = 0, worst = 0;
+      let maxDiff = 0,
+        worst = 0;
       result.probabilities.forEach((p, i) => {
         const d = Math.abs(p - reference[i]!);
-        if (d > maxDiff) { maxDiff = d; worst = i; }
+        if (d > maxDiff) {
+          maxDiff = d;
+          worst = i;
+        }
       });
       const correct = result.classes.filter((c, i) => c === labels[i]).length;
-      process.stdout.write(`# ${variant}: OK, maxdiff = ${maxDiff.toExponential(2)} over ${IMAGES}×10 probabilities; ${correct}/${IMAGES} correct\n`);
-      assert.ok(maxDiff <= TOLERANCE, `image ${Math.floor(worst / 10)}, class ${worst % 10}: browser ${result.probabilities[worst]} vs Node ${reference[worst]}`);
+      process.stdout.write(
+        `# ${variant}: OK, maxdiff = ${maxDiff.toExponential(2)} over ${IMAGES}×10 probabilities; ${correct}/${IMAGES} correct\n`,
+      );
+      assert.ok(
+        maxDiff <= TOLERANCE,
+        `image ${Math.floor(worst / 10)}, class ${worst % 10}: browser ${result.probabilities[worst]} vs Node ${reference[worst]}`,
+      );
       for (let i = 0; i < IMAGES; i++) {
         const row = reference.subarray(i * 10, (i + 1) * 10);
-        assert.equal(result.classes[i], row.indexOf(Math.max(...row)), `image ${i}: browser class ${result.classes[i]}`);
+        assert.equal(
+          result.classes[i],
+          row.indexOf(Math.max(...row)),
+          `image ${i}: browser class ${result.classes[i]}`,
+        );
       }
     });
   }
 
   it("simdnet/tfjs's browser entry gives the model artifacts Node gives, and a network made back from them has the checkpoint's parameters and predictions", async () => {
-    const result = await page.evaluate(({ checkpoint, pixels }) => window.simdnetApp.layersModel(checkpoint, pixels), { checkpoint: [...checkpoint], pixels: [...pixels] });
+    const result = await page.evaluate(({ checkpoint, pixels }) => window.simdnetApp.layersModel(checkpoint, pixels), {
+      checkpoint: [...checkpoint],
+      pixels: [...pixels],
+    });
     assert.deepEqual(result.modelTopology, nodeArtifacts.modelTopology);
     assert.deepEqual(result.weightSpecs, nodeArtifacts.weightSpecs);
     assert.deepEqual(result.weightData, [...new Uint8Array(nodeArtifacts.weightData as ArrayBuffer)]);
@@ -210,14 +275,21 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
     assert.ok(maxDiff <= TOLERANCE, `max |Δp| = ${maxDiff} > ${TOLERANCE}`);
   });
 
-  const train = (on: Page, threads: number): Promise<TrainOutcome> => on.evaluate(({ threads, checkpoint, trainSet, fit }) =>
-    window.simdnetApp.train(threads, checkpoint, trainSet.pixels, trainSet.labels, fit), { threads, checkpoint: [...checkpoint], trainSet, fit: FIT });
+  const train = (on: Page, threads: number): Promise<TrainOutcome> =>
+    on.evaluate(
+      ({ threads, checkpoint, trainSet, fit }) =>
+        window.simdnetApp.train(threads, checkpoint, trainSet.pixels, trainSet.labels, fit),
+      { threads, checkpoint: [...checkpoint], trainSet, fit: FIT },
+    );
 
   it(`without cross-origin isolation, threads: 2 runs one thread, says why, and trains to Node's weights bit for bit`, async () => {
     const outcome = await train(page, 2);
     assert.equal(outcome.crossOriginIsolated, false);
     assert.equal(outcome.threads, 1);
-    assert.match(outcome.singleThreadReason ?? '', /^threads: 2 was asked for, but this page is not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.*; simdnet runs on one thread$/);
+    assert.match(
+      outcome.singleThreadReason ?? '',
+      /^threads: 2 was asked for, but this page is not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.*; simdnet runs on one thread$/,
+    );
     assert.deepEqual(outcome.parameters, [...nodeTrained]);
   });
 
@@ -240,15 +312,23 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
 
     it(`threads: 1 trains ${TRAIN_IMAGES} images to Node's weights, bit for bit`, async () => {
       const outcome = await train(isolated, 1);
-      assert.deepEqual({ ...outcome, parameters: undefined }, { threads: 1, singleThreadReason: null, crossOriginIsolated: true, parameters: undefined });
+      assert.deepEqual(
+        { ...outcome, parameters: undefined },
+        { threads: 1, singleThreadReason: null, crossOriginIsolated: true, parameters: undefined },
+      );
       assert.deepEqual(outcome.parameters, [...nodeTrained]);
     });
 
     it('threads: 2 starts one Web Worker from the emitted worker file and trains to the same weights, bit for bit (every call split)', async () => {
       const started = performance.now();
       const outcome = await train(isolated, 2);
-      process.stdout.write(`# threads: 2 in Chromium: loaded and trained ${TRAIN_IMAGES} images (${FIT.epochs} epoch, batch ${FIT.batchSize}) in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
-      assert.deepEqual({ ...outcome, parameters: undefined }, { threads: 2, singleThreadReason: null, crossOriginIsolated: true, parameters: undefined });
+      process.stdout.write(
+        `# threads: 2 in Chromium: loaded and trained ${TRAIN_IMAGES} images (${FIT.epochs} epoch, batch ${FIT.batchSize}) in ${((performance.now() - started) / 1000).toFixed(2)} s\n`,
+      );
+      assert.deepEqual(
+        { ...outcome, parameters: undefined },
+        { threads: 2, singleThreadReason: null, crossOriginIsolated: true, parameters: undefined },
+      );
       assert.deepEqual(outcome.parameters, [...nodeTrained]);
       assert.equal(workers.length, 1, `workers started: ${workers.join(', ')}`);
       assert.match(workers[0]!, new RegExp(`^${isolatedServer.url}assets/worker\\.browser-[\\w-]+\\.js$`));
@@ -268,7 +348,10 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
       const outcome = await blocked.evaluate(() => window.simdnetApp.tryLoad({ threads: 2 }));
       assert.equal(outcome.ok, false);
       process.stdout.write(`# worker-src 'none': ${outcome.error?.name}: ${outcome.error?.message}\n`);
-      assert.match(`${outcome.error?.name}: ${outcome.error?.message}`, /^Error: simdnet worker 1 did not start: .*Content-Security-Policy worker-src without 'self'/);
+      assert.match(
+        `${outcome.error?.name}: ${outcome.error?.message}`,
+        /^Error: simdnet worker 1 did not start: .*Content-Security-Policy worker-src without 'self'/,
+      );
     } finally {
       await blocked.close();
     }
@@ -287,21 +370,32 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
   it("an HTML page (a server's fallback) → TypeError naming the URL, its Content-Type and its first bytes", async () => {
     const outcome = await tryLoad({ url: '/index.html' });
     assert.equal(outcome.error?.name, 'TypeError');
-    assert.match(outcome.error!.message, new RegExp(
-      `^${server.url}index\\.html \\(served as text/html; charset=utf-8: an HTML page, often a server's fallback for a missing file\\) ` +
-      'is not a WebAssembly module \\(\\d+ bytes, starting 3c 21 64 6f 63 74 79 70; expected 00 61 73 6d\\)$'));
+    assert.match(
+      outcome.error!.message,
+      new RegExp(
+        `^${server.url}index\\.html \\(served as text/html; charset=utf-8: an HTML page, often a server's fallback for a missing file\\) ` +
+          'is not a WebAssembly module \\(\\d+ bytes, starting 3c 21 64 6f 63 74 79 70; expected 00 61 73 6d\\)$',
+      ),
+    );
   });
 
   it('non-WASM bytes served as application/wasm → TypeError naming the URL and the bytes', async () => {
     const outcome = await tryLoad({ url: '/not-wasm.wasm' });
     assert.equal(outcome.error?.name, 'TypeError');
-    assert.match(outcome.error!.message, new RegExp(`^${server.url}not-wasm\\.wasm is not a WebAssembly module \\(38 bytes, starting 3c 21 64 6f`));
+    assert.match(
+      outcome.error!.message,
+      new RegExp(`^${server.url}not-wasm\\.wasm is not a WebAssembly module \\(38 bytes, starting 3c 21 64 6f`),
+    );
   });
 
   it('caller bytes and a compiled WebAssembly.Module load, and report the build they hold', async () => {
     for (const variant of VARIANTS) {
       for (const packaged of ['bytes', 'module'] as const) {
-        assert.deepEqual(await tryLoad({ packaged, variant }), { ok: true, variant }, `${packaged} of the ${variant} build`);
+        assert.deepEqual(
+          await tryLoad({ packaged, variant }),
+          { ok: true, variant },
+          `${packaged} of the ${variant} build`,
+        );
       }
     }
   });
@@ -309,7 +403,9 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
   it('had no console error, page error, CSP violation or failed request but the 404 asked for', async () => {
     assert.deepEqual(await cspViolations(page), []);
     assert.deepEqual(problems.requests, [`${server.url}missing.wasm: HTTP 404`]);
-    assert.deepEqual(problems.errors, ['console.error: Failed to load resource: the server responded with a status of 404 (Not Found)']);
+    assert.deepEqual(problems.errors, [
+      'console.error: Failed to load resource: the server responded with a status of 404 (Not Found)',
+    ]);
   });
 
   it(`under "${CSP_WITHOUT_WASM}" (no 'wasm-unsafe-eval') loading fails with an error that says so`, async () => {
@@ -320,7 +416,10 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
       const status = await appStatus(strict);
       assert.ok(status.phase === 'failed', 'simdnet loaded although the CSP forbids compiling WebAssembly');
       const { error } = status;
-      assert.match(error, /^TypeError: .*simdnet\.simd-[\w-]+\.wasm failed to compile: .*Content.Security.Polic.* add 'wasm-unsafe-eval' to script-src \('unsafe-eval' is not needed\)\.$/);
+      assert.match(
+        error,
+        /^TypeError: .*simdnet\.simd-[\w-]+\.wasm failed to compile: .*Content.Security.Polic.* add 'wasm-unsafe-eval' to script-src \('unsafe-eval' is not needed\)\.$/,
+      );
       process.stdout.write(`# without 'wasm-unsafe-eval': ${error}\n`);
     } finally {
       await strict.close();
@@ -342,7 +441,11 @@ describeInChromium("Vite's dev server with simdnet installed in node_modules", {
     await mkdir(path.join(installed, 'build'), { recursive: true });
     await cp(path.join(REPO_ROOT, 'package.json'), path.join(installed, 'package.json'));
     await cp(path.join(REPO_ROOT, 'dist'), path.join(installed, 'dist'), { recursive: true });
-    for (const variant of VARIANTS) await cp(path.join(REPO_ROOT, 'build', `simdnet.${variant}.wasm`), path.join(installed, 'build', `simdnet.${variant}.wasm`));
+    for (const variant of VARIANTS)
+      await cp(
+        path.join(REPO_ROOT, 'build', `simdnet.${variant}.wasm`),
+        path.join(installed, 'build', `simdnet.${variant}.wasm`),
+      );
     for (const file of ['index.html', 'main.ts']) await cp(path.join(APP_DIR, file), path.join(root, file));
     browser = await launchChromium();
   });
@@ -353,13 +456,23 @@ describeInChromium("Vite's dev server with simdnet installed in node_modules", {
   });
 
   async function loadInDevServer(config: InlineConfig): Promise<string> {
-    const server = await createServer({ root, configFile: false, logLevel: 'silent', server: { host: '127.0.0.1', port: 0 }, ...config });
+    const server = await createServer({
+      root,
+      configFile: false,
+      logLevel: 'silent',
+      server: { host: '127.0.0.1', port: 0 },
+      ...config,
+    });
     try {
       await server.listen();
       const page = await browser.newPage();
       await page.goto(server.resolvedUrls!.local[0]!);
       const status = await appStatus(page);
-      return status.phase === 'loaded' ? `loaded ${status.variant}` : status.phase === 'failed' ? status.error : status.phase;
+      return status.phase === 'loaded'
+        ? `loaded ${status.variant}`
+        : status.phase === 'failed'
+          ? status.error
+          : status.phase;
     } finally {
       await server.close();
     }
@@ -367,7 +480,10 @@ describeInChromium("Vite's dev server with simdnet installed in node_modules", {
 
   it('with default settings, loading fails with an error that names the fix', async () => {
     const outcome = await loadInDevServer({});
-    assert.match(outcome, /^TypeError: .*\/\.vite\/.*simdnet\.simd\.wasm .*add optimizeDeps: \{ exclude: \['simdnet'\] \} to the Vite config/);
+    assert.match(
+      outcome,
+      /^TypeError: .*\/\.vite\/.*simdnet\.simd\.wasm .*add optimizeDeps: \{ exclude: \['simdnet'\] \} to the Vite config/,
+    );
   });
 
   it("with optimizeDeps: { exclude: ['simdnet'] } it loads the simd build", async () => {
@@ -377,6 +493,10 @@ describeInChromium("Vite's dev server with simdnet installed in node_modules", {
 
 /** The app's load status once it has settled, polled (a page promise may be collected unsettled). */
 async function appStatus(page: Page): Promise<AppStatus> {
-  await page.waitForFunction(() => window.simdnetAppStatus !== undefined && window.simdnetAppStatus.phase !== 'loading', undefined, { timeout: 0, polling: 50 });
+  await page.waitForFunction(
+    () => window.simdnetAppStatus !== undefined && window.simdnetAppStatus.phase !== 'loading',
+    undefined,
+    { timeout: 0, polling: 50 },
+  );
   return page.evaluate(() => window.simdnetAppStatus);
 }

@@ -19,11 +19,15 @@ function signatures(wat: string): Map<string, string> {
     const params = [...m[2]!.matchAll(/\(param \$\d+ (\w+)\)/g)].map((p) => p[1]!);
     bodies.set(m[1]!, `(${params.join(', ')}) → ${m[3] ?? 'void'}`);
   }
-  return new Map([...wat.matchAll(/^ \(export "([^"]+)" \(func (\$\S+)\)\)/gm)].map((m) => [m[1]!, bodies.get(m[2]!)!]));
+  return new Map(
+    [...wat.matchAll(/^ \(export "([^"]+)" \(func (\$\S+)\)\)/gm)].map((m) => [m[1]!, bodies.get(m[2]!)!]),
+  );
 }
 
 function declared(d: Declaration): string {
-  return `(${argsOf(d).map((a) => (a.kind === 'ptr' ? 'i32' : a.kind)).join(', ')}) → ${d.returns ?? 'void'}`;
+  return `(${argsOf(d)
+    .map((a) => (a.kind === 'ptr' ? 'i32' : a.kind))
+    .join(', ')}) → ${d.returns ?? 'void'}`;
 }
 
 describe('the ABI declarations (src/abi.ts)', () => {
@@ -37,7 +41,13 @@ describe('the ABI declarations (src/abi.ts)', () => {
       const split = d.split;
       if (!split) continue;
       const names = new Set(argsOf(d).map((a) => a.name));
-      for (const arg of [split.axis, ...split.work.filter((w) => typeof w === 'string'), split.partials?.divideBy, split.partials?.countAt, split.secondPass?.when]) {
+      for (const arg of [
+        split.axis,
+        ...split.work.filter((w) => typeof w === 'string'),
+        split.partials?.divideBy,
+        split.partials?.countAt,
+        split.secondPass?.when,
+      ]) {
         if (arg !== undefined) assert.ok(names.has(arg), `${name}: ${arg} is not one of its arguments`);
       }
       for (const id of [split.id, split.secondPass?.id]) {
@@ -45,7 +55,8 @@ describe('the ABI declarations (src/abi.ts)', () => {
         assert.ok(!ids.has(id), `${name} and ${ids.get(id)} share kernel id ${id}`);
         ids.set(id, name);
       }
-      if (split.secondPass) assert.ok(split.secondPass.atLeast in ABI, `${name}: ${split.secondPass.atLeast} is not an export`);
+      if (split.secondPass)
+        assert.ok(split.secondPass.atLeast in ABI, `${name}: ${split.secondPass.atLeast} is not an export`);
     }
   });
 
@@ -55,7 +66,9 @@ describe('the ABI declarations (src/abi.ts)', () => {
         readFile(new URL(`../../build/simdnet.${build}.wasm`, import.meta.url)),
         readFile(new URL(`../../build/simdnet.${build}.wat`, import.meta.url), 'utf8'),
       ]);
-      const functions = WebAssembly.Module.exports(new WebAssembly.Module(binary)).filter((e) => e.kind === 'function').map((e) => e.name);
+      const functions = WebAssembly.Module.exports(new WebAssembly.Module(binary))
+        .filter((e) => e.kind === 'function')
+        .map((e) => e.name);
       assert.deepEqual([...functions].sort(), [...KERNEL_EXPORT_NAMES].sort());
       const found = signatures(wat);
       for (const name of KERNEL_EXPORT_NAMES) assert.equal(found.get(name), declared(declarationOf(name)), name);

@@ -28,16 +28,43 @@ describe('simdnet train', () => {
   it('--json prints one JSON object last with the promised fields, and --save writes a loadable checkpoint', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'simdnet-cli-'));
     const save = join(dir, 'net.snet');
-    const run = simdnet('train', '--layers', '784,16,10', '--optimizer', 'adam', '--batch', '64', '--iterations', '200', '--seed', '3', '--save', save, '--json');
+    const run = simdnet(
+      'train',
+      '--layers',
+      '784,16,10',
+      '--optimizer',
+      'adam',
+      '--batch',
+      '64',
+      '--iterations',
+      '200',
+      '--seed',
+      '3',
+      '--save',
+      save,
+      '--json',
+    );
     assert.equal(run.code, 0, run.stderr);
     const lines = run.stdout.trim().split('\n');
     const report = JSON.parse(lines[lines.length - 1]!);
-    for (const key of ['testAccuracy', 'trainSeconds', 'msPerEpoch', 'msPerStep', 'layers', 'optimizer', 'batch', 'variant']) {
+    for (const key of [
+      'testAccuracy',
+      'trainSeconds',
+      'msPerEpoch',
+      'msPerStep',
+      'layers',
+      'optimizer',
+      'batch',
+      'variant',
+    ]) {
       assert.ok(key in report, `missing ${key}`);
     }
     assert.equal(report.simdnet, VERSION);
-    assert.ok(report.msPerStep > 0 && Math.abs(report.msPerStep * report.steps - report.trainSeconds * 1000) <= report.trainSeconds * 1000 * 0.5,
-      `msPerStep ${report.msPerStep} is not the time per step (${report.steps} steps in ${report.trainSeconds} s)`);
+    assert.ok(
+      report.msPerStep > 0 &&
+        Math.abs(report.msPerStep * report.steps - report.trainSeconds * 1000) <= report.trainSeconds * 1000 * 0.5,
+      `msPerStep ${report.msPerStep} is not the time per step (${report.steps} steps in ${report.trainSeconds} s)`,
+    );
     assert.deepEqual(report.layers, [784, 16, 10]);
     assert.equal(report.optimizer, 'adam');
     assert.equal(report.batch, 64);
@@ -49,7 +76,18 @@ describe('simdnet train', () => {
   });
 
   it('--threads 2 trains on two threads and says so; --threads 17 is refused', () => {
-    const run = simdnet('train', '--layers', '784,10', '--iterations', '20', '--batch', '256', '--threads', '2', '--json');
+    const run = simdnet(
+      'train',
+      '--layers',
+      '784,10',
+      '--iterations',
+      '20',
+      '--batch',
+      '256',
+      '--threads',
+      '2',
+      '--json',
+    );
     assert.equal(run.code, 0, run.stderr);
     const lines = run.stdout.trim().split('\n');
     const report = JSON.parse(lines[lines.length - 1]!);
@@ -86,7 +124,6 @@ describe('simdnet train', () => {
       assert.doesNotMatch(run.stderr, STACK);
     });
   }
-
 
   it('a missing --data directory → a clear error, exit 1, no stack trace', () => {
     const run = simdnet('train', '--data', '/nonexistent/mnist', '--iterations', '1');
@@ -137,10 +174,13 @@ describe('flag values: numbers as people type them, every refusal names its flag
     assert.equal(parseTrainArgs(['--lr=.5']).settings.lr, 0.5);
   });
 
-  it('a negative value after a flag reaches the flag\'s own check, not the parser\'s', () => {
+  it("a negative value after a flag reaches the flag's own check, not the parser's", () => {
     const { settings } = parseTrainArgs(['--lr', '0.01', '--batch', '16']);
     assert.equal(settings.batch, 16);
-    assert.throws(() => parseTrainArgs(['--seed', '-1', '--lr', '0.5']), (e: unknown) => e instanceof UsageError && /^--seed must be an integer ≥ 0, got "-1"$/.test(e.message));
+    assert.throws(
+      () => parseTrainArgs(['--seed', '-1', '--lr', '0.5']),
+      (e: unknown) => e instanceof UsageError && /^--seed must be an integer ≥ 0, got "-1"$/.test(e.message),
+    );
   });
 
   // Every value flag of every command: not a number, negative, zero, too large, an unknown name.
@@ -191,21 +231,39 @@ describe('flag values: numbers as people type them, every refusal names its flag
   ];
   for (const [command, args, pattern] of refusals) {
     it(`${command} ${args.join(' ')} → UsageError naming ${args[0]}`, () => {
-      assert.throws(() => parsers[command](args), (e: unknown) => e instanceof UsageError && pattern.test(e.message));
+      assert.throws(
+        () => parsers[command](args),
+        (e: unknown) => e instanceof UsageError && pattern.test(e.message),
+      );
     });
   }
 
   // The whole path for the refusals that come after parsing: exit 2, the flag named, no stack trace.
   const spawned: Array<[string[], RegExp]> = [
-    [['train', '--batch', '100000', '--iterations', '1'], /^simdnet train: --batch 100000 is larger than the training set \(60000 images\)/],
+    [
+      ['train', '--batch', '100000', '--iterations', '1'],
+      /^simdnet train: --batch 100000 is larger than the training set \(60000 images\)/,
+    ],
     [['train', '--lr', '-1'], /^simdnet train: --lr must be a number > 0, got "-1"/],
-    [['train', '--layers', '100,10', '--iterations', '1'], /^simdnet train: --layers 100,10: the network takes 100 inputs but MNIST's images are 28×28 = 784 pixels/],
-    [['train', '--layers', '784,16,5', '--iterations', '1'], /^simdnet train: --layers 784,16,5: the network has 5 outputs but MNIST's images are labelled up to 9/],
-    [['train', '--layers', '784,20000,10', '--batch', '60000', '--iterations', '1'], /^simdnet train: --layers 784,20000,10 with --batch 60000: .*beyond WASM32's 4 GiB/],
+    [
+      ['train', '--layers', '100,10', '--iterations', '1'],
+      /^simdnet train: --layers 100,10: the network takes 100 inputs but MNIST's images are 28×28 = 784 pixels/,
+    ],
+    [
+      ['train', '--layers', '784,16,5', '--iterations', '1'],
+      /^simdnet train: --layers 784,16,5: the network has 5 outputs but MNIST's images are labelled up to 9/,
+    ],
+    [
+      ['train', '--layers', '784,20000,10', '--batch', '60000', '--iterations', '1'],
+      /^simdnet train: --layers 784,20000,10 with --batch 60000: .*beyond WASM32's 4 GiB/,
+    ],
     [['train', '--save='], /^simdnet train: --save needs a file name/],
     [['train', '--data='], /^simdnet train: --data needs a directory/],
     [['profile', '--batch', '100000'], /^simdnet profile: --batch 100000 is larger than MNIST's 60000 training images/],
-    [['profile', '--layers', '16,99999999,10'], /^simdnet profile: --layers 16,99999999,10 with --batch 32: .*beyond WASM32's 4 GiB/m],
+    [
+      ['profile', '--layers', '16,99999999,10'],
+      /^simdnet profile: --layers 16,99999999,10 with --batch 32: .*beyond WASM32's 4 GiB/m,
+    ],
     [['compare', '--epochs', '-1'], /^simdnet compare: --epochs must be an integer ≥ 1, got "-1"/],
   ];
   for (const [args, pattern] of spawned) {
@@ -221,7 +279,18 @@ describe('flag values: numbers as people type them, every refusal names its flag
 
 describe('--json carries the simdnet version', () => {
   it('simdnet profile --json', () => {
-    const run = simdnet('profile', '--layers', '32,8,10', '--batch', '4', '--steps', '1', '--optimizer', 'sgd', '--json');
+    const run = simdnet(
+      'profile',
+      '--layers',
+      '32,8,10',
+      '--batch',
+      '4',
+      '--steps',
+      '1',
+      '--optimizer',
+      'sgd',
+      '--json',
+    );
     assert.equal(run.code, 0, run.stderr);
     const report = JSON.parse(run.stdout);
     assert.equal(report.simdnet, VERSION);

@@ -8,13 +8,31 @@ import { SIMDNET_VERSION } from '../../src/commands/version.js';
 import { formatComparisonTable, type ComparisonRow } from '../../src/tfjs/comparison.js';
 
 function capture() {
-  const out: string[] = [], err: string[] = [];
-  return { io: { stdout: (s: string) => { out.push(s); }, stderr: (s: string) => { err.push(s); } }, out, err };
+  const out: string[] = [],
+    err: string[] = [];
+  return {
+    io: {
+      stdout: (s: string) => {
+        out.push(s);
+      },
+      stderr: (s: string) => {
+        err.push(s);
+      },
+    },
+    out,
+    err,
+  };
 }
 
 describe('simdnet compare --quick --json', () => {
   let code: number;
-  let report: { simdnet: string; machine: Record<string, unknown>; variant: string; tfjs: Array<Record<string, unknown>>; rows: ComparisonRow[] };
+  let report: {
+    simdnet: string;
+    machine: Record<string, unknown>;
+    variant: string;
+    tfjs: Array<Record<string, unknown>>;
+    rows: ComparisonRow[];
+  };
   let progress: string;
 
   before(async () => {
@@ -37,14 +55,24 @@ describe('simdnet compare --quick --json', () => {
   });
 
   it('has a simdnet and a tfjs-wasm row for each of the three models, with consistent timings', () => {
-    assert.deepEqual(report.rows.map((r) => `${r.model} | ${r.engine.replace(/simd$|scalar$/, 'V')}`), [
-      '784-10-10 sgd b32 | simdnet-V', '784-10-10 sgd b32 | tfjs-wasm',
-      '784-10-10 sgd full (seed) | simdnet-V', '784-10-10 sgd full (seed) | tfjs-wasm',
-      '784-128-10 adam b32 | simdnet-V', '784-128-10 adam b32 | tfjs-wasm',
-    ]);
+    assert.deepEqual(
+      report.rows.map((r) => `${r.model} | ${r.engine.replace(/simd$|scalar$/, 'V')}`),
+      [
+        '784-10-10 sgd b32 | simdnet-V',
+        '784-10-10 sgd b32 | tfjs-wasm',
+        '784-10-10 sgd full (seed) | simdnet-V',
+        '784-10-10 sgd full (seed) | tfjs-wasm',
+        '784-128-10 adam b32 | simdnet-V',
+        '784-128-10 adam b32 | tfjs-wasm',
+      ],
+    );
     for (const r of report.rows) {
-      assert.ok(r.msPerStep > 0 && r.trainSeconds > 0 && r.peakMemoryBytes > 0, `${r.engine} ${r.model}: ${JSON.stringify(r)}`);
-      if (!r.extrapolated) assert.ok(Math.abs(r.msPerStep * r.steps / 1000 - r.trainSeconds) < 1e-6 * r.trainSeconds + 1e-9);
+      assert.ok(
+        r.msPerStep > 0 && r.trainSeconds > 0 && r.peakMemoryBytes > 0,
+        `${r.engine} ${r.model}: ${JSON.stringify(r)}`,
+      );
+      if (!r.extrapolated)
+        assert.ok(Math.abs((r.msPerStep * r.steps) / 1000 - r.trainSeconds) < 1e-6 * r.trainSeconds + 1e-9);
       if (r.engine.startsWith('tfjs')) {
         const ours = report.rows.find((o) => o.model === r.model && o.engine.startsWith('simdnet'))!;
         assert.ok(Math.abs(r.speedup! - r.msPerStep / ours.msPerStep) < 1e-9 * r.speedup!);
@@ -53,14 +81,23 @@ describe('simdnet compare --quick --json', () => {
       }
     }
     const seed = report.rows.filter((r) => r.batch === 'full');
-    assert.deepEqual(seed.map((r) => [r.steps, r.extrapolated, r.testAccuracy === null]), [[5, false, false], [1, true, true]]);
+    assert.deepEqual(
+      seed.map((r) => [r.steps, r.extrapolated, r.testAccuracy === null]),
+      [
+        [5, false, false],
+        [1, true, true],
+      ],
+    );
   });
 
   it('gives the same test accuracy on both engines for the mini-batch models (same weights, batches and order)', () => {
     for (const model of ['784-10-10 sgd b32', '784-128-10 adam b32']) {
       const [ours, theirs] = report.rows.filter((r) => r.model === model);
       assert.ok(ours!.testAccuracy! > 0.5, `${model}: simdnet accuracy ${ours!.testAccuracy}`);
-      assert.ok(Math.abs(ours!.testAccuracy! - theirs!.testAccuracy!) <= 0.005, `${model}: ${ours!.testAccuracy} vs ${theirs!.testAccuracy}`);
+      assert.ok(
+        Math.abs(ours!.testAccuracy! - theirs!.testAccuracy!) <= 0.005,
+        `${model}: ${ours!.testAccuracy} vs ${theirs!.testAccuracy}`,
+      );
     }
   });
 
@@ -74,7 +111,14 @@ describe('simdnet compare --quick --json', () => {
 });
 
 describe('simdnet compare flags', () => {
-  for (const argv of [['--epochs', '0'], ['--epochs', 'two'], ['--backend', 'webgl'], ['--variant', 'avx'], ['--bogus'], ['stray']]) {
+  for (const argv of [
+    ['--epochs', '0'],
+    ['--epochs', 'two'],
+    ['--backend', 'webgl'],
+    ['--variant', 'avx'],
+    ['--bogus'],
+    ['stray'],
+  ]) {
     it(`${argv.join(' ')} exits 2 with the usage and no stack trace`, async () => {
       const c = capture();
       assert.equal(await compareCommand(argv, c.io), 2);

@@ -13,7 +13,10 @@ import { loadRuntime, type Platform, type Runtime } from '../../src/runtime.js';
 function afterDispose(method: string): (err: unknown) => boolean {
   return (err) => {
     assert.ok(err instanceof TypeError, `expected a TypeError, got ${String(err)}`);
-    assert.equal(err.message, `Runtime.dispose() was called: ${method} cannot use this runtime any more (load another with loadSimdnet())`);
+    assert.equal(
+      err.message,
+      `Runtime.dispose() was called: ${method} cannot use this runtime any more (load another with loadSimdnet())`,
+    );
     return true;
   };
 }
@@ -24,7 +27,13 @@ function osThreads(): number | null {
   return Number(/^Threads:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
 }
 
-const data = { count: 64, rows: 4, cols: 4, pixels: Uint8Array.from({ length: 64 * 16 }, (_, i) => (i * 37) % 256), labels: Uint8Array.from({ length: 64 }, (_, i) => i % 3) };
+const data = {
+  count: 64,
+  rows: 4,
+  cols: 4,
+  pixels: Uint8Array.from({ length: 64 * 16 }, (_, i) => (i * 37) % 256),
+  labels: Uint8Array.from({ length: 64 }, (_, i) => i % 3),
+};
 
 /** What every use after dispose() must do, on a network and an arena made before it. */
 function expectUnusable(runtime: Runtime, net: Network, checkpoint: Uint8Array, arena: Arena): void {
@@ -52,7 +61,7 @@ describe('Runtime.dispose()', () => {
     assert.equal(runtime.disposed, false);
     const first = runtime.dispose();
     assert.equal(runtime.disposed, true);
-    assert.equal(runtime.dispose(), first, 'a second dispose() returns the first one\'s promise');
+    assert.equal(runtime.dispose(), first, "a second dispose() returns the first one's promise");
     await first;
     expectUnusable(runtime, net, checkpoint, arena);
   });
@@ -69,7 +78,13 @@ describe('Runtime.dispose()', () => {
           location: threads.location,
           startWorker: (index, events) => {
             const worker = threads.startWorker(index, events);
-            return { post: worker.post, terminate: async () => { await worker.terminate(); terminated.push(index); } };
+            return {
+              post: worker.post,
+              terminate: async () => {
+                await worker.terminate();
+                terminated.push(index);
+              },
+            };
           },
         };
       },
@@ -86,8 +101,13 @@ describe('Runtime.dispose()', () => {
     const split = arena.parallel; // held across dispose(): its calls must not wait for the ended worker
     await Promise.all([runtime.dispose(), runtime.dispose()]);
     assert.deepEqual(terminated, [1], 'the worker was terminated once');
-    if (before !== null) assert.equal(osThreads(), before, 'the worker\'s OS threads are gone');
-    assert.throws(() => split.sgd_update(0, 0, 65536, 0.1), (err: unknown) => err instanceof TypeError && err.message === 'Runtime.dispose() was called: sgd_update cannot run on its ended workers');
+    if (before !== null) assert.equal(osThreads(), before, "the worker's OS threads are gone");
+    assert.throws(
+      () => split.sgd_update(0, 0, 65536, 0.1),
+      (err: unknown) =>
+        err instanceof TypeError &&
+        err.message === 'Runtime.dispose() was called: sgd_update cannot run on its ended workers',
+    );
     expectUnusable(runtime, net, checkpoint, arena);
   });
 });

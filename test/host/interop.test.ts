@@ -24,7 +24,13 @@ import { loadSimdnet } from '../../src/loader.node.js';
 import { Network } from '../../src/network.js';
 import type { Runtime } from '../../src/runtime.js';
 import {
-  exportLayersModel, fileHandler, importLayersModel, layersModelHandler, networkFromModelArtifacts, networkFromTfjsModel, networkToLayersModel,
+  exportLayersModel,
+  fileHandler,
+  importLayersModel,
+  layersModelHandler,
+  networkFromModelArtifacts,
+  networkFromTfjsModel,
+  networkToLayersModel,
 } from '../../src/tfjs/interop.js';
 import { scalePixels, useTfjsBackend } from '../../src/tfjs/twin.js';
 
@@ -44,7 +50,9 @@ before(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'simdnet-interop-'));
 });
 
-after(async () => { await rm(root, { recursive: true, force: true }); });
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
 
 function tfjsProbabilities(model: tf.LayersModel): Float32Array {
   return tf.tidy(() => (model.predict(tf.tensor2d(inputs, [COUNT, 784])) as tf.Tensor).dataSync() as Float32Array);
@@ -54,7 +62,9 @@ function expectSamePredictions(t: TestContext, ours: Float32Array, theirs: Float
   assert.equal(ours.length, theirs.length);
   let maxdiff = 0;
   for (let i = 0; i < ours.length; i++) maxdiff = Math.max(maxdiff, Math.abs(ours[i]! - theirs[i]!));
-  t.diagnostic(`${label}: ${maxdiff <= PREDICTION_TOLERANCE ? 'OK' : 'NOT OK'}, maxdiff = ${maxdiff.toExponential(2)} over ${ours.length} probabilities (tolerance ${PREDICTION_TOLERANCE})`);
+  t.diagnostic(
+    `${label}: ${maxdiff <= PREDICTION_TOLERANCE ? 'OK' : 'NOT OK'}, maxdiff = ${maxdiff.toExponential(2)} over ${ours.length} probabilities (tolerance ${PREDICTION_TOLERANCE})`,
+  );
   assert.ok(maxdiff <= PREDICTION_TOLERANCE, `${label}: max |Δp| = ${maxdiff} > ${PREDICTION_TOLERANCE}`);
 }
 
@@ -81,8 +91,11 @@ function fileSaveHandler(dir: string): tf.io.IOHandler {
   return tf.io.withSaveHandler(async (artifacts) => {
     const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
     const modelJson = {
-      modelTopology: artifacts.modelTopology, format: artifacts.format, generatedBy: artifacts.generatedBy,
-      convertedBy: artifacts.convertedBy, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+      modelTopology: artifacts.modelTopology,
+      format: artifacts.format,
+      generatedBy: artifacts.generatedBy,
+      convertedBy: artifacts.convertedBy,
+      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
     };
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'weights.bin'), new Uint8Array(weightData));
@@ -106,7 +119,10 @@ describe('simdnet → tfjs', () => {
     const { url, server } = await serve(dir);
     try {
       const model = await tf.loadLayersModel(`${url}/model.json`);
-      assert.deepEqual(model.layers.map((l) => l.getClassName()), ['Dense', 'Dense']);
+      assert.deepEqual(
+        model.layers.map((l) => l.getClassName()),
+        ['Dense', 'Dense'],
+      );
       assert.deepEqual(model.inputs[0]!.shape, [null, 784]);
       const ours = net.predict(test.pixels.subarray(0, COUNT * 784));
       expectSamePredictions(t, ours.probabilities, tfjsProbabilities(model), 'tfjs (http) vs simdnet');
@@ -120,10 +136,13 @@ describe('simdnet → tfjs', () => {
   it('the in-memory artifacts (the browser-safe half) load through tf.io.fromMemory', async (t) => {
     const net = await trainedNetwork();
     const { modelJson, weightData } = networkToLayersModel(net);
-    const model = await tf.loadLayersModel(tf.io.fromMemory({
-      modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0]!.weights as tf.io.WeightsManifestEntry[],
-      weightData: weightData.slice().buffer,
-    }));
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: modelJson.modelTopology,
+        weightSpecs: modelJson.weightsManifest[0]!.weights as tf.io.WeightsManifestEntry[],
+        weightData: weightData.slice().buffer,
+      }),
+    );
     expectSamePredictions(t, net.predict(inputs).probabilities, tfjsProbabilities(model), 'tfjs (memory) vs simdnet');
     model.dispose();
     net.dispose();
@@ -136,7 +155,8 @@ describe('simdnet → tfjs', () => {
     const back = await importLayersModel(runtime, path.join(dir, 'model.json'));
     assert.deepEqual(back.layers, net.layers);
     assert.deepEqual(back.getParameters(), net.getParameters());
-    back.dispose(); net.dispose();
+    back.dispose();
+    net.dispose();
   });
 });
 
@@ -144,19 +164,25 @@ describe('tfjs → simdnet', () => {
   const builds: Array<{ name: string; build: () => tf.Sequential }> = [
     {
       name: 'Dense 784→24 relu → Dense 10 softmax',
-      build: () => tf.sequential({ layers: [
-        tf.layers.dense({ inputShape: [784], units: 24, activation: 'relu' }),
-        tf.layers.dense({ units: 10, activation: 'softmax' }),
-      ] }),
+      build: () =>
+        tf.sequential({
+          layers: [
+            tf.layers.dense({ inputShape: [784], units: 24, activation: 'relu' }),
+            tf.layers.dense({ units: 10, activation: 'softmax' }),
+          ],
+        }),
     },
     {
       name: 'Flatten [28,28] → Dense 16 relu → Dense 12 relu → Dense 10 softmax',
-      build: () => tf.sequential({ layers: [
-        tf.layers.flatten({ inputShape: [28, 28] }),
-        tf.layers.dense({ units: 16, activation: 'relu' }),
-        tf.layers.dense({ units: 12, activation: 'relu' }),
-        tf.layers.dense({ units: 10, activation: 'softmax' }),
-      ] }),
+      build: () =>
+        tf.sequential({
+          layers: [
+            tf.layers.flatten({ inputShape: [28, 28] }),
+            tf.layers.dense({ units: 16, activation: 'relu' }),
+            tf.layers.dense({ units: 12, activation: 'relu' }),
+            tf.layers.dense({ units: 10, activation: 'softmax' }),
+          ],
+        }),
     },
   ];
   for (const { name, build } of builds) {
@@ -165,7 +191,10 @@ describe('tfjs → simdnet', () => {
       model.compile({ optimizer: tf.train.adam(0.01), loss: 'sparseCategoricalCrossentropy' });
       const rows = 256;
       const flat = model.inputs[0]!.shape.length === 2;
-      const xs = tf.tensor(scalePixels(new Float32Array(rows * 784), train.pixels.subarray(0, rows * 784)), flat ? [rows, 784] : [rows, 28, 28]);
+      const xs = tf.tensor(
+        scalePixels(new Float32Array(rows * 784), train.pixels.subarray(0, rows * 784)),
+        flat ? [rows, 784] : [rows, 28, 28],
+      );
       const ys = tf.tensor1d(Float32Array.from(train.labels.subarray(0, rows)));
       await model.fit(xs, ys, { batchSize: 32, epochs: 2, verbose: 0 });
       tf.dispose([xs, ys]);
@@ -173,14 +202,26 @@ describe('tfjs → simdnet', () => {
       await model.save(fileSaveHandler(dir));
       const net = await importLayersModel(runtime, dir);
       assert.deepEqual(net.layers[0], 784);
-      const theirs = tf.tidy(() => (model.predict(tf.tensor(inputs, flat ? [COUNT, 784] : [COUNT, 28, 28])) as tf.Tensor).dataSync() as Float32Array);
-      expectSamePredictions(t, net.predict(test.pixels.subarray(0, COUNT * 784)).probabilities, theirs, 'simdnet (imported) vs tfjs');
+      const theirs = tf.tidy(
+        () =>
+          (
+            model.predict(tf.tensor(inputs, flat ? [COUNT, 784] : [COUNT, 28, 28])) as tf.Tensor
+          ).dataSync() as Float32Array,
+      );
+      expectSamePredictions(
+        t,
+        net.predict(test.pixels.subarray(0, COUNT * 784)).probabilities,
+        theirs,
+        'simdnet (imported) vs tfjs',
+      );
       net.dispose();
       model.dispose();
     });
   }
 });
 
+// Tests edit model.json at arbitrary paths, as a corrupt file would have them.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 describe('import errors', () => {
   let dir: string;
   let modelJson: Record<string, any>;
@@ -195,7 +236,13 @@ describe('import errors', () => {
   });
 
   /** Writes a (modified) model to a fresh directory and expects importLayersModel to reject it. */
-  async function expectImportError(name: string, edit: (json: Record<string, any>) => void, code: SimdnetErrorCode, fragments: RegExp[], bin: Uint8Array = weights): Promise<void> {
+  async function expectImportError(
+    name: string,
+    edit: (json: Record<string, any>) => void,
+    code: SimdnetErrorCode,
+    fragments: RegExp[],
+    bin: Uint8Array = weights,
+  ): Promise<void> {
     dir = path.join(root, `bad-${name}`);
     await mkdir(dir, { recursive: true });
     const json = structuredClone(modelJson);
@@ -211,41 +258,100 @@ describe('import errors', () => {
   }
 
   it('a Conv2D layer is MODEL_UNSUPPORTED, naming the layer', async () => {
-    await expectImportError('conv2d', (json) => {
-      json.modelTopology.config.layers.splice(1, 0, { class_name: 'Conv2D', config: { name: 'conv2d_1', filters: 8, kernel_size: [3, 3] } });
-    }, 'MODEL_UNSUPPORTED', [/layer 1 \(conv2d_1\) is a "Conv2D" layer/, /only Dense layers/]);
+    await expectImportError(
+      'conv2d',
+      (json) => {
+        json.modelTopology.config.layers.splice(1, 0, {
+          class_name: 'Conv2D',
+          config: { name: 'conv2d_1', filters: 8, kernel_size: [3, 3] },
+        });
+      },
+      'MODEL_UNSUPPORTED',
+      [/layer 1 \(conv2d_1\) is a "Conv2D" layer/, /only Dense layers/],
+    );
   });
 
   it('a kernel of the wrong shape (same byte count) is MODEL_INVALID, naming both shapes', async () => {
-    await expectImportError('kernel-shape', (json) => { json.weightsManifest[0].weights[0].shape = [8, 784]; },
-      'MODEL_INVALID', [/dense_1\/kernel has shape \[8,784\]/, /expected \[784,8\]/]);
+    await expectImportError(
+      'kernel-shape',
+      (json) => {
+        json.weightsManifest[0].weights[0].shape = [8, 784];
+      },
+      'MODEL_INVALID',
+      [/dense_1\/kernel has shape \[8,784\]/, /expected \[784,8\]/],
+    );
   });
 
   it('a weights.bin shorter than its manifest is MODEL_INVALID, with both byte counts', async () => {
-    await expectImportError('truncated', () => {}, 'MODEL_INVALID', [/hold 25000 bytes but their manifest describes 25480/], weights.subarray(0, 25000));
+    await expectImportError(
+      'truncated',
+      () => {},
+      'MODEL_INVALID',
+      [/hold 25000 bytes but their manifest describes 25480/],
+      weights.subarray(0, 25000),
+    );
   });
 
   it('an activation other than relu/softmax is MODEL_UNSUPPORTED', async () => {
-    await expectImportError('sigmoid', (json) => { json.modelTopology.config.layers[0].config.activation = 'sigmoid'; },
-      'MODEL_UNSUPPORTED', [/dense_1 has activation "sigmoid"/]);
+    await expectImportError(
+      'sigmoid',
+      (json) => {
+        json.modelTopology.config.layers[0].config.activation = 'sigmoid';
+      },
+      'MODEL_UNSUPPORTED',
+      [/dense_1 has activation "sigmoid"/],
+    );
   });
 
   it('a functional model, a graph model and float16 weights are MODEL_UNSUPPORTED', async () => {
-    await expectImportError('functional', (json) => { json.modelTopology.class_name = 'Functional'; }, 'MODEL_UNSUPPORTED', [/"Functional"/, /Sequential/]);
-    await expectImportError('graph', (json) => { json.format = 'graph-model'; }, 'MODEL_UNSUPPORTED', [/graph-model/]);
-    await expectImportError('float16', (json) => { json.weightsManifest[0].weights[1].dtype = 'float16'; }, 'MODEL_UNSUPPORTED', [/dense_1\/bias has dtype "float16"/]);
+    await expectImportError(
+      'functional',
+      (json) => {
+        json.modelTopology.class_name = 'Functional';
+      },
+      'MODEL_UNSUPPORTED',
+      [/"Functional"/, /Sequential/],
+    );
+    await expectImportError(
+      'graph',
+      (json) => {
+        json.format = 'graph-model';
+      },
+      'MODEL_UNSUPPORTED',
+      [/graph-model/],
+    );
+    await expectImportError(
+      'float16',
+      (json) => {
+        json.weightsManifest[0].weights[1].dtype = 'float16';
+      },
+      'MODEL_UNSUPPORTED',
+      [/dense_1\/bias has dtype "float16"/],
+    );
   });
 
   it('a missing weight is MODEL_INVALID, listing the weights the manifest has', async () => {
-    await expectImportError('renamed', (json) => { json.weightsManifest[0].weights[2].name = 'other/kernel'; },
-      'MODEL_INVALID', [/no weight dense_2\/kernel/, /other\/kernel/]);
+    await expectImportError(
+      'renamed',
+      (json) => {
+        json.weightsManifest[0].weights[2].name = 'other/kernel';
+      },
+      'MODEL_INVALID',
+      [/no weight dense_2\/kernel/, /other\/kernel/],
+    );
   });
 
   it('a missing directory is DATA_NOT_FOUND and a file that is not JSON is MODEL_INVALID', async () => {
-    await assert.rejects(importLayersModel(runtime, path.join(root, 'nowhere')), (err: unknown) => err instanceof SimdnetError && err.code === 'DATA_NOT_FOUND' && /nowhere/.test(err.message));
+    await assert.rejects(
+      importLayersModel(runtime, path.join(root, 'nowhere')),
+      (err: unknown) => err instanceof SimdnetError && err.code === 'DATA_NOT_FOUND' && /nowhere/.test(err.message),
+    );
     const file = path.join(root, 'not-json.json');
     await writeFile(file, 'SNET');
-    await assert.rejects(importLayersModel(runtime, file), (err: unknown) => err instanceof SimdnetError && err.code === 'MODEL_INVALID' && /not JSON/.test(err.message));
+    await assert.rejects(
+      importLayersModel(runtime, file),
+      (err: unknown) => err instanceof SimdnetError && err.code === 'MODEL_INVALID' && /not JSON/.test(err.message),
+    );
   });
 });
 
@@ -256,12 +362,14 @@ function weightsOf(model: tf.LayersModel): Map<string, Float32Array> {
 
 /** A tfjs model simdnet could not run (a 2-D input, dropout, a tanh layer, no bias), trained a few steps. */
 async function trainedTfjsModel(): Promise<tf.Sequential> {
-  const model = tf.sequential({ layers: [
-    tf.layers.flatten({ inputShape: [28, 28] }),
-    tf.layers.dense({ units: 20, activation: 'tanh', useBias: false }),
-    tf.layers.dropout({ rate: 0.1 }),
-    tf.layers.dense({ units: 10, activation: 'softmax' }),
-  ] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.flatten({ inputShape: [28, 28] }),
+      tf.layers.dense({ units: 20, activation: 'tanh', useBias: false }),
+      tf.layers.dropout({ rate: 0.1 }),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
   model.compile({ optimizer: tf.train.adam(0.01), loss: 'sparseCategoricalCrossentropy' });
   const rows = 128;
   const xs = tf.tensor(scalePixels(new Float32Array(rows * 784), train.pixels.subarray(0, rows * 784)), [rows, 28, 28]);
@@ -278,17 +386,28 @@ describe('fileHandler: tfjs model files in plain Node', () => {
     const result = await model.save(fileHandler(dir));
     assert.equal(result.modelArtifactsInfo.modelTopologyType, 'JSON');
     const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
-    assert.deepEqual(json.weightsManifest.map((g: { paths: string[] }) => g.paths), [['weights.bin']]);
+    assert.deepEqual(
+      json.weightsManifest.map((g: { paths: string[] }) => g.paths),
+      [['weights.bin']],
+    );
     assert.equal(json.format, 'layers-model');
     assert.equal((await readFile(path.join(dir, 'weights.bin'))).length, (784 * 20 + 20 * 10 + 10) * 4);
     assert.equal(result.modelArtifactsInfo.weightDataBytes, (784 * 20 + 20 * 10 + 10) * 4);
 
     const loaded = await tf.loadLayersModel(fileHandler(dir));
-    assert.deepEqual(loaded.layers.map((l) => l.getClassName()), ['Flatten', 'Dense', 'Dropout', 'Dense']);
+    assert.deepEqual(
+      loaded.layers.map((l) => l.getClassName()),
+      ['Flatten', 'Dense', 'Dropout', 'Dense'],
+    );
     assert.deepEqual(weightsOf(loaded), weightsOf(model));
     const x = tf.tensor(inputs, [COUNT, 28, 28]);
-    assert.deepEqual(tf.tidy(() => (loaded.predict(x) as tf.Tensor).dataSync()), tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync()));
-    x.dispose(); loaded.dispose(); model.dispose();
+    assert.deepEqual(
+      tf.tidy(() => (loaded.predict(x) as tf.Tensor).dataSync()),
+      tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync()),
+    );
+    x.dispose();
+    loaded.dispose();
+    model.dispose();
   });
 
   it('what it writes is the standard format: tf.loadLayersModel reads it over http', async () => {
@@ -314,7 +433,8 @@ describe('fileHandler: tfjs model files in plain Node', () => {
     assert.deepEqual(json.weightsManifest[0].paths, ['digits.weights.bin']);
     const loaded = await tf.loadLayersModel(fileHandler(file));
     assert.deepEqual(weightsOf(loaded), weightsOf(model));
-    loaded.dispose(); model.dispose();
+    loaded.dispose();
+    model.dispose();
   });
 
   it('reads weights sharded over several files and groups, as tfjs converters write them', async (t) => {
@@ -328,15 +448,28 @@ describe('fileHandler: tfjs model files in plain Node', () => {
     await writeFile(path.join(dir, 'group1-shard1of2.bin'), weightData.subarray(0, 40_000));
     await writeFile(path.join(dir, 'group1-shard2of2.bin'), weightData.subarray(40_000, firstKernel));
     await writeFile(path.join(dir, 'group2-shard1of1.bin'), weightData.subarray(firstKernel));
-    await writeFile(path.join(dir, 'model.json'), JSON.stringify({ ...modelJson, weightsManifest: [
-      { paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: specs.slice(0, 1) },
-      { paths: ['group2-shard1of1.bin'], weights: specs.slice(1) },
-    ] }));
+    await writeFile(
+      path.join(dir, 'model.json'),
+      JSON.stringify({
+        ...modelJson,
+        weightsManifest: [
+          { paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: specs.slice(0, 1) },
+          { paths: ['group2-shard1of1.bin'], weights: specs.slice(1) },
+        ],
+      }),
+    );
     const model = await tf.loadLayersModel(fileHandler(dir));
-    expectSamePredictions(t, net.predict(inputs).probabilities, tfjsProbabilities(model), 'tfjs (fileHandler, sharded) vs simdnet');
+    expectSamePredictions(
+      t,
+      net.predict(inputs).probabilities,
+      tfjsProbabilities(model),
+      'tfjs (fileHandler, sharded) vs simdnet',
+    );
     const back = await importLayersModel(runtime, dir);
     assert.deepEqual(back.getParameters(), net.getParameters());
-    model.dispose(); back.dispose(); net.dispose();
+    model.dispose();
+    back.dispose();
+    net.dispose();
   });
 
   it('a simdnet-exported model loads through it and predicts alike', async (t) => {
@@ -344,8 +477,14 @@ describe('fileHandler: tfjs model files in plain Node', () => {
     const dir = path.join(root, 'exported-file-handler');
     await exportLayersModel(net, dir);
     const model = await tf.loadLayersModel(fileHandler(path.join(dir, 'model.json')));
-    expectSamePredictions(t, net.predict(inputs).probabilities, tfjsProbabilities(model), 'tfjs (fileHandler) vs simdnet');
-    model.dispose(); net.dispose();
+    expectSamePredictions(
+      t,
+      net.predict(inputs).probabilities,
+      tfjsProbabilities(model),
+      'tfjs (fileHandler) vs simdnet',
+    );
+    model.dispose();
+    net.dispose();
   });
 
   it('a missing weight file is DATA_NOT_FOUND naming it; a location it cannot write is SAVE_FAILED naming it', async () => {
@@ -353,12 +492,22 @@ describe('fileHandler: tfjs model files in plain Node', () => {
     const dir = path.join(root, 'no-weights');
     await model.save(fileHandler(dir));
     await rm(path.join(dir, 'weights.bin'));
-    await assert.rejects(tf.loadLayersModel(fileHandler(dir)), (err: unknown) =>
-      err instanceof SimdnetError && err.code === 'DATA_NOT_FOUND' && err.message === `cannot read weight file ${path.join(dir, 'weights.bin')}: no such file`);
+    await assert.rejects(
+      tf.loadLayersModel(fileHandler(dir)),
+      (err: unknown) =>
+        err instanceof SimdnetError &&
+        err.code === 'DATA_NOT_FOUND' &&
+        err.message === `cannot read weight file ${path.join(dir, 'weights.bin')}: no such file`,
+    );
     // A directory under a regular file cannot be created.
     const blocked = path.join(dir, 'model.json', 'sub');
-    await assert.rejects(model.save(fileHandler(blocked)), (err: unknown) =>
-      err instanceof SimdnetError && err.code === 'SAVE_FAILED' && err.message.startsWith(`cannot save the tfjs model to ${path.join(blocked, 'model.json')}: `));
+    await assert.rejects(
+      model.save(fileHandler(blocked)),
+      (err: unknown) =>
+        err instanceof SimdnetError &&
+        err.code === 'SAVE_FAILED' &&
+        err.message.startsWith(`cannot save the tfjs model to ${path.join(blocked, 'model.json')}: `),
+    );
     assert.throws(() => fileHandler(''), /fileHandler: location must be a non-empty path, got ""/);
     model.dispose();
   });
@@ -368,39 +517,67 @@ describe('simdnet ⇄ tfjs in memory (the browser-safe half)', () => {
   it(`tf.loadLayersModel(layersModelHandler(net)) predicts ${COUNT} test images as net does; networkFromTfjsModel gives back its parameters bit for bit`, async (t) => {
     const net = await trainedNetwork();
     const model = await tf.loadLayersModel(layersModelHandler(net));
-    expectSamePredictions(t, net.predict(inputs).probabilities, tfjsProbabilities(model), 'tfjs (layersModelHandler) vs simdnet');
+    expectSamePredictions(
+      t,
+      net.predict(inputs).probabilities,
+      tfjsProbabilities(model),
+      'tfjs (layersModelHandler) vs simdnet',
+    );
     const back = await networkFromTfjsModel(runtime, model);
     assert.deepEqual(back.layers, net.layers);
     assert.deepEqual(back.getParameters(), net.getParameters());
-    model.dispose(); back.dispose(); net.dispose();
+    model.dispose();
+    back.dispose();
+    net.dispose();
   });
 
   it('networkFromTfjsModel on a model tfjs trained predicts as tfjs does', async (t) => {
-    const model = tf.sequential({ layers: [
-      tf.layers.dense({ inputShape: [784], units: 16, activation: 'relu' }),
-      tf.layers.dense({ units: 10, activation: 'softmax' }),
-    ] });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [784], units: 16, activation: 'relu' }),
+        tf.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'sparseCategoricalCrossentropy' });
     const xs = tf.tensor2d(scalePixels(new Float32Array(256 * 784), train.pixels.subarray(0, 256 * 784)), [256, 784]);
     const ys = tf.tensor1d(Float32Array.from(train.labels.subarray(0, 256)));
     await model.fit(xs, ys, { batchSize: 32, epochs: 2, verbose: 0 });
     tf.dispose([xs, ys]);
     const net = await networkFromTfjsModel(runtime, model);
-    expectSamePredictions(t, net.predict(inputs).probabilities, tfjsProbabilities(model), 'simdnet (networkFromTfjsModel) vs tfjs');
-    net.dispose(); model.dispose();
+    expectSamePredictions(
+      t,
+      net.predict(inputs).probabilities,
+      tfjsProbabilities(model),
+      'simdnet (networkFromTfjsModel) vs tfjs',
+    );
+    net.dispose();
+    model.dispose();
   });
 
   it('what simdnet cannot run is a SimdnetError naming the layer; a binary topology and missing weights are named too', async () => {
     const model = await trainedTfjsModel();
-    await assert.rejects(networkFromTfjsModel(runtime, model), (err: unknown) =>
-      err instanceof SimdnetError && err.code === 'MODEL_UNSUPPORTED' && /^tfjs model sequential_\d+: layer 2 \(dropout_\w+\) is a "Dropout" layer; simdnet runs only Dense layers/.test(err.message));
+    await assert.rejects(
+      networkFromTfjsModel(runtime, model),
+      (err: unknown) =>
+        err instanceof SimdnetError &&
+        err.code === 'MODEL_UNSUPPORTED' &&
+        /^tfjs model sequential_\d+: layer 2 \(dropout_\w+\) is a "Dropout" layer; simdnet runs only Dense layers/.test(
+          err.message,
+        ),
+    );
     model.dispose();
-    assert.throws(() => networkFromModelArtifacts(runtime, { modelTopology: new ArrayBuffer(8) }),
-      (err: unknown) => err instanceof SimdnetError && err.code === 'MODEL_UNSUPPORTED' && /binary \(a GraphDef\)/.test(err.message));
+    assert.throws(
+      () => networkFromModelArtifacts(runtime, { modelTopology: new ArrayBuffer(8) }),
+      (err: unknown) =>
+        err instanceof SimdnetError && err.code === 'MODEL_UNSUPPORTED' && /binary \(a GraphDef\)/.test(err.message),
+    );
     const net = Network.create(runtime, { layers: [784, 8, 10], seed: 1 });
     const { modelTopology } = await layersModelHandler(net).load!();
-    assert.throws(() => networkFromModelArtifacts(runtime, { modelTopology }),
-      (err: unknown) => err instanceof SimdnetError && err.code === 'MODEL_INVALID' && /has no weights/.test(err.message));
+    assert.throws(
+      () => networkFromModelArtifacts(runtime, { modelTopology }),
+      (err: unknown) =>
+        err instanceof SimdnetError && err.code === 'MODEL_INVALID' && /has no weights/.test(err.message),
+    );
     assert.throws(() => layersModelHandler({} as Network), /layersModelHandler: net must be a Network, got object/);
     net.dispose();
   });

@@ -17,8 +17,10 @@ const TIME_LIMIT_MS = 4000;
 const options = { numRuns: RUNS, plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS)] };
 
 function documented(e: unknown): void {
-  if (!(e instanceof SimdnetError)) throw new Error(`undocumented ${e instanceof Error ? e.name : typeof e}: ${String(e)}`, { cause: e });
-  if (e.code !== 'MODEL_INVALID' && e.code !== 'MODEL_UNSUPPORTED') throw new Error(`undocumented code ${e.code}: ${e.message}`);
+  if (!(e instanceof SimdnetError))
+    throw new Error(`undocumented ${e instanceof Error ? e.name : typeof e}: ${String(e)}`, { cause: e });
+  if (e.code !== 'MODEL_INVALID' && e.code !== 'MODEL_UNSUPPORTED')
+    throw new Error(`undocumented code ${e.code}: ${e.message}`);
 }
 
 function consistent(model: KerasModel): void {
@@ -27,20 +29,46 @@ function consistent(model: KerasModel): void {
     assert.equal(model.weights.get(`${layer.name}/kernel`)?.length, layer.inputs * layer.units, `${layer.name}/kernel`);
     if (layer.useBias) assert.equal(model.weights.get(`${layer.name}/bias`)?.length, layer.units, `${layer.name}/bias`);
   }
-  for (const [name, values] of model.weights) assert.ok(values.every(Number.isFinite), `${name} holds a non-finite value`);
+  for (const [name, values] of model.weights)
+    assert.ok(values.every(Number.isFinite), `${name} holds a non-finite value`);
 }
 
 /** Every path (list of keys and indices) to a value inside `value`. */
-function paths(value: unknown, prefix: Array<string | number> = [], out: Array<Array<string | number>> = []): Array<Array<string | number>> {
+function paths(
+  value: unknown,
+  prefix: Array<string | number> = [],
+  out: Array<Array<string | number>> = [],
+): Array<Array<string | number>> {
   out.push(prefix);
   if (Array.isArray(value)) value.forEach((v, i) => paths(v, [...prefix, i], out));
-  else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) paths(v, [...prefix, k], out);
+  else if (typeof value === 'object' && value !== null)
+    for (const [k, v] of Object.entries(value)) paths(v, [...prefix, k], out);
   return out;
 }
 
 const replacement = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
-  fc.constantFrom(NaN, Infinity, -1, 0, 0.5, 2 ** 31, 2 ** 53, 1e308, null, undefined, '', 'float16', 'Conv2D', 'softmax', [], {}, [null], [null, 0], [null, -3, 4]),
+  fc.constantFrom(
+    NaN,
+    Infinity,
+    -1,
+    0,
+    0.5,
+    2 ** 31,
+    2 ** 53,
+    1e308,
+    null,
+    undefined,
+    '',
+    'float16',
+    'Conv2D',
+    'softmax',
+    [],
+    {},
+    [null],
+    [null, 0],
+    [null, -3, 4],
+  ),
 );
 const edit = fc.record({ at: fc.nat(), remove: fc.boolean(), value: replacement });
 type Edit = { at: number; remove: boolean; value: unknown };
@@ -50,7 +78,10 @@ function applyEdits(model: unknown, edits: Edit[]): unknown {
   for (const e of edits) {
     const all = paths(copy);
     const path = all[e.at % all.length]!;
-    if (path.length === 0) { copy = e.value; continue; }
+    if (path.length === 0) {
+      copy = e.value;
+      continue;
+    }
     const parent = path.slice(0, -1).reduce((o: any, k) => o[k], copy); // eslint-disable-line @typescript-eslint/no-explicit-any
     const key = path[path.length - 1]!;
     if (e.remove && Array.isArray(parent)) parent.splice(key as number, 1);
@@ -63,7 +94,11 @@ function applyEdits(model: unknown, edits: Edit[]): unknown {
 const byteEdit = fc.oneof(
   fc.record({ kind: fc.constant('truncate' as const), fraction: fc.double({ min: 0, max: 1, noNaN: true }) }),
   fc.record({ kind: fc.constant('extend' as const), bytes: fc.integer({ min: 1, max: 9 }) }),
-  fc.record({ kind: fc.constant('flip' as const), fraction: fc.double({ min: 0, max: 1, noNaN: true }), mask: fc.integer({ min: 1, max: 255 }) }),
+  fc.record({
+    kind: fc.constant('flip' as const),
+    fraction: fc.double({ min: 0, max: 1, noNaN: true }),
+    mask: fc.integer({ min: 1, max: 255 }),
+  }),
   fc.constant({ kind: 'none' as const }),
 );
 type ByteEdit = { kind: 'truncate' | 'extend' | 'flip' | 'none'; fraction?: number; bytes?: number; mask?: number };
@@ -71,10 +106,20 @@ type ByteEdit = { kind: 'truncate' | 'extend' | 'flip' | 'none'; fraction?: numb
 function editBytes(bytes: Uint8Array, e: ByteEdit): Uint8Array {
   const at = Math.floor((e.fraction ?? 0) * bytes.length);
   switch (e.kind) {
-    case 'truncate': return bytes.subarray(0, at);
-    case 'extend': { const out = new Uint8Array(bytes.length + e.bytes!); out.set(bytes); return out; }
-    case 'flip': { const out = bytes.slice(); if (at < out.length) out[at]! ^= e.mask!; return out; }
-    default: return bytes;
+    case 'truncate':
+      return bytes.subarray(0, at);
+    case 'extend': {
+      const out = new Uint8Array(bytes.length + e.bytes!);
+      out.set(bytes);
+      return out;
+    }
+    case 'flip': {
+      const out = bytes.slice();
+      if (at < out.length) out[at]! ^= e.mask!;
+      return out;
+    }
+    default:
+      return bytes;
   }
 }
 
@@ -82,7 +127,12 @@ function editBytes(bytes: Uint8Array, e: ByteEdit): Uint8Array {
  * Parses, then hands the decoder one file per path the (edited) manifest names: the original files
  * in order (empty ones past their count), one of them edited by `be`.
  */
-function read(json: unknown, original: readonly Uint8Array[], be: ByteEdit = { kind: 'none' }, which = 0): KerasModel | null {
+function read(
+  json: unknown,
+  original: readonly Uint8Array[],
+  be: ByteEdit = { kind: 'none' },
+  which = 0,
+): KerasModel | null {
   let plan;
   try {
     plan = parseKerasModelJson(json);
@@ -104,18 +154,30 @@ function read(json: unknown, original: readonly Uint8Array[], be: ByteEdit = { k
 }
 
 describe('keras-format fuzz', () => {
-  const fixtures = { 'Keras 2 Sequential': keras2Mnist(), 'Keras 3 Sequential': keras3Mnist(), 'Keras 3 Functional': keras3Functional() };
+  const fixtures = {
+    'Keras 2 Sequential': keras2Mnist(),
+    'Keras 3 Sequential': keras3Mnist(),
+    'Keras 3 Functional': keras3Functional(),
+  };
   for (const [label, fixture] of Object.entries(fixtures)) {
     const files = modelFiles(fixture, new Rng(7));
     it(`${label}: edited model.json and weight bytes parse consistently or fail with a documented code`, () => {
       assert.ok(read(fixture, files), 'the unedited fixture does not read');
-      fc.assert(fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), byteEdit, fc.nat(), (edits, be, which) => {
-        read(applyEdits(fixture, edits), files, be, which);
-      }), options);
+      fc.assert(
+        fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), byteEdit, fc.nat(), (edits, be, which) => {
+          read(applyEdits(fixture, edits), files, be, which);
+        }),
+        options,
+      );
     });
   }
 
   it('arbitrary values in place of model.json fail with a documented code', () => {
-    fc.assert(fc.property(fc.anything(), (value) => { read(value, []); }), options);
+    fc.assert(
+      fc.property(fc.anything(), (value) => {
+        read(value, []);
+      }),
+      options,
+    );
   });
 });

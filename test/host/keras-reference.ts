@@ -5,10 +5,14 @@ import type { KerasActivation, KerasModel } from '../../src/tfjs/keras-format.js
 
 function activate(v: Float64Array, activation: KerasActivation): Float64Array {
   switch (activation) {
-    case 'linear': return v;
-    case 'relu': return v.map((x) => Math.max(x, 0));
-    case 'sigmoid': return v.map((x) => 1 / (1 + Math.exp(-x)));
-    case 'tanh': return v.map(Math.tanh);
+    case 'linear':
+      return v;
+    case 'relu':
+      return v.map((x) => Math.max(x, 0));
+    case 'sigmoid':
+      return v.map((x) => 1 / (1 + Math.exp(-x)));
+    case 'tanh':
+      return v.map(Math.tanh);
     case 'softmax': {
       const max = Math.max(...v);
       const e = v.map((x) => Math.exp(x - max));
@@ -25,7 +29,8 @@ export function kerasForward64(model: KerasModel, x: Float32Array, rows: number)
     let v = Float64Array.from(x.subarray(r * model.inputWidth, (r + 1) * model.inputWidth));
     for (const layer of model.layers) {
       if (layer.kind === 'dense') {
-        const kernel = model.weights.get(`${layer.name}/kernel`)!, bias = model.weights.get(`${layer.name}/bias`);
+        const kernel = model.weights.get(`${layer.name}/kernel`)!,
+          bias = model.weights.get(`${layer.name}/bias`);
         const y = new Float64Array(layer.units);
         for (let j = 0; j < layer.units; j++) {
           let s = bias ? bias[j]! : 0;

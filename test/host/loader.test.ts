@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadSimdnet, packagedWasmUrl, simdSupported, type Runtime, type Variant } from '../../src/index.node.js';
 
-const buildPath = (variant: Variant): string => fileURLToPath(new URL(`../../build/simdnet.${variant}.wasm`, import.meta.url));
+const buildPath = (variant: Variant): string =>
+  fileURLToPath(new URL(`../../build/simdnet.${variant}.wasm`, import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
 
 /** The runtime works: ReLU of a few values on a fresh arena. */
@@ -20,7 +21,11 @@ function assertRuns(runtime: Runtime): void {
   assert.deepEqual([...x.read()], [0, 0, 0, 0.5, 2]);
 }
 
-async function rejectsWith(promise: Promise<unknown>, error: TypeErrorConstructor | RangeErrorConstructor, message: RegExp): Promise<void> {
+async function rejectsWith(
+  promise: Promise<unknown>,
+  error: TypeErrorConstructor | RangeErrorConstructor,
+  message: RegExp,
+): Promise<void> {
   await assert.rejects(promise, (err: Error) => {
     assert.equal(err.constructor, error, `expected ${error.name}, got ${err.constructor.name}: ${err.message}`);
     assert.match(err.message, message);
@@ -45,14 +50,19 @@ describe('packaged builds', () => {
   });
 
   it('packagedWasmUrl points at build/simdnet.<variant>.wasm', () => {
-    for (const variant of ['simd', 'scalar'] as const) assert.equal(fileURLToPath(packagedWasmUrl(variant)), buildPath(variant));
+    for (const variant of ['simd', 'scalar'] as const)
+      assert.equal(fileURLToPath(packagedWasmUrl(variant)), buildPath(variant));
   });
 
   it('an unknown variant → TypeError naming the option, with or without a source', async () => {
     const message = /^variant must be 'auto', 'simd' or 'scalar', got "avx2"$/;
     await rejectsWith(loadSimdnet({ variant: 'avx2' as never }), TypeError, message);
     await rejectsWith(loadSimdnet({ variant: 'avx2' as never, source: buildPath('simd') }), TypeError, message);
-    await rejectsWith(loadSimdnet({ variant: 'avx2' as never, source: await readFile(buildPath('scalar')) }), TypeError, message);
+    await rejectsWith(
+      loadSimdnet({ variant: 'avx2' as never, source: await readFile(buildPath('scalar')) }),
+      TypeError,
+      message,
+    );
   });
 });
 
@@ -60,13 +70,20 @@ describe('caller-supplied sources', () => {
   for (const variant of ['simd', 'scalar'] as const) {
     describe(`the ${variant} build`, () => {
       let bytes: Buffer;
-      before(async () => { bytes = await readFile(buildPath(variant)); });
+      before(async () => {
+        bytes = await readFile(buildPath(variant));
+      });
 
       it('as bytes: Buffer, ArrayBuffer, and a view at an offset into a larger buffer', async () => {
         const arrayBuffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
         const padded = new Uint8Array(bytes.byteLength + 24);
         padded.set(bytes, 13);
-        for (const source of [bytes, arrayBuffer, padded.subarray(13, 13 + bytes.byteLength), new DataView(padded.buffer, 13, bytes.byteLength)]) {
+        for (const source of [
+          bytes,
+          arrayBuffer,
+          padded.subarray(13, 13 + bytes.byteLength),
+          new DataView(padded.buffer, 13, bytes.byteLength),
+        ]) {
           const runtime = await loadSimdnet({ source });
           assert.equal(runtime.variant, variant, 'the runtime reports the build it loaded, not the engine default');
           assertRuns(runtime);
@@ -91,33 +108,64 @@ describe('caller-supplied sources', () => {
       it('with the matching variant requested; the other variant → TypeError', async () => {
         assert.equal((await loadSimdnet({ source: bytes, variant })).variant, variant);
         const other = variant === 'simd' ? 'scalar' : 'simd';
-        await rejectsWith(loadSimdnet({ source: bytes, variant: other }), TypeError,
-          new RegExp(`variant '${other}' was requested but the supplied module is the '${variant}' build`));
-        await rejectsWith(loadSimdnet({ source: buildPath(variant), variant: other }), TypeError, new RegExp(`'${variant}' build`));
+        await rejectsWith(
+          loadSimdnet({ source: bytes, variant: other }),
+          TypeError,
+          new RegExp(`variant '${other}' was requested but the supplied module is the '${variant}' build`),
+        );
+        await rejectsWith(
+          loadSimdnet({ source: buildPath(variant), variant: other }),
+          TypeError,
+          new RegExp(`'${variant}' build`),
+        );
       });
     });
   }
 
   it('bytes that are not WebAssembly (a text file, nothing) → TypeError "not a WebAssembly module"', async () => {
     const text = await readFile(PACKAGE_JSON);
-    await rejectsWith(loadSimdnet({ source: text }), TypeError, /the supplied bytes is not a WebAssembly module \(\d+ bytes, starting 7b 0a/);
-    await rejectsWith(loadSimdnet({ source: new Uint8Array(0) }), TypeError, /not a WebAssembly module \(0 bytes, starting \(empty\)/);
-    await rejectsWith(loadSimdnet({ source: PACKAGE_JSON }), TypeError, new RegExp(`${PACKAGE_JSON.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a WebAssembly module`));
+    await rejectsWith(
+      loadSimdnet({ source: text }),
+      TypeError,
+      /the supplied bytes is not a WebAssembly module \(\d+ bytes, starting 7b 0a/,
+    );
+    await rejectsWith(
+      loadSimdnet({ source: new Uint8Array(0) }),
+      TypeError,
+      /not a WebAssembly module \(0 bytes, starting \(empty\)/,
+    );
+    await rejectsWith(
+      loadSimdnet({ source: PACKAGE_JSON }),
+      TypeError,
+      new RegExp(`${PACKAGE_JSON.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a WebAssembly module`),
+    );
   });
 
   it('a truncated build → TypeError "failed to compile"', async () => {
     const bytes = await readFile(buildPath('simd'));
-    await rejectsWith(loadSimdnet({ source: bytes.subarray(0, 100) }), TypeError, /the supplied bytes failed to compile/);
+    await rejectsWith(
+      loadSimdnet({ source: bytes.subarray(0, 100) }),
+      TypeError,
+      /the supplied bytes failed to compile/,
+    );
   });
 
   it('a valid module that is not a simdnet build → TypeError naming what it lacks', async () => {
     const empty = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-    await rejectsWith(loadSimdnet({ source: empty }), TypeError, /not a simdnet build: it lacks sgemm, sgemm_scalar, .*simd_build/);
+    await rejectsWith(
+      loadSimdnet({ source: empty }),
+      TypeError,
+      /not a simdnet build: it lacks sgemm, sgemm_scalar, .*simd_build/,
+    );
   });
 
   it('a missing path or file: URL → TypeError naming the path', async () => {
     const missing = fileURLToPath(new URL('../../build/no-such-build.wasm', import.meta.url));
-    await rejectsWith(loadSimdnet({ source: missing }), TypeError, /cannot read the WebAssembly module at .*no-such-build\.wasm: no such file/);
+    await rejectsWith(
+      loadSimdnet({ source: missing }),
+      TypeError,
+      /cannot read the WebAssembly module at .*no-such-build\.wasm: no such file/,
+    );
     await rejectsWith(loadSimdnet({ source: pathToFileURL(missing) }), TypeError, /no-such-build\.wasm: no such file/);
   });
 
@@ -126,12 +174,16 @@ describe('caller-supplied sources', () => {
     let base: string;
     const requests: string[] = [];
     before(async () => {
-      const builds = { '/simdnet.simd.wasm': await readFile(buildPath('simd')), '/simdnet.scalar.wasm': await readFile(buildPath('scalar')) };
+      const builds = {
+        '/simdnet.simd.wasm': await readFile(buildPath('simd')),
+        '/simdnet.scalar.wasm': await readFile(buildPath('scalar')),
+      };
       server = createServer((req, res) => {
         requests.push(req.url ?? '');
         const body = builds[req.url as keyof typeof builds];
         if (body) res.writeHead(200, { 'content-type': 'application/wasm' }).end(body);
-        else if (req.url === '/index.html') res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><p>not wasm</p>');
+        else if (req.url === '/index.html')
+          res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><p>not wasm</p>');
         else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -151,11 +203,19 @@ describe('caller-supplied sources', () => {
     });
 
     it('a 404 → TypeError mentioning 404 and the URL', async () => {
-      await rejectsWith(loadSimdnet({ source: `${base}/missing.wasm` }), TypeError, new RegExp(`fetching ${base}/missing\\.wasm failed: HTTP 404`));
+      await rejectsWith(
+        loadSimdnet({ source: `${base}/missing.wasm` }),
+        TypeError,
+        new RegExp(`fetching ${base}/missing\\.wasm failed: HTTP 404`),
+      );
     });
 
     it('a page that is not wasm → TypeError "not a WebAssembly module" naming the URL', async () => {
-      await rejectsWith(loadSimdnet({ source: `${base}/index.html` }), TypeError, new RegExp(`${base}/index\\.html is not a WebAssembly module`));
+      await rejectsWith(
+        loadSimdnet({ source: `${base}/index.html` }),
+        TypeError,
+        new RegExp(`${base}/index\\.html is not a WebAssembly module`),
+      );
     });
   });
 });

@@ -20,13 +20,27 @@ before(async () => {
 });
 
 describe('denseModel', () => {
-  it('lays each layer\'s kernel and bias out in the checkpoint order', () => {
+  it("lays each layer's kernel and bias out in the checkpoint order", () => {
     const model = denseModel([7, 5, 3]);
-    assert.deepEqual(model.layers.map((l) => [l.kind, l.inputs, l.outputs, l.relu]), [['Dense', 7, 5, true], ['Dense', 5, 3, false]]);
-    assert.deepEqual(model.offsets, [[0, 35], [40, 55]]);
+    assert.deepEqual(
+      model.layers.map((l) => [l.kind, l.inputs, l.outputs, l.relu]),
+      [
+        ['Dense', 7, 5, true],
+        ['Dense', 5, 3, false],
+      ],
+    );
+    assert.deepEqual(model.offsets, [
+      [0, 35],
+      [40, 55],
+    ]);
     assert.equal(model.parameterCount, parameterCount([7, 5, 3]));
-    assert.deepEqual(model.layers.map((l, i) => l.layersConfig(`dense_${i + 1}`, i === 0).weights.map((w) => `${w.name} ${w.shape}`)),
-      [['dense_1/kernel 7,5', 'dense_1/bias 5'], ['dense_2/kernel 5,3', 'dense_2/bias 3']]);
+    assert.deepEqual(
+      model.layers.map((l, i) => l.layersConfig(`dense_${i + 1}`, i === 0).weights.map((w) => `${w.name} ${w.shape}`)),
+      [
+        ['dense_1/kernel 7,5', 'dense_1/bias 5'],
+        ['dense_2/kernel 5,3', 'dense_2/bias 3'],
+      ],
+    );
   });
   it('draws the initial parameters Network.create draws', () => {
     const runtime = runtimes['1 thread']!;
@@ -39,19 +53,27 @@ describe('denseModel', () => {
 });
 
 describe('optimizer registry', () => {
-  it('fills in each optimizer\'s own learning rate when none is given', () => {
+  it("fills in each optimizer's own learning rate when none is given", () => {
     for (const name of OPTIMIZERS) assert.equal(resolveOptimizer({ optimizer: name }).lr, defaultLearningRate(name));
     assert.equal(resolveOptimizer({}).name, 'sgd');
   });
   it('trains with the default learning rate exactly as with it given', () => {
     const runtime = runtimes['1 thread']!;
-    const data: Dataset = { count: 40, rows: 1, cols: 12, pixels: new Uint8Array(480).map((_, i) => (i * 37) % 256), labels: new Uint8Array(40).map((_, i) => i % 3) };
+    const data: Dataset = {
+      count: 40,
+      rows: 1,
+      cols: 12,
+      pixels: new Uint8Array(480).map((_, i) => (i * 37) % 256),
+      labels: new Uint8Array(40).map((_, i) => i % 3),
+    };
     for (const name of OPTIMIZERS) {
-      const a = Network.create(runtime, { layers: [12, 8, 3], seed: 2 }), b = Network.create(runtime, { layers: [12, 8, 3], seed: 2 });
+      const a = Network.create(runtime, { layers: [12, 8, 3], seed: 2 }),
+        b = Network.create(runtime, { layers: [12, 8, 3], seed: 2 });
       a.fit(data, { optimizer: name, batchSize: 8, epochs: 2 });
       b.fit(data, { optimizer: name, lr: defaultLearningRate(name), batchSize: 8, epochs: 2 });
       assert.deepEqual(a.getParameters(), b.getParameters(), name);
-      a.dispose(); b.dispose();
+      a.dispose();
+      b.dispose();
     }
   });
 });
@@ -59,11 +81,28 @@ describe('optimizer registry', () => {
 describe('StepProgram', () => {
   it('patches every argument of a slot, and runs the split kernel where there is one', () => {
     const runtime = runtimes['1 thread']!;
-    const arena = runtime.createArena({ labels: { dtype: 'i32', shape: [4] }, source: { dtype: 'u8', shape: [6] }, order: { dtype: 'i32', shape: [8] } });
+    const arena = runtime.createArena({
+      labels: { dtype: 'i32', shape: [4] },
+      source: { dtype: 'u8', shape: [6] },
+      order: { dtype: 'i32', shape: [8] },
+    });
     arena.tensor('source', 'u8').write([10, 11, 12, 13, 14, 15]);
     arena.tensor('order', 'i32').write([5, 4, 3, 2, 1, 0, 2, 2]);
     const at = (name: string) => arena.tensors[name]!.offset;
-    const program = new StepProgram([{ kernel: 'gather_labels', args: [at('labels'), at('source'), { slot: 'indices' }, 4], label: 'gather', phase: 'data', flops: 0, bytes: 0 }], arena.exports, arena.parallel);
+    const program = new StepProgram(
+      [
+        {
+          kernel: 'gather_labels',
+          args: [at('labels'), at('source'), { slot: 'indices' }, 4],
+          label: 'gather',
+          phase: 'data',
+          flops: 0,
+          bytes: 0,
+        },
+      ],
+      arena.exports,
+      arena.parallel,
+    );
     program.set('indices', at('order'));
     program.run();
     assert.deepEqual(Array.from(arena.tensor('labels', 'i32').view()), [15, 14, 13, 12]);
@@ -75,13 +114,23 @@ describe('StepProgram', () => {
   });
 });
 
-describe('the profiled step is fit\'s step', () => {
-  for (const [optimizer, layers, density] of [['adam', [784, 24, 10], 0.19], ['sgd', [64, 12, 10], 0.9]] as const) {
+describe("the profiled step is fit's step", () => {
+  for (const [optimizer, layers, density] of [
+    ['adam', [784, 24, 10], 0.19],
+    ['sgd', [64, 12, 10], 0.9],
+  ] as const) {
     for (const threads of ['1 thread', '2 threads']) {
       it(`${layers.join('-')} ${optimizer}, ${density < 0.3 ? 'sparse' : 'dense'} rows, ${threads}: the same gradients bit for bit`, () => {
         const runtime = runtimes[threads]!;
         const batch = 16;
-        const step = profiledTrainingStep(runtime, { layers, batch, optimizer, poolImages: 4 * batch, pixelDensity: density, seed: 3 });
+        const step = profiledTrainingStep(runtime, {
+          layers,
+          batch,
+          optimizer,
+          poolImages: 4 * batch,
+          pixelDensity: density,
+          seed: 3,
+        });
         const net = Network.create(runtime, { layers: [...layers], seed: 5 });
         try {
           step.arena.tensor('params', 'f32').write(net.getParameters());
@@ -92,8 +141,13 @@ describe('the profiled step is fit\'s step', () => {
           const order = step.arena.tensor('order', 'i32').view().subarray(0, batch);
           const inputs = layers[0];
           const data: Dataset = {
-            count: batch, rows: 1, cols: inputs, labels: Uint8Array.from(order, (i) => step.data.labels[i]!),
-            pixels: new Uint8Array(batch * inputs).map((_, k) => step.data.pixels[order[Math.floor(k / inputs)]! * inputs + (k % inputs)]!),
+            count: batch,
+            rows: 1,
+            cols: inputs,
+            labels: Uint8Array.from(order, (i) => step.data.labels[i]!),
+            pixels: new Uint8Array(batch * inputs).map(
+              (_, k) => step.data.pixels[order[Math.floor(k / inputs)]! * inputs + (k % inputs)]!,
+            ),
           };
           net.fit(data, { batchSize: batch, iterations: 1, shuffle: false, optimizer: 'sgd' });
           const gradients = net.getGradients();
@@ -101,7 +155,8 @@ describe('the profiled step is fit\'s step', () => {
           assert.equal(differ, -1, `gradient ${differ}: profiled ${profiled[differ]}, fit ${gradients[differ]}`);
           assert.equal(step.calls.filter((c) => c.kernel.startsWith('sparse_')).length, density < 0.3 ? 2 : 0);
         } finally {
-          step.dispose(); net.dispose();
+          step.dispose();
+          net.dispose();
         }
       });
     }

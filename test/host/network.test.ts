@@ -21,7 +21,8 @@ function lossF64(layers: number[], params: Float64Array, x: Float64Array, labels
     let a = Array.from(x.subarray(r * layers[0]!, (r + 1) * layers[0]!));
     let at = 0;
     for (let l = 1; l < layers.length; l++) {
-      const nIn = layers[l - 1]!, nOut = layers[l]!;
+      const nIn = layers[l - 1]!,
+        nOut = layers[l]!;
       const z = new Array<number>(nOut).fill(0);
       for (let j = 0; j < nOut; j++) {
         let s = params[at + nIn * nOut + j]!;
@@ -79,17 +80,25 @@ for (const variant of ['simd', 'scalar', 'simd, 2 threads'] as const) {
       const h = 1e-4;
       net.getLayerParameters().forEach((layer, l) => {
         const base = layers.slice(1, l + 1).reduce((s, w, i) => s + layers[i]! * w + w, 0);
-        for (const [name, start, count] of [['dW', base, layer.weights.length], ['db', base + layer.weights.length, layer.bias.length]] as const) {
+        for (const [name, start, count] of [
+          ['dW', base, layer.weights.length],
+          ['db', base + layer.weights.length, layer.bias.length],
+        ] as const) {
           let worst = 0;
           for (let i = start; i < start + count; i++) {
             const saved = params[i]!;
-            params[i] = saved + h; const up = lossF64(layers, params, x64, labels);
-            params[i] = saved - h; const down = lossF64(layers, params, x64, labels);
+            params[i] = saved + h;
+            const up = lossF64(layers, params, x64, labels);
+            params[i] = saved - h;
+            const down = lossF64(layers, params, x64, labels);
             params[i] = saved;
             const numeric = (up - down) / (2 * h);
             const diff = Math.abs(numeric - gradients[i]!);
             worst = Math.max(worst, diff);
-            assert.ok(diff <= 1e-4 + 1e-3 * Math.abs(numeric), `layer ${l} ${name}[${i - start}]: analytic ${gradients[i]} numeric ${numeric}`);
+            assert.ok(
+              diff <= 1e-4 + 1e-3 * Math.abs(numeric),
+              `layer ${l} ${name}[${i - start}]: analytic ${gradients[i]} numeric ${numeric}`,
+            );
           }
           assert.ok(worst < 1e-3, `layer ${l} ${name} maxdiff ${worst}`);
         }
@@ -133,7 +142,8 @@ for (const variant of ['simd', 'scalar', 'simd, 2 threads'] as const) {
       for (let i = 0; i < 3; i++) {
         const { gradients } = twin.computeGradients(x, data.labels);
         const params = twin.getParameters();
-        for (let j = 0; j < params.length; j++) params[j] = Math.fround(params[j]! - Math.fround(Math.fround(0.1) * gradients[j]!));
+        for (let j = 0; j < params.length; j++)
+          params[j] = Math.fround(params[j]! - Math.fround(Math.fround(0.1) * gradients[j]!));
         twin.setParameters(params);
       }
       const diff = maxAbsDiff(net.getParameters(), twin.getParameters());
@@ -148,7 +158,10 @@ describe('memory plan', () => {
     const net = Network.create(runtimes.simd, { layers: [784, 10, 10], init: 'uniform', seed: 1 });
     net.fit(data, { optimizer: 'sgd', lr: 0.1, batchSize: 'full', iterations: 1 });
     const f32Copy = 4 * data.count * 784;
-    assert.ok(net.memoryBytes < f32Copy, `${net.memoryBytes} bytes planned; an f32 copy of the batch alone is ${f32Copy}`);
+    assert.ok(
+      net.memoryBytes < f32Copy,
+      `${net.memoryBytes} bytes planned; an f32 copy of the batch alone is ${f32Copy}`,
+    );
     const before = net.getParameters();
     const x = Float32Array.from(data.pixels.subarray(0, 600 * 784), (p) => p / 255);
     const { gradients } = net.computeGradients(x, data.labels.subarray(0, 600));
@@ -166,7 +179,11 @@ describe('pixel formats', () => {
   const train = (runtime: Runtime, data: Dataset, pixelFormat: 'auto' | 'dense' | 'sparse') => {
     const net = Network.create(runtime, { layers: [784, 24, 10], seed: 8 });
     net.fit(data, { ...options, pixelFormat });
-    const result = { params: net.getParameters(), memoryBytes: net.memoryBytes, accuracy: net.evaluate(subset(mnist.test, 0, 2000)).accuracy };
+    const result = {
+      params: net.getParameters(),
+      memoryBytes: net.memoryBytes,
+      accuracy: net.evaluate(subset(mnist.test, 0, 2000)).accuracy,
+    };
     net.dispose();
     return result;
   };
@@ -174,27 +191,45 @@ describe('pixel formats', () => {
   for (const variant of ['simd', 'scalar', 'simd, 2 threads'] as const) {
     it(`${variant}: MNIST trains from sparse rows under auto, to the weights dense rows give up to rounding`, () => {
       const data = subset(mnist.train, 0, 2000);
-      const auto = train(runtimes[variant], data, 'auto'), sparse = train(runtimes[variant], data, 'sparse'), dense = train(runtimes[variant], data, 'dense');
+      const auto = train(runtimes[variant], data, 'auto'),
+        sparse = train(runtimes[variant], data, 'sparse'),
+        dense = train(runtimes[variant], data, 'dense');
       assert.deepEqual(auto.params, sparse.params, 'auto trains exactly as sparse');
-      assert.ok(sparse.memoryBytes < dense.memoryBytes, `sparse rows take less memory: ${sparse.memoryBytes} vs ${dense.memoryBytes} bytes`);
+      assert.ok(
+        sparse.memoryBytes < dense.memoryBytes,
+        `sparse rows take less memory: ${sparse.memoryBytes} vs ${dense.memoryBytes} bytes`,
+      );
       const diff = maxAbsDiff(sparse.params, dense.params);
       assert.ok(diff <= 1e-5, `max |sparse − dense| over the weights after ${2000 / 32} steps: ${diff}`);
-      assert.ok(Math.abs(sparse.accuracy - dense.accuracy) <= 0.002, `test accuracy ${sparse.accuracy} (sparse) vs ${dense.accuracy} (dense)`);
+      assert.ok(
+        Math.abs(sparse.accuracy - dense.accuracy) <= 0.002,
+        `test accuracy ${sparse.accuracy} (sparse) vs ${dense.accuracy} (dense)`,
+      );
     });
   }
 
   it('images without zero bytes stay dense under auto', () => {
     const rng = new Rng(3);
     const count = 300;
-    const data: Dataset = { count, rows: 28, cols: 28, pixels: new Uint8Array(count * 784).map(() => 1 + Math.floor(rng.next() * 255)), labels: new Uint8Array(count).map(() => Math.floor(rng.next() * 10)) };
-    const auto = train(runtimes.simd, data, 'auto'), dense = train(runtimes.simd, data, 'dense');
+    const data: Dataset = {
+      count,
+      rows: 28,
+      cols: 28,
+      pixels: new Uint8Array(count * 784).map(() => 1 + Math.floor(rng.next() * 255)),
+      labels: new Uint8Array(count).map(() => Math.floor(rng.next() * 10)),
+    };
+    const auto = train(runtimes.simd, data, 'auto'),
+      dense = train(runtimes.simd, data, 'dense');
     assert.deepEqual(auto.params, dense.params);
     assert.equal(auto.memoryBytes, dense.memoryBytes);
   });
 
   it('an unknown pixelFormat is refused before anything is planned', () => {
     const net = Network.create(runtimes.simd, { layers: [784, 10, 10] });
-    assert.throws(() => net.fit(subset(mnist.train, 0, 100), { pixelFormat: 'csr' as never }), /unknown pixelFormat "csr"; use one of auto, dense, sparse/);
+    assert.throws(
+      () => net.fit(subset(mnist.train, 0, 100), { pixelFormat: 'csr' as never }),
+      /unknown pixelFormat "csr"; use one of auto, dense, sparse/,
+    );
     net.dispose();
   });
 });
@@ -241,13 +276,33 @@ describe('checkpoints', () => {
     const cases: Array<[string, Uint8Array, string]> = [
       ['truncated', good.subarray(0, good.length - 7), 'CHECKPOINT_CORRUPT'],
       ['empty', new Uint8Array(0), 'CHECKPOINT_CORRUPT'],
-      ['wrong version', (() => { const b = good.slice(); b[4] = 9; return b; })(), 'CHECKPOINT_VERSION'],
-      ['flipped bit', (() => { const b = good.slice(); b[30]! ^= 1; return b; })(), 'CHECKPOINT_CHECKSUM'],
+      [
+        'wrong version',
+        (() => {
+          const b = good.slice();
+          b[4] = 9;
+          return b;
+        })(),
+        'CHECKPOINT_VERSION',
+      ],
+      [
+        'flipped bit',
+        (() => {
+          const b = good.slice();
+          b[30]! ^= 1;
+          return b;
+        })(),
+        'CHECKPOINT_CHECKSUM',
+      ],
       ['trailing bytes', Uint8Array.from([...good, 0]), 'CHECKPOINT_CORRUPT'],
       ['not a checkpoint', new TextEncoder().encode('hello world, not a model'), 'CHECKPOINT_CORRUPT'],
     ];
     for (const [what, bytes, code] of cases) {
-      assert.throws(() => Network.fromBytes(runtimes.simd, bytes, what), (e: unknown) => e instanceof SimdnetError && e.code === code, what);
+      assert.throws(
+        () => Network.fromBytes(runtimes.simd, bytes, what),
+        (e: unknown) => e instanceof SimdnetError && e.code === code,
+        what,
+      );
     }
     const dir = await mkdtemp(join(tmpdir(), 'simdnet-'));
     const path = join(dir, 'bad.snet');

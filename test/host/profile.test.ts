@@ -8,19 +8,56 @@ import { UsageError } from '../../src/commands/usage.js';
 
 describe('profile flags', () => {
   it('defaults to 784-128-10, batch 32, adam', () => {
-    assert.deepEqual(parseProfileArgs([]), { layers: [784, 128, 10], batch: 32, optimizer: 'adam', steps: 500, variant: 'auto', json: false });
+    assert.deepEqual(parseProfileArgs([]), {
+      layers: [784, 128, 10],
+      batch: 32,
+      optimizer: 'adam',
+      steps: 500,
+      variant: 'auto',
+      json: false,
+    });
   });
   it('parses every flag', () => {
-    const s = parseProfileArgs(['--layers', '784,10,10', '--batch', '64', '--optimizer', 'sgd', '--steps', '7', '--variant', 'scalar', '--json']);
-    assert.deepEqual(s, { layers: [784, 10, 10], batch: 64, optimizer: 'sgd', steps: 7, variant: 'scalar', json: true });
+    const s = parseProfileArgs([
+      '--layers',
+      '784,10,10',
+      '--batch',
+      '64',
+      '--optimizer',
+      'sgd',
+      '--steps',
+      '7',
+      '--variant',
+      'scalar',
+      '--json',
+    ]);
+    assert.deepEqual(s, {
+      layers: [784, 10, 10],
+      batch: 64,
+      optimizer: 'sgd',
+      steps: 7,
+      variant: 'scalar',
+      json: true,
+    });
   });
-  for (const bad of [['--batch', '0'], ['--batch', 'x'], ['--layers', '784'], ['--optimizer', 'rmsprop'], ['--steps', '-1'], ['--bogus'], ['stray']]) {
+  for (const bad of [
+    ['--batch', '0'],
+    ['--batch', 'x'],
+    ['--layers', '784'],
+    ['--optimizer', 'rmsprop'],
+    ['--steps', '-1'],
+    ['--bogus'],
+    ['stray'],
+  ]) {
     it(`rejects ${bad.join(' ')} with a UsageError`, () => assert.throws(() => parseProfileArgs(bad), UsageError));
   }
   it('returns 2 and prints the usage on stderr for a bad flag', async () => {
     const write = process.stderr.write.bind(process.stderr);
     let err = '';
-    process.stderr.write = ((chunk: string) => { err += chunk; return true; }) as typeof process.stderr.write;
+    process.stderr.write = ((chunk: string) => {
+      err += chunk;
+      return true;
+    }) as typeof process.stderr.write;
     try {
       assert.equal(await profileCommand(['--batch', 'nope']), 2);
     } finally {
@@ -32,16 +69,23 @@ describe('profile flags', () => {
 });
 
 describe('profileStep', () => {
-  it('times fit\'s kernel sequence for 784-16-10 with momentum (MNIST-like pixels: the sparse first layer)', async () => {
+  it("times fit's kernel sequence for 784-16-10 with momentum (MNIST-like pixels: the sparse first layer)", async () => {
     const r = await profileStep({ layers: [784, 16, 10], batch: 8, optimizer: 'momentum', steps: 5, variant: 'simd' });
-    assert.deepEqual(r.calls.map((c) => `${c.phase}:${c.kernel}`), [
-      'data:gather_labels',
-      'forward:sparse_forward_u8', 'forward:dense_forward',
-      'loss:softmax_crossentropy',
-      'backward:sgemm', 'backward:bias_backward', 'backward:dense_backward_input',
-      'backward:sparse_backward_weights_u8', 'backward:bias_backward',
-      'update:momentum_update',
-    ]);
+    assert.deepEqual(
+      r.calls.map((c) => `${c.phase}:${c.kernel}`),
+      [
+        'data:gather_labels',
+        'forward:sparse_forward_u8',
+        'forward:dense_forward',
+        'loss:softmax_crossentropy',
+        'backward:sgemm',
+        'backward:bias_backward',
+        'backward:dense_backward_input',
+        'backward:sparse_backward_weights_u8',
+        'backward:bias_backward',
+        'update:momentum_update',
+      ],
+    );
     const shapes = r.calls.filter((c) => /sgemm|dense_|sparse_/.test(c.kernel)).map((c) => c.label.split('  ')[1]);
     assert.deepEqual(shapes, ['sparse u8 8×16×784', '8×10×16', 'TN 16×10×8', 'NT 8×16×10', 'sparse u8 784×16×8']);
     assert.equal(r.parameters, 784 * 16 + 16 + 16 * 10 + 10);

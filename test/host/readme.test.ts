@@ -27,7 +27,9 @@ before(async () => {
   readme = await readFile(README, 'utf8');
   scratch = await mkdtemp(join(tmpdir(), 'simdnet-readme-'));
 });
-after(async () => { await rm(scratch, { recursive: true, force: true }); });
+after(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
 
 /** The fenced code block right after the `<!-- example:NAME … -->` marker. */
 function example(name: string): string {
@@ -43,7 +45,11 @@ async function runModule(dir: string, code: string, entry: string) {
   assert.notEqual(source, code, 'the example does not import simdnet');
   await writeFile(file, source);
   // tsx by its full URL: the module runs in `dir`, where no node_modules resolves it.
-  const run = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), file], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), file], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -94,10 +100,22 @@ globalThis.fetch = async (url) => {
     assert.match(run.stdout, /^1 \d+\.\d+\n2 \d+\.\d+\na \d \(p = 0\.\d{3}\)\n$/);
   });
 
-  for (const [command, usage] of [['train', TRAIN_USAGE], ['evaluate', EVALUATE_USAGE], ['predict', PREDICT_USAGE], ['compare', COMPARE_USAGE], ['profile', PROFILE_USAGE]] as const) {
+  for (const [command, usage] of [
+    ['train', TRAIN_USAGE],
+    ['evaluate', EVALUATE_USAGE],
+    ['predict', PREDICT_USAGE],
+    ['compare', COMPARE_USAGE],
+    ['profile', PROFILE_USAGE],
+  ] as const) {
     it(`its simdnet ${command} reference is the command's usage text`, () => {
-      const options = usage.split('\n').filter((line) => !line.startsWith('usage:') && !line.includes('--help')).join('\n');
-      assert.ok(readme.includes(`\`\`\`\n${options}\n\`\`\``), `README.md lacks simdnet ${command}'s options as the usage prints them:\n${options}`);
+      const options = usage
+        .split('\n')
+        .filter((line) => !line.startsWith('usage:') && !line.includes('--help'))
+        .join('\n');
+      assert.ok(
+        readme.includes(`\`\`\`\n${options}\n\`\`\``),
+        `README.md lacks simdnet ${command}'s options as the usage prints them:\n${options}`,
+      );
     });
   }
 });

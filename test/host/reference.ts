@@ -14,8 +14,13 @@
 import { before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  loadSimdnet, VARIANTS,
-  type Arena, type DType, type Runtime, type Tensor, type Variant,
+  loadSimdnet,
+  VARIANTS,
+  type Arena,
+  type DType,
+  type Runtime,
+  type Tensor,
+  type Variant,
 } from '../../src/index.node.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -24,14 +29,19 @@ import {
 /** Sizes around the vector width (4), the GEMM tile widths (4 rows × 8 columns) and twice those. */
 export const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33] as const;
 /** The MLP's real dimensions: MNIST pixels, hidden units, classes, and the two batch sizes. */
-export const PIXELS = 784, HIDDEN = 128, CLASSES = 10, BATCHES = [32, 128] as const;
+export const PIXELS = 784,
+  HIDDEN = 128,
+  CLASSES = 10,
+  BATCHES = [32, 128] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG (mulberry32): the same cases on every run and every machine.
 
 export class Rng {
   private state: number;
-  constructor(seed: number) { this.state = seed >>> 0; }
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
 
   /** Uniform in [0, 1). */
   next(): number {
@@ -41,10 +51,14 @@ export class Rng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
-  uniform(lo: number, hi: number): number { return lo + (hi - lo) * this.next(); }
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
 
   /** An integer in [0, n). */
-  int(n: number): number { return Math.floor(this.next() * n); }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
 
   /** n f32 values uniform in [lo, hi). */
   f32(n: number, lo = -1, hi = 1): Float32Array {
@@ -102,21 +116,34 @@ export type Tolerance = number | ArrayLike<number>;
  * On failure it reports, XNNPACK style, how many elements fail, and for the first and the worst
  * one the index (i, j), the reference, the optimized value, |diff| and tolerance, plus the shape.
  */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, context: CloseContext): void {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: Tolerance,
+  context: CloseContext,
+): void {
   const n = expected.length;
   if (actual.length !== n) {
     assert.fail(`${context.what}: ${actual.length} elements but the reference has ${n} (${context.shape})`);
   }
-  let failures = 0, first = -1, worst = -1, worstRatio = 0;
+  let failures = 0,
+    first = -1,
+    worst = -1,
+    worstRatio = 0;
   for (let k = 0; k < n; k++) {
-    const a = actual[k]!, e = expected[k]!, t = typeof tol === 'number' ? tol : tol[k]!;
+    const a = actual[k]!,
+      e = expected[k]!,
+      t = typeof tol === 'number' ? tol : tol[k]!;
     if (a === e) continue;
     const diff = Math.abs(a - e);
     if (diff <= t) continue;
     failures++;
     if (first < 0) first = k;
     const ratio = Number.isNaN(diff) ? Infinity : diff / t;
-    if (worst < 0 || ratio > worstRatio) { worst = k; worstRatio = ratio; }
+    if (worst < 0 || ratio > worstRatio) {
+      worst = k;
+      worstRatio = ratio;
+    }
   }
   if (failures === 0) return;
   const at = (k: number): string => {
@@ -124,8 +151,10 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     const t = typeof tol === 'number' ? tol : tol[k]!;
     return `${where}: reference ${expected[k]}, optimized ${actual[k]}, |diff| ${Math.abs(actual[k]! - expected[k]!)} > tol ${t}`;
   };
-  assert.fail(`${context.what}: ${failures} of ${n} elements out of tolerance, ${context.shape}\n`
-    + `  first at ${at(first)}\n  worst at ${at(worst)}`);
+  assert.fail(
+    `${context.what}: ${failures} of ${n} elements out of tolerance, ${context.shape}\n` +
+      `  first at ${at(first)}\n  worst at ${at(worst)}`,
+  );
 }
 
 /** Asserts two arrays are identical element by element (for kernels that must be exact). */
@@ -158,9 +187,15 @@ export function makeArena(runtime: Runtime, buffers: Record<string, BufferInit>)
 }
 
 /** The f32 buffer `name` of `arena`. */
-export function f32(arena: Arena, name: string): Tensor<'f32'> { return arena.tensor(name, 'f32'); }
-export function i32(arena: Arena, name: string): Tensor<'i32'> { return arena.tensor(name, 'i32'); }
-export function u8(arena: Arena, name: string): Tensor<'u8'> { return arena.tensor(name, 'u8'); }
+export function f32(arena: Arena, name: string): Tensor<'f32'> {
+  return arena.tensor(name, 'f32');
+}
+export function i32(arena: Arena, name: string): Tensor<'i32'> {
+  return arena.tensor(name, 'i32');
+}
+export function u8(arena: Arena, name: string): Tensor<'u8'> {
+  return arena.tensor(name, 'u8');
+}
 
 /**
  * Runs `run` and asserts that it changed no byte of the arena's memory outside `outputs`: inputs
@@ -175,14 +210,18 @@ export function expectWritesOnly<R>(arena: Arena, outputs: readonly Tensor[], ru
   // (assembly/gemm.ts), and in a threaded arena the control block its calls go through
   // (src/threads.ts): written by design, not outputs of the kernel.
   const module = [[0, arena.start] as const];
-  const ranges = [...module, ...outputs.map((t) => [t.offset, t.offset + t.byteLength] as const)].sort((a, b) => a[0] - b[0]);
+  const ranges = [...module, ...outputs.map((t) => [t.offset, t.offset + t.byteLength] as const)].sort(
+    (a, b) => a[0] - b[0],
+  );
   let from = 0;
   for (const [start, end] of [...ranges, [after.length, after.length] as const]) {
     const changed = firstDifference(before, after, from, start);
     if (changed >= 0) {
       const owner = Object.values(arena.tensors).find((t) => changed >= t.offset && changed < t.offset + t.byteLength);
-      assert.fail(`byte ${changed} changed, ${owner ? `inside ${owner.name} (not an output of this call)` : 'outside every planned buffer'}: `
-        + `was ${before[changed]}, now ${after[changed]}`);
+      assert.fail(
+        `byte ${changed} changed, ${owner ? `inside ${owner.name} (not an output of this call)` : 'outside every planned buffer'}: ` +
+          `was ${before[changed]}, now ${after[changed]}`,
+      );
     }
     from = Math.max(from, end);
   }
@@ -193,7 +232,9 @@ export function expectWritesOnly<R>(arena: Arena, outputs: readonly Tensor[], ru
 export function expectInputsUnchanged<R>(inputs: readonly Tensor[], run: () => R): R {
   const before = inputs.map((t) => t.read());
   const result = run();
-  inputs.forEach((t, k) => expectEqual(t.read(), before[k]!, { what: `input ${t.name} was modified`, shape: `[${t.shape.join(',')}]` }));
+  inputs.forEach((t, k) =>
+    expectEqual(t.read(), before[k]!, { what: `input ${t.name} was modified`, shape: `[${t.shape.join(',')}]` }),
+  );
   return result;
 }
 
@@ -221,7 +262,8 @@ export interface VariantContext {
  * checked against the same references.
  */
 export const CONTEXTS: ReadonlyArray<{ variant: Variant; threads: number }> = [
-  ...VARIANTS.map((variant) => ({ variant, threads: 1 })), { variant: 'simd', threads: 2 },
+  ...VARIANTS.map((variant) => ({ variant, threads: 1 })),
+  { variant: 'simd', threads: 2 },
 ];
 
 const runtimes = new Map<string, Promise<Runtime>>();
@@ -230,7 +272,8 @@ const runtimes = new Map<string, Promise<Runtime>>();
 export function runtimeFor(variant: Variant, threads = 1): Promise<Runtime> {
   const key = `${variant}×${threads}`;
   let runtime = runtimes.get(key);
-  if (runtime === undefined) runtimes.set(key, runtime = loadSimdnet(threads > 1 ? { variant, threads, minSplitWork: 0 } : { variant }));
+  if (runtime === undefined)
+    runtimes.set(key, (runtime = loadSimdnet(threads > 1 ? { variant, threads, minSplitWork: 0 } : { variant })));
   return runtime;
 }
 
@@ -286,12 +329,18 @@ export function gemmMode({ transA, transB }: { transA: boolean; transB: boolean 
  * C = op(A)·op(B) in float64, the naive triple loop. Also returns, per element, the magnitude
  * Σ_p |op(A)_ip · op(B)_pj| that bounds the f32 rounding error.
  */
-export function gemmReference(c: GemmCase, A: Float32Array, B: Float32Array): { value: Float64Array; magnitude: Float64Array } {
+export function gemmReference(
+  c: GemmCase,
+  A: Float32Array,
+  B: Float32Array,
+): { value: Float64Array; magnitude: Float64Array } {
   const { transA, transB, M, N, K } = c;
-  const value = new Float64Array(M * N), magnitude = new Float64Array(M * N);
+  const value = new Float64Array(M * N),
+    magnitude = new Float64Array(M * N);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
-      let sum = 0, abs = 0;
+      let sum = 0,
+        abs = 0;
       for (let p = 0; p < K; p++) {
         const a = A[transA ? p * M + i : i * K + p]!;
         const b = B[transB ? j * K + p : p * N + j]!;
@@ -357,11 +406,21 @@ export function biasForwardReference(inp: Float32Array, bias: Float32Array, rows
  * dbias[c] = (dbias0[c] +) Σ_r dout[r, c], with the tolerance of a sum of `rows` (+1) f32 terms:
  * γ_rows · Σ|terms| (any order, as for GEMM).
  */
-export function biasBackwardReference(dout: Float32Array, rows: number, cols: number, dbias0?: Float32Array): { value: Float64Array; tol: Float64Array } {
-  const value = new Float64Array(cols), tol = new Float64Array(cols);
+export function biasBackwardReference(
+  dout: Float32Array,
+  rows: number,
+  cols: number,
+  dbias0?: Float32Array,
+): { value: Float64Array; tol: Float64Array } {
+  const value = new Float64Array(cols),
+    tol = new Float64Array(cols);
   for (let c = 0; c < cols; c++) {
-    let sum = dbias0 ? dbias0[c]! : 0, abs = Math.abs(sum);
-    for (let r = 0; r < rows; r++) { sum += dout[r * cols + c]!; abs += Math.abs(dout[r * cols + c]!); }
+    let sum = dbias0 ? dbias0[c]! : 0,
+      abs = Math.abs(sum);
+    for (let r = 0; r < rows; r++) {
+      sum += dout[r * cols + c]!;
+      abs += Math.abs(dout[r * cols + c]!);
+    }
     value[c] = sum;
     tol[c] = gamma(rows + (dbias0 ? 1 : 0)) * abs;
   }
@@ -369,7 +428,12 @@ export function biasBackwardReference(dout: Float32Array, rows: number, cols: nu
 }
 
 /** bias_backward's contract ("sums run in row order, in f32"), emulated bit for bit. */
-export function biasBackwardSequentialF32(dout: Float32Array, rows: number, cols: number, dbias0?: Float32Array): Float32Array {
+export function biasBackwardSequentialF32(
+  dout: Float32Array,
+  rows: number,
+  cols: number,
+  dbias0?: Float32Array,
+): Float32Array {
   const out = new Float32Array(cols);
   for (let c = 0; c < cols; c++) {
     let acc = dbias0 ? dbias0[c]! : 0;
@@ -408,14 +472,23 @@ export function reluBackwardReference(dout: Float32Array, z: Float32Array): Floa
  * First order, the relative error is u·(2D + cols + 6); we allow u·(2D + cols + 8)·|ref|, plus
  * F32_MIN_NORMAL for exponentials that underflow in f32 but not in f64.
  */
-export function softmaxReference(logits: Float32Array, rows: number, cols: number): { value: Float64Array; tol: Float64Array } {
-  const value = new Float64Array(rows * cols), tol = new Float64Array(rows * cols);
+export function softmaxReference(
+  logits: Float32Array,
+  rows: number,
+  cols: number,
+): { value: Float64Array; tol: Float64Array } {
+  const value = new Float64Array(rows * cols),
+    tol = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const row = logits.subarray(r * cols, (r + 1) * cols);
-    let max = -Infinity, min = Infinity;
-    for (const x of row) { max = Math.max(max, x); min = Math.min(min, x); }
+    let max = -Infinity,
+      min = Infinity;
+    for (const x of row) {
+      max = Math.max(max, x);
+      min = Math.min(min, x);
+    }
     let sum = 0;
-    for (let c = 0; c < cols; c++) sum += (value[r * cols + c] = Math.exp(row[c]! - max));
+    for (let c = 0; c < cols; c++) sum += value[r * cols + c] = Math.exp(row[c]! - max);
     const relative = U * (2 * (max - min) + cols + 8);
     for (let c = 0; c < cols; c++) {
       const k = r * cols + c;
@@ -450,8 +523,15 @@ export function crossentropyTolerance(ref: number): number {
  * (u), rounds p·scale (u) and, on the label, p·scale − scale (u of a result ≤ |p·s| + |s|):
  * 2u·(|p| + 1)·|scale| covers every element.
  */
-export function softmaxCrossentropyBackwardReference(probs: Float32Array, labels: Int32Array, rows: number, cols: number, scale: number): { value: Float64Array; tol: Float64Array } {
-  const value = new Float64Array(rows * cols), tol = new Float64Array(rows * cols);
+export function softmaxCrossentropyBackwardReference(
+  probs: Float32Array,
+  labels: Int32Array,
+  rows: number,
+  cols: number,
+  scale: number,
+): { value: Float64Array; tol: Float64Array } {
+  const value = new Float64Array(rows * cols),
+    tol = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const k = r * cols + c;
@@ -500,12 +580,16 @@ const fr = Math.fround;
 /** Optimizer tolerances are twice their first-order bounds (the second-order terms are ~u²). */
 const SAFETY = 2;
 
-export interface OptimizerStep { params: Float64Array; tol: Float64Array }
+export interface OptimizerStep {
+  params: Float64Array;
+  tol: Float64Array;
+}
 
 /** params − lr·g. Kernel: fl(p − fl(lr·g)), first order u·|p'| + u·|lr·g|. */
 export function sgdReference(params: Float32Array, grads: Float32Array, lr: number): OptimizerStep {
   const rate = fr(lr);
-  const out = new Float64Array(params.length), tol = new Float64Array(params.length);
+  const out = new Float64Array(params.length),
+    tol = new Float64Array(params.length);
   for (let i = 0; i < out.length; i++) {
     out[i] = params[i]! - rate * grads[i]!;
     tol[i] = SAFETY * U * (Math.abs(out[i]!) + Math.abs(rate * grads[i]!));
@@ -517,10 +601,20 @@ export function sgdReference(params: Float32Array, grads: Float32Array, lr: numb
  * velocity' = μ·velocity + g; params' = params − lr·velocity'. Kernel, first order: v' is off by
  * 2u·(|μv| + |g|) (μ·v and + g), p' by u·|p'| + u·|lr·v'| + lr·(v's error).
  */
-export function momentumReference(params: Float32Array, grads: Float32Array, velocity: Float32Array, lr: number, momentum: number):
-  OptimizerStep & { velocity: Float64Array; velocityTol: Float64Array } {
-  const rate = fr(lr), mu = fr(momentum), n = params.length;
-  const out = new Float64Array(n), tol = new Float64Array(n), v = new Float64Array(n), vTol = new Float64Array(n);
+export function momentumReference(
+  params: Float32Array,
+  grads: Float32Array,
+  velocity: Float32Array,
+  lr: number,
+  momentum: number,
+): OptimizerStep & { velocity: Float64Array; velocityTol: Float64Array } {
+  const rate = fr(lr),
+    mu = fr(momentum),
+    n = params.length;
+  const out = new Float64Array(n),
+    tol = new Float64Array(n),
+    v = new Float64Array(n),
+    vTol = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     v[i] = mu * velocity[i]! + grads[i]!;
     const vError = 2 * U * (Math.abs(mu * velocity[i]!) + Math.abs(grads[i]!));
@@ -531,7 +625,13 @@ export function momentumReference(params: Float32Array, grads: Float32Array, vel
   return { params: out, tol, velocity: v, velocityTol: vTol };
 }
 
-export interface AdamHyper { lr: number; beta1: number; beta2: number; epsilon: number; step: number }
+export interface AdamHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  step: number;
+}
 
 /**
  * One Adam step (tfjs's AdamOptimizer, step t ≥ 1):
@@ -545,12 +645,26 @@ export interface AdamHyper { lr: number; beta1: number; beta2: number; epsilon: 
  *                                       (mScale, vScale, m·mScale, v·vScale, sqrt, + ε, /, lr·)
  *   p' = p − s                          u·|p'|
  */
-export function adamReference(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper):
-  OptimizerStep & { m: Float64Array; v: Float64Array; mTol: Float64Array; vTol: Float64Array } {
-  const lr = fr(h.lr), b1 = fr(h.beta1), b2 = fr(h.beta2), eps = fr(h.epsilon), n = params.length;
-  const mScale = 1 / (1 - b1 ** h.step), vScale = 1 / (1 - b2 ** h.step);
-  const out = new Float64Array(n), tol = new Float64Array(n);
-  const mOut = new Float64Array(n), vOut = new Float64Array(n), mTol = new Float64Array(n), vTol = new Float64Array(n);
+export function adamReference(
+  params: Float32Array,
+  grads: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  h: AdamHyper,
+): OptimizerStep & { m: Float64Array; v: Float64Array; mTol: Float64Array; vTol: Float64Array } {
+  const lr = fr(h.lr),
+    b1 = fr(h.beta1),
+    b2 = fr(h.beta2),
+    eps = fr(h.epsilon),
+    n = params.length;
+  const mScale = 1 / (1 - b1 ** h.step),
+    vScale = 1 / (1 - b2 ** h.step);
+  const out = new Float64Array(n),
+    tol = new Float64Array(n);
+  const mOut = new Float64Array(n),
+    vOut = new Float64Array(n),
+    mTol = new Float64Array(n),
+    vTol = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const g = grads[i]!;
     mOut[i] = b1 * m[i]! + (1 - b1) * g;
@@ -575,7 +689,12 @@ export function adamReference(params: Float32Array, grads: Float32Array, m: Floa
  * out[r, :] = pixels[indices[r], :] · scale in float64. The kernel multiplies the exact byte by
  * scale rounded to f32 (u) and rounds the product (u): tolerance 2u·|ref|.
  */
-export function gatherImagesReference(pixels: Uint8Array, indices: Int32Array, rowLength: number, scale = 1 / 255): { value: Float64Array; tol: Float64Array } {
+export function gatherImagesReference(
+  pixels: Uint8Array,
+  indices: Int32Array,
+  rowLength: number,
+  scale = 1 / 255,
+): { value: Float64Array; tol: Float64Array } {
   const value = new Float64Array(indices.length * rowLength);
   for (let r = 0; r < indices.length; r++) {
     for (let c = 0; c < rowLength; c++) value[r * rowLength + c] = pixels[indices[r]! * rowLength + c]! * scale;

@@ -13,13 +13,31 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { countNonzero, loadMnist, packSparseRows, type Runtime, type Variant } from '../../src/index.node.js';
 import {
-  CLASSES, HIDDEN, PIXELS, SIZES, TWINS, Rng, expectClose, expectEqual, expectWritesOnly, f32, forEachVariant, gamma, i32, makeArena, u8,
+  CLASSES,
+  HIDDEN,
+  PIXELS,
+  SIZES,
+  TWINS,
+  Rng,
+  expectClose,
+  expectEqual,
+  expectWritesOnly,
+  f32,
+  forEachVariant,
+  gamma,
+  i32,
+  makeArena,
+  u8,
 } from './reference.js';
 
 const fr = Math.fround;
 const SCALE = 1 / 255;
 
-interface Shape { rows: number; inputs: number; outputs: number }
+interface Shape {
+  rows: number;
+  inputs: number;
+  outputs: number;
+}
 
 function describeShape({ rows, inputs, outputs }: Shape): string {
   return `rows×inputs×outputs = ${rows}×${inputs}×${outputs}`;
@@ -37,59 +55,110 @@ function sparsePixels(rng: Rng, pool: number, inputs: number): Uint8Array {
 }
 
 function sparseOf(pixels: Uint8Array, inputs: number): { starts: Int32Array; entries: Int32Array } {
-  const starts = new Int32Array(pixels.length / inputs + 1), entries = new Int32Array(countNonzero(pixels));
+  const starts = new Int32Array(pixels.length / inputs + 1),
+    entries = new Int32Array(countNonzero(pixels));
   packSparseRows(pixels, inputs, starts, entries);
   return { starts, entries };
 }
 
 /** Runs both sparse kernels on `pixels` rows picked by `indices` and checks them as the file header says. */
-function checkShape(runtime: Runtime, variant: Variant, s: Shape, pixels: Uint8Array, indices: Int32Array, rng: Rng): void {
+function checkShape(
+  runtime: Runtime,
+  variant: Variant,
+  s: Shape,
+  pixels: Uint8Array,
+  indices: Int32Array,
+  rng: Rng,
+): void {
   const { rows, inputs, outputs } = s;
   const { starts, entries } = sparseOf(pixels, inputs);
-  const W = rng.f32(inputs * outputs), b = rng.f32(outputs), dout = rng.f32(rows * outputs);
+  const W = rng.f32(inputs * outputs),
+    b = rng.f32(outputs),
+    dout = rng.f32(rows * outputs);
   const x = new Float32Array(rows * inputs);
-  for (let r = 0; r < rows; r++) for (let p = 0; p < inputs; p++) x[r * inputs + p] = fr(pixels[indices[r]! * inputs + p]! * fr(SCALE));
+  for (let r = 0; r < rows; r++)
+    for (let p = 0; p < inputs; p++) x[r * inputs + p] = fr(pixels[indices[r]! * inputs + p]! * fr(SCALE));
   const arena = makeArena(runtime, {
-    pixels: { dtype: 'u8', shape: [pixels.length / inputs, inputs], data: pixels }, indices: { dtype: 'i32', shape: [rows], data: indices },
-    starts: { dtype: 'i32', shape: [starts.length], data: starts }, entries: { dtype: 'i32', shape: [Math.max(1, entries.length)], data: entries },
-    W: { shape: [inputs, outputs], data: W }, b: { shape: [outputs], data: b }, dout: { shape: [rows, outputs], data: dout },
-    out: { shape: [rows, outputs] }, denseOut: { shape: [rows, outputs] }, dW: { shape: [inputs, outputs] }, denseDW: { shape: [inputs, outputs] },
+    pixels: { dtype: 'u8', shape: [pixels.length / inputs, inputs], data: pixels },
+    indices: { dtype: 'i32', shape: [rows], data: indices },
+    starts: { dtype: 'i32', shape: [starts.length], data: starts },
+    entries: { dtype: 'i32', shape: [Math.max(1, entries.length)], data: entries },
+    W: { shape: [inputs, outputs], data: W },
+    b: { shape: [outputs], data: b },
+    dout: { shape: [rows, outputs], data: dout },
+    out: { shape: [rows, outputs] },
+    denseOut: { shape: [rows, outputs] },
+    dW: { shape: [inputs, outputs] },
+    denseDW: { shape: [inputs, outputs] },
     ws: { dtype: 'u8', shape: [Math.max(16, runtime.sparseWorkspaceBytes(rows, inputs, outputs))] },
     denseWs: { dtype: 'u8', shape: [arenaWorkspace(runtime)] },
   });
   const k = arena.kernels;
-  const [P, I, S, E, Wt, Bt, D] = [u8(arena, 'pixels'), i32(arena, 'indices'), i32(arena, 'starts'), i32(arena, 'entries'), f32(arena, 'W'), f32(arena, 'b'), f32(arena, 'dout')];
-  const [Out, DenseOut, DW, DenseDW, Ws] = [f32(arena, 'out'), f32(arena, 'denseOut'), f32(arena, 'dW'), f32(arena, 'denseDW'), u8(arena, 'ws')];
+  const [P, I, S, E, Wt, Bt, D] = [
+    u8(arena, 'pixels'),
+    i32(arena, 'indices'),
+    i32(arena, 'starts'),
+    i32(arena, 'entries'),
+    f32(arena, 'W'),
+    f32(arena, 'b'),
+    f32(arena, 'dout'),
+  ];
+  const [Out, DenseOut, DW, DenseDW, Ws] = [
+    f32(arena, 'out'),
+    f32(arena, 'denseOut'),
+    f32(arena, 'dW'),
+    f32(arena, 'denseDW'),
+    u8(arena, 'ws'),
+  ];
   k.denseForwardU8(DenseOut, P, I, Wt, Bt, u8(arena, 'denseWs'), { relu: true, scalar: true });
   k.denseBackwardWeightsU8(DenseDW, P, I, D, u8(arena, 'denseWs'), { scalar: true });
   // Forward reference (ReLU) and weight-gradient reference, with their bounds.
-  const fwd = new Float64Array(rows * outputs), fwdTol = new Float64Array(rows * outputs);
+  const fwd = new Float64Array(rows * outputs),
+    fwdTol = new Float64Array(rows * outputs);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < outputs; j++) {
-      let sum = b[j]!, mag = Math.abs(b[j]!);
-      for (let p = 0; p < inputs; p++) { const t = x[r * inputs + p]! * W[p * outputs + j]!; sum += t; mag += Math.abs(t); }
-      fwd[r * outputs + j] = Math.max(sum, 0); fwdTol[r * outputs + j] = gamma(inputs + 1) * mag;
+      let sum = b[j]!,
+        mag = Math.abs(b[j]!);
+      for (let p = 0; p < inputs; p++) {
+        const t = x[r * inputs + p]! * W[p * outputs + j]!;
+        sum += t;
+        mag += Math.abs(t);
+      }
+      fwd[r * outputs + j] = Math.max(sum, 0);
+      fwdTol[r * outputs + j] = gamma(inputs + 1) * mag;
     }
   }
-  const grad = new Float64Array(inputs * outputs), gradTol = new Float64Array(inputs * outputs);
+  const grad = new Float64Array(inputs * outputs),
+    gradTol = new Float64Array(inputs * outputs);
   for (let p = 0; p < inputs; p++) {
     for (let j = 0; j < outputs; j++) {
-      let sum = 0, mag = 0;
-      for (let r = 0; r < rows; r++) { const t = x[r * inputs + p]! * dout[r * outputs + j]!; sum += t; mag += Math.abs(t); }
-      grad[p * outputs + j] = sum; gradTol[p * outputs + j] = gamma(rows) * mag;
+      let sum = 0,
+        mag = 0;
+      for (let r = 0; r < rows; r++) {
+        const t = x[r * inputs + p]! * dout[r * outputs + j]!;
+        sum += t;
+        mag += Math.abs(t);
+      }
+      grad[p * outputs + j] = sum;
+      gradTol[p * outputs + j] = gamma(rows) * mag;
     }
   }
   const blocked = rows >= arena.exports.sparse_blocked_min_rows();
   let twinDW: Float32Array | undefined;
   for (const twin of TWINS) {
-    const what = (name: string) => ({ what: `${name} (${variant} ${twin.label})`, shape: describeShape(s), cols: outputs });
+    const what = (name: string) => ({
+      what: `${name} (${variant} ${twin.label})`,
+      shape: describeShape(s),
+      cols: outputs,
+    });
     Out.fill(NaN);
     expectWritesOnly(arena, [Out], () => k.sparseForwardU8(Out, S, E, I, Wt, Bt, { relu: true, scalar: twin.scalar }));
     expectEqual(Out.read(), DenseOut.read(), what('sparseForwardU8 vs denseForwardU8 scalar twin'));
     expectClose(Out.read(), fwd, fwdTol, what('sparseForwardU8'));
     DW.fill(NaN);
     expectWritesOnly(arena, [DW, Ws], () => k.sparseBackwardWeightsU8(DW, S, E, I, D, Ws, { scalar: twin.scalar }));
-    if (!blocked) expectEqual(DW.read(), DenseDW.read(), what('sparseBackwardWeightsU8 vs denseBackwardWeightsU8 scalar twin'));
+    if (!blocked)
+      expectEqual(DW.read(), DenseDW.read(), what('sparseBackwardWeightsU8 vs denseBackwardWeightsU8 scalar twin'));
     else if (twinDW === undefined) twinDW = DW.read() as Float32Array;
     else expectEqual(DW.read(), twinDW, what('sparseBackwardWeightsU8 in row blocks vs the kernel'));
     expectClose(DW.read(), grad, gradTol, what('sparseBackwardWeightsU8'));
@@ -100,19 +169,31 @@ const workspaceSizes = new Map<Runtime, number>();
 /** Bytes of workspace the dense u8 kernels need in this runtime's arenas. */
 function arenaWorkspace(runtime: Runtime): number {
   let bytes = workspaceSizes.get(runtime);
-  if (bytes === undefined) workspaceSizes.set(runtime, bytes = runtime.createArena({ probe: [1] }).kernels.denseWorkspaceBytes);
+  if (bytes === undefined)
+    workspaceSizes.set(runtime, (bytes = runtime.createArena({ probe: [1] }).kernels.denseWorkspaceBytes));
   return bytes;
 }
 
 /** Each size swept as rows, inputs and outputs while the others take (7, 10) and (33, 17); then the MLP's first layers. */
 const SHAPES: Shape[] = [
-  ...SIZES.flatMap((n) => [[7, 10], [33, 17]].flatMap(([a, c]) => [
-    { rows: n, inputs: a!, outputs: c! }, { rows: a!, inputs: n, outputs: c! }, { rows: a!, inputs: c!, outputs: n },
-  ])),
-  ...[32, 128].flatMap((rows) => [{ rows, inputs: PIXELS, outputs: CLASSES }, { rows, inputs: PIXELS, outputs: HIDDEN }]),
+  ...SIZES.flatMap((n) =>
+    [
+      [7, 10],
+      [33, 17],
+    ].flatMap(([a, c]) => [
+      { rows: n, inputs: a!, outputs: c! },
+      { rows: a!, inputs: n, outputs: c! },
+      { rows: a!, inputs: c!, outputs: n },
+    ]),
+  ),
+  ...[32, 128].flatMap((rows) => [
+    { rows, inputs: PIXELS, outputs: CLASSES },
+    { rows, inputs: PIXELS, outputs: HIDDEN },
+  ]),
   { rows: 9, inputs: PIXELS, outputs: 100 },
   // From sparse_blocked_min_rows (4096) rows: row blocks.
-  { rows: 4096, inputs: 33, outputs: 10 }, { rows: 4103, inputs: 7, outputs: 17 },
+  { rows: 4096, inputs: 33, outputs: 10 },
+  { rows: 4103, inputs: 7, outputs: 17 },
 ];
 
 describe('packSparseRows', () => {
@@ -129,10 +210,13 @@ describe('packSparseRows', () => {
     // inside a word and buffers shorter than a word take the byte-by-byte paths around them.
     const rng = new Rng(41);
     for (let trial = 0; trial < 600; trial++) {
-      const width = 1 + rng.int(13), rows = 1 + rng.int(9), offset = rng.int(4);
+      const width = 1 + rng.int(13),
+        rows = 1 + rng.int(9),
+        offset = rng.int(4);
       const buffer = new Uint8Array(rows * width + offset + 3).map(() => (rng.next() < 0.6 ? 0 : 1 + rng.int(255)));
       const pixels = buffer.subarray(offset, offset + rows * width);
-      const wantStarts: number[] = [], wantEntries: number[] = [];
+      const wantStarts: number[] = [],
+        wantEntries: number[] = [];
       for (let r = 0; r < rows; r++) {
         wantStarts.push(wantEntries.length);
         for (let c = 0; c < width; c++) if (pixels[r * width + c]) wantEntries.push((c << 8) | pixels[r * width + c]!);
@@ -148,10 +232,22 @@ describe('packSparseRows', () => {
 
   it('refuses buffers of the wrong size, naming what they hold', () => {
     const pixels = Uint8Array.from([0, 5, 0, 255, 0, 1]);
-    assert.throws(() => packSparseRows(pixels, 4, new Int32Array(3), new Int32Array(3)), /6 bytes are not whole rows of 4/);
-    assert.throws(() => packSparseRows(pixels, 3, new Int32Array(2), new Int32Array(3)), /starts holds 2 offsets but 2 rows need 3/);
-    assert.throws(() => packSparseRows(pixels, 3, new Int32Array(3), new Int32Array(2)), /entries holds 2 elements, fewer than the 3 non-zero bytes/);
-    assert.throws(() => packSparseRows(pixels, 3, new Int32Array(3), new Int32Array(4)), /entries holds 4 elements but there are 3 non-zero bytes/);
+    assert.throws(
+      () => packSparseRows(pixels, 4, new Int32Array(3), new Int32Array(3)),
+      /6 bytes are not whole rows of 4/,
+    );
+    assert.throws(
+      () => packSparseRows(pixels, 3, new Int32Array(2), new Int32Array(3)),
+      /starts holds 2 offsets but 2 rows need 3/,
+    );
+    assert.throws(
+      () => packSparseRows(pixels, 3, new Int32Array(3), new Int32Array(2)),
+      /entries holds 2 elements, fewer than the 3 non-zero bytes/,
+    );
+    assert.throws(
+      () => packSparseRows(pixels, 3, new Int32Array(3), new Int32Array(4)),
+      /entries holds 4 elements but there are 3 non-zero bytes/,
+    );
     assert.throws(() => packSparseRows(pixels, 0, new Int32Array(1), new Int32Array(3)), /width must be an integer/);
   });
 });
@@ -182,26 +278,65 @@ forEachVariant((ctx) => {
   it('the wrappers refuse malformed sparse rows, bad indices, a small workspace and overlaps, writing nothing', () => {
     const { starts, entries } = sparseOf(Uint8Array.from([0, 5, 0, 255, 0, 0, 7, 0]), 4);
     const arena = makeArena(ctx.runtime, {
-      starts: { dtype: 'i32', shape: [3], data: starts }, entries: { dtype: 'i32', shape: [3], data: entries },
-      backwards: { dtype: 'i32', shape: [3], data: [0, 2, 1] }, beyond: { dtype: 'i32', shape: [3], data: [0, 2, 4] },
+      starts: { dtype: 'i32', shape: [3], data: starts },
+      entries: { dtype: 'i32', shape: [3], data: entries },
+      backwards: { dtype: 'i32', shape: [3], data: [0, 2, 1] },
+      beyond: { dtype: 'i32', shape: [3], data: [0, 2, 4] },
       unsorted: { dtype: 'i32', shape: [3], data: [(3 << 8) | 255, (1 << 8) | 5, (2 << 8) | 7] },
       wide: { dtype: 'i32', shape: [3], data: [(1 << 8) | 5, (4 << 8) | 255, (2 << 8) | 7] },
-      indices: { dtype: 'i32', shape: [2], data: [1, 0] }, bad: { dtype: 'i32', shape: [2], data: [1, 2] },
-      W: { shape: [4, 5] }, b: { shape: [5] }, out: { shape: [2, 5] }, dout: { shape: [2, 5] }, dW: { shape: [4, 5] }, dW6: { shape: [4, 6] },
-      ws: { dtype: 'u8', shape: [ctx.runtime.sparseWorkspaceBytes(2, 4, 5)] }, small: { dtype: 'u8', shape: [16] },
+      indices: { dtype: 'i32', shape: [2], data: [1, 0] },
+      bad: { dtype: 'i32', shape: [2], data: [1, 2] },
+      W: { shape: [4, 5] },
+      b: { shape: [5] },
+      out: { shape: [2, 5] },
+      dout: { shape: [2, 5] },
+      dW: { shape: [4, 5] },
+      dW6: { shape: [4, 6] },
+      ws: { dtype: 'u8', shape: [ctx.runtime.sparseWorkspaceBytes(2, 4, 5)] },
+      small: { dtype: 'u8', shape: [16] },
     });
     const k = arena.kernels;
-    const [S, E, I, W, b, out, dout, dW, ws] = [i32(arena, 'starts'), i32(arena, 'entries'), i32(arena, 'indices'), f32(arena, 'W'), f32(arena, 'b'),
-      f32(arena, 'out'), f32(arena, 'dout'), f32(arena, 'dW'), u8(arena, 'ws')];
-    const refused = (fn: () => unknown, message: RegExp) => expectWritesOnly(arena, [], () => assert.throws(fn, (e: Error) => e instanceof RangeError && message.test(e.message)));
+    const [S, E, I, W, b, out, dout, dW, ws] = [
+      i32(arena, 'starts'),
+      i32(arena, 'entries'),
+      i32(arena, 'indices'),
+      f32(arena, 'W'),
+      f32(arena, 'b'),
+      f32(arena, 'out'),
+      f32(arena, 'dout'),
+      f32(arena, 'dW'),
+      u8(arena, 'ws'),
+    ];
+    const refused = (fn: () => unknown, message: RegExp) =>
+      expectWritesOnly(arena, [], () =>
+        assert.throws(fn, (e: Error) => e instanceof RangeError && message.test(e.message)),
+      );
     refused(() => k.sparseForwardU8(out, i32(arena, 'backwards'), E, I, W, b), /row 1 spans entries \[2, 1\)/);
-    refused(() => k.sparseForwardU8(out, i32(arena, 'beyond'), E, I, W, b), /row 1 spans entries \[2, 4\), not a range within entries \[3\]/);
-    refused(() => k.sparseForwardU8(out, S, i32(arena, 'unsorted'), I, W, b), /entries\[1\] \(row 0\) has column 1; columns must increase/);
-    refused(() => k.sparseForwardU8(out, S, i32(arena, 'wide'), I, W, b), /entries\[1\] \(row 0\) has column 4; .* below 4/);
+    refused(
+      () => k.sparseForwardU8(out, i32(arena, 'beyond'), E, I, W, b),
+      /row 1 spans entries \[2, 4\), not a range within entries \[3\]/,
+    );
+    refused(
+      () => k.sparseForwardU8(out, S, i32(arena, 'unsorted'), I, W, b),
+      /entries\[1\] \(row 0\) has column 1; columns must increase/,
+    );
+    refused(
+      () => k.sparseForwardU8(out, S, i32(arena, 'wide'), I, W, b),
+      /entries\[1\] \(row 0\) has column 4; .* below 4/,
+    );
     refused(() => k.sparseForwardU8(out, S, E, i32(arena, 'bad'), W, b), /indices\[1\] = 2 is not a valid sparse row/);
-    refused(() => k.sparseBackwardWeightsU8(f32(arena, 'dW6'), S, E, I, dout, ws), /dweights \[4,6\] must have 5 columns, one per column of dout \[2,5\]/);
-    refused(() => k.sparseBackwardWeightsU8(dW, S, E, I, dout, u8(arena, 'small')), /workspace small \[16\] holds 16 bytes but dweights \[4,5\] needs 128/);
-    refused(() => k.sparseBackwardWeightsU8(dW, S, E, I, dW.slice(0, [2, 5]), ws), /dweights \[4,5\] must not overlap dout/);
+    refused(
+      () => k.sparseBackwardWeightsU8(f32(arena, 'dW6'), S, E, I, dout, ws),
+      /dweights \[4,6\] must have 5 columns, one per column of dout \[2,5\]/,
+    );
+    refused(
+      () => k.sparseBackwardWeightsU8(dW, S, E, I, dout, u8(arena, 'small')),
+      /workspace small \[16\] holds 16 bytes but dweights \[4,5\] needs 128/,
+    );
+    refused(
+      () => k.sparseBackwardWeightsU8(dW, S, E, I, dW.slice(0, [2, 5]), ws),
+      /dweights \[4,5\] must not overlap dout/,
+    );
     assert.throws(() => k.sparseWorkspaceBytes(2, 0, 5), /inputs must be an integer/);
     assert.throws(() => k.sparseWorkspaceBytes(-1, 4, 5), /rows must be an integer/);
   });

@@ -14,7 +14,9 @@ function functions(wat: string): Map<string, string> {
   const bodies = new Map<string, string>();
   // Binaryen prints each function at one space of indentation: ` (func $name (param …) …`.
   const starts = [...wat.matchAll(/^ \(func (\$\S+)/gm)];
-  starts.forEach((m, k) => bodies.set(m[1]!, wat.slice(m.index!, k + 1 < starts.length ? starts[k + 1]!.index! : wat.length)));
+  starts.forEach((m, k) =>
+    bodies.set(m[1]!, wat.slice(m.index!, k + 1 < starts.length ? starts[k + 1]!.index! : wat.length)),
+  );
   return bodies;
 }
 
@@ -40,7 +42,8 @@ describe('build/simdnet.simd.wat', () => {
   function reachable(root: string, exclude: ReadonlySet<string> = new Set()): Set<string> {
     const reached = new Set<string>([root]);
     for (const name of reached) {
-      for (const m of bodies.get(name)!.matchAll(/\bcall (\$\S+)/g)) if (!exclude.has(m[1]!) && bodies.has(m[1]!)) reached.add(m[1]!);
+      for (const m of bodies.get(name)!.matchAll(/\bcall (\$\S+)/g))
+        if (!exclude.has(m[1]!) && bodies.has(m[1]!)) reached.add(m[1]!);
     }
     return reached;
   }
@@ -51,14 +54,30 @@ describe('build/simdnet.simd.wat', () => {
   // copies (gemm-pack.ts, which move data only) must multiply and add f32x4 vectors loaded with
   // v128.load, and the four microkernel families must be among the functions reached.
   it('the leaf GEMM functions sgemm reaches (bar its scalar twin) multiply and add f32x4 vectors from v128.load', () => {
-    const root = exported.get('sgemm')!, twin = exported.get('sgemm_scalar')!;
-    const gemm = [...reachable(root, new Set([twin]))].filter((n) => /^\$assembly\/gemm(-[a-z0-9-]+)?\//.test(n) && n !== root);
-    const leaves = gemm.filter((n) => !n.startsWith('$assembly/gemm-pack/') && ![...bodies.get(n)!.matchAll(/\bcall (\$\S+)/g)].some((m) => bodies.has(m[1]!)));
-    assert.ok(leaves.length >= 2, `sgemm reaches only ${gemm.join(', ')}: expected the tile kernels and the NT kernels`);
+    const root = exported.get('sgemm')!,
+      twin = exported.get('sgemm_scalar')!;
+    const gemm = [...reachable(root, new Set([twin]))].filter(
+      (n) => /^\$assembly\/gemm(-[a-z0-9-]+)?\//.test(n) && n !== root,
+    );
+    const leaves = gemm.filter(
+      (n) =>
+        !n.startsWith('$assembly/gemm-pack/') &&
+        ![...bodies.get(n)!.matchAll(/\bcall (\$\S+)/g)].some((m) => bodies.has(m[1]!)),
+    );
+    assert.ok(
+      leaves.length >= 2,
+      `sgemm reaches only ${gemm.join(', ')}: expected the tile kernels and the NT kernels`,
+    );
     for (const name of leaves) {
-      for (const op of ['f32x4.mul', 'f32x4.add', 'v128.load']) assert.ok(bodies.get(name)!.includes(op), `${name} has no ${op}`);
+      for (const op of ['f32x4.mul', 'f32x4.add', 'v128.load'])
+        assert.ok(bodies.get(name)!.includes(op), `${name} has no ${op}`);
     }
-    for (const kernel of ['gemm-nn-4x8/rowTiles', 'gemm-tn-8x4/transposedTile', 'gemm-nt-2x4/gemmDotNT', 'gemm-nt-4x4/gemmNTShortK']) {
+    for (const kernel of [
+      'gemm-nn-4x8/rowTiles',
+      'gemm-tn-8x4/transposedTile',
+      'gemm-nt-2x4/gemmDotNT',
+      'gemm-nt-4x4/gemmNTShortK',
+    ]) {
       assert.ok(gemm.includes(`$assembly/${kernel}`), `no ${kernel} among ${gemm.join(', ')}`);
     }
   });
@@ -69,13 +88,17 @@ describe('build/simdnet.simd.wat', () => {
   });
 
   it('every SIMD kernel (each export with a _scalar twin) uses SIMD instructions, itself or in what it calls', () => {
-    const kernels = KERNEL_EXPORT_NAMES.filter((n) => KERNEL_EXPORT_NAMES.includes(`${n}_scalar` as never) && n !== 'sgemm');
+    const kernels = KERNEL_EXPORT_NAMES.filter(
+      (n) => KERNEL_EXPORT_NAMES.includes(`${n}_scalar` as never) && n !== 'sgemm',
+    );
     assert.ok(kernels.length >= 10, `only ${kernels.length} kernels with twins`);
     for (const name of kernels) {
       const root = exported.get(name);
       assert.ok(root && bodies.has(root), `${name} is not exported`);
       // Its twin is not SIMD code of the kernel's, so what only the twin reaches does not count.
-      const code = [...reachable(root, new Set([exported.get(`${name}_scalar`)!]))].map((n) => bodies.get(n)!).join('\n');
+      const code = [...reachable(root, new Set([exported.get(`${name}_scalar`)!]))]
+        .map((n) => bodies.get(n)!)
+        .join('\n');
       assert.match(code, SIMD_INSTRUCTION, `${name} has no SIMD instruction in the simd build`);
     }
   });

@@ -57,7 +57,8 @@ export function parseXml(source: string): XmlElement {
     if (source[i + 1] === '/') {
       const name = NAME.exec(source.slice(i + 2))?.[0];
       const open = stack.pop();
-      if (!name || !open || open.name !== name) throw new SyntaxError(`</${name}> at offset ${i} closes ${open ? `<${open.name}>` : 'nothing'}`);
+      if (!name || !open || open.name !== name)
+        throw new SyntaxError(`</${name}> at offset ${i} closes ${open ? `<${open.name}>` : 'nothing'}`);
       i += 2 + name.length;
       while (/\s/.test(source[i] ?? '')) i++;
       if (source[i] !== '>') throw new SyntaxError(`malformed end tag </${name} at offset ${i}`);
@@ -75,11 +76,21 @@ export function parseXml(source: string): XmlElement {
     for (;;) {
       const space = /^\s*/.exec(source.slice(i))![0].length;
       i += space;
-      if (source.startsWith('/>', i)) { i += 2; break; }
-      if (source[i] === '>') { i++; stack.push(element); break; }
+      if (source.startsWith('/>', i)) {
+        i += 2;
+        break;
+      }
+      if (source[i] === '>') {
+        i++;
+        stack.push(element);
+        break;
+      }
       if (!space) throw new SyntaxError(`no space before an attribute of <${name}> at offset ${i}`);
       const attr = /^([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*("([^"]*)"|'([^']*)')/.exec(source.slice(i));
-      if (!attr) throw new SyntaxError(`malformed attribute in <${name}> at offset ${i}: ${JSON.stringify(source.slice(i, i + 30))}`);
+      if (!attr)
+        throw new SyntaxError(
+          `malformed attribute in <${name}> at offset ${i}: ${JSON.stringify(source.slice(i, i + 30))}`,
+        );
       if (attr[1]! in element.attrs) throw new SyntaxError(`attribute ${attr[1]} repeated in <${name}> at offset ${i}`);
       element.attrs[attr[1]!] = decode(attr[3] ?? attr[4]!, i);
       i += attr[0].length;

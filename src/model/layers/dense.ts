@@ -42,14 +42,22 @@ export class Dense implements Layer {
   readonly parameters: readonly ParameterSpec[];
   readonly relu: boolean;
 
-  constructor(readonly inputs: number, readonly outputs: number, readonly activation: DenseActivation) {
+  constructor(
+    readonly inputs: number,
+    readonly outputs: number,
+    readonly activation: DenseActivation,
+  ) {
     this.relu = activation === 'relu';
-    this.parameters = [{ name: 'kernel', shape: [inputs, outputs] }, { name: 'bias', shape: [outputs] }];
+    this.parameters = [
+      { name: 'kernel', shape: [inputs, outputs] },
+      { name: 'bias', shape: [outputs] },
+    ];
   }
 
   /** `uniform`: the seed's U(−0.5, 0.5) for weights and biases; `he`: N(0, 2/fan_in) weights, zero biases. */
   initialize(values: Float32Array, init: Initializer, rng: Rng): void {
-    const weights = this.inputs * this.outputs, std = Math.sqrt(2 / this.inputs);
+    const weights = this.inputs * this.outputs,
+      std = Math.sqrt(2 / this.inputs);
     for (let i = 0; i < weights; i++) values[i] = init === 'uniform' ? rng.next() - 0.5 : rng.normal() * std;
     if (init === 'uniform') for (let i = 0; i < this.outputs; i++) values[weights + i] = rng.next() - 0.5;
   }
@@ -58,13 +66,17 @@ export class Dense implements Layer {
     const plan: ArenaPlan = {};
     if (needs.inputs.has('u8')) plan.workspace = { dtype: 'u8', shape: [needs.denseWorkspaceBytes] };
     if (needs.inputs.has('sparse')) {
-      plan.sparseWorkspace = { dtype: 'u8', shape: [Math.max(16, needs.sparseWorkspaceBytes(needs.rows, this.inputs, this.outputs))] };
+      plan.sparseWorkspace = {
+        dtype: 'u8',
+        shape: [Math.max(16, needs.sparseWorkspaceBytes(needs.rows, this.inputs, this.outputs))],
+      };
     }
     return plan;
   }
 
   forward(emit: Emit, io: LayerIO): void {
-    const { rows, input, out } = io, { inputs, outputs } = this;
+    const { rows, input, out } = io,
+      { inputs, outputs } = this;
     const [W, b] = io.params as [number, number];
     const relu = this.relu ? 1 : 0;
     const what = `L${io.index + 1} ${relu ? 'a = ReLU(a·W + b)' : 'z = a·W + b'}`;
@@ -72,24 +84,49 @@ export class Dense implements Layer {
     if (input.kind === 'sparse') {
       const nonzero = rows * inputs * input.density;
       emit({
-        kernel: 'sparse_forward_u8', args: [out, input.starts, input.entries, input.indices, W, b, rows, outputs, PIXEL_SCALE, relu],
-        label: `${what}  sparse u8 ${rows}×${outputs}×${inputs}`, phase: 'forward', flops: 2 * nonzero * outputs, bytes: F32 * (nonzero + rows) + weightBytes,
+        kernel: 'sparse_forward_u8',
+        args: [out, input.starts, input.entries, input.indices, W, b, rows, outputs, PIXEL_SCALE, relu],
+        label: `${what}  sparse u8 ${rows}×${outputs}×${inputs}`,
+        phase: 'forward',
+        flops: 2 * nonzero * outputs,
+        bytes: F32 * (nonzero + rows) + weightBytes,
       });
     } else if (input.kind === 'u8') {
       emit({
-        kernel: 'dense_forward_u8', args: [out, input.pixels, input.indices, W, b, rows, inputs, outputs, PIXEL_SCALE, relu, io.buffer('workspace')],
-        label: `${what}  u8 ${rows}×${outputs}×${inputs}`, phase: 'forward', flops: 2 * rows * outputs * inputs, bytes: rows * inputs + weightBytes,
+        kernel: 'dense_forward_u8',
+        args: [
+          out,
+          input.pixels,
+          input.indices,
+          W,
+          b,
+          rows,
+          inputs,
+          outputs,
+          PIXEL_SCALE,
+          relu,
+          io.buffer('workspace'),
+        ],
+        label: `${what}  u8 ${rows}×${outputs}×${inputs}`,
+        phase: 'forward',
+        flops: 2 * rows * outputs * inputs,
+        bytes: rows * inputs + weightBytes,
       });
     } else {
       emit({
-        kernel: 'dense_forward', args: [out, input.values, W, b, rows, inputs, outputs, relu],
-        label: `${what}  ${rows}×${outputs}×${inputs}`, phase: 'forward', flops: 2 * rows * outputs * inputs, bytes: F32 * rows * inputs + weightBytes,
+        kernel: 'dense_forward',
+        args: [out, input.values, W, b, rows, inputs, outputs, relu],
+        label: `${what}  ${rows}×${outputs}×${inputs}`,
+        phase: 'forward',
+        flops: 2 * rows * outputs * inputs,
+        bytes: F32 * rows * inputs + weightBytes,
       });
     }
   }
 
   backward(emit: Emit, io: LayerIO): void {
-    const { rows, input, dout: delta } = io, { inputs, outputs } = this;
+    const { rows, input, dout: delta } = io,
+      { inputs, outputs } = this;
     const [W] = io.params as [number, number];
     const [dW, db] = io.grads as [number, number];
     const name = `L${io.index + 1}`;
@@ -97,31 +134,63 @@ export class Dense implements Layer {
     if (input.kind === 'sparse') {
       const nonzero = rows * inputs * input.density;
       emit({
-        kernel: 'sparse_backward_weights_u8', args: [dW, input.starts, input.entries, input.indices, delta, rows, inputs, outputs, PIXEL_SCALE, io.buffer('sparseWorkspace')],
-        label: `${name} dW = aᵀ·δ  sparse u8 ${inputs}×${outputs}×${rows}`, phase: 'backward', flops: 2 * nonzero * outputs, bytes: F32 * (nonzero + rows) + gradientBytes,
+        kernel: 'sparse_backward_weights_u8',
+        args: [
+          dW,
+          input.starts,
+          input.entries,
+          input.indices,
+          delta,
+          rows,
+          inputs,
+          outputs,
+          PIXEL_SCALE,
+          io.buffer('sparseWorkspace'),
+        ],
+        label: `${name} dW = aᵀ·δ  sparse u8 ${inputs}×${outputs}×${rows}`,
+        phase: 'backward',
+        flops: 2 * nonzero * outputs,
+        bytes: F32 * (nonzero + rows) + gradientBytes,
       });
     } else if (input.kind === 'u8') {
       emit({
-        kernel: 'dense_backward_weights_u8', args: [dW, input.pixels, input.indices, delta, rows, inputs, outputs, PIXEL_SCALE, io.buffer('workspace')],
-        label: `${name} dW = aᵀ·δ  u8 ${inputs}×${outputs}×${rows}`, phase: 'backward', flops: 2 * inputs * outputs * rows, bytes: rows * inputs + gradientBytes,
+        kernel: 'dense_backward_weights_u8',
+        args: [dW, input.pixels, input.indices, delta, rows, inputs, outputs, PIXEL_SCALE, io.buffer('workspace')],
+        label: `${name} dW = aᵀ·δ  u8 ${inputs}×${outputs}×${rows}`,
+        phase: 'backward',
+        flops: 2 * inputs * outputs * rows,
+        bytes: rows * inputs + gradientBytes,
       });
     } else {
       emit({
-        kernel: 'sgemm', args: [1, 0, inputs, outputs, rows, input.values, delta, dW, 0],
-        label: `${name} dW = aᵀ·δ  TN ${inputs}×${outputs}×${rows}`, phase: 'backward', flops: 2 * inputs * outputs * rows, bytes: F32 * rows * inputs + gradientBytes,
+        kernel: 'sgemm',
+        args: [1, 0, inputs, outputs, rows, input.values, delta, dW, 0],
+        label: `${name} dW = aᵀ·δ  TN ${inputs}×${outputs}×${rows}`,
+        phase: 'backward',
+        flops: 2 * inputs * outputs * rows,
+        bytes: F32 * rows * inputs + gradientBytes,
       });
     }
     emit({
-      kernel: 'bias_backward', args: [db, delta, rows, outputs, 0], label: `${name} db = Σ δ  ${rows}×${outputs}`, phase: 'backward',
-      flops: rows * outputs, bytes: F32 * (rows * outputs + outputs), stream: 'sum',
+      kernel: 'bias_backward',
+      args: [db, delta, rows, outputs, 0],
+      label: `${name} db = Σ δ  ${rows}×${outputs}`,
+      phase: 'backward',
+      flops: rows * outputs,
+      bytes: F32 * (rows * outputs + outputs),
+      stream: 'sum',
     });
     if (io.dinput === null) return;
     // The input gradient carries the ReLU mask of the layer below: every Dense below another is a ReLU layer.
-    if (input.kind !== 'f32' || !input.relu) throw new Error(`internal: ${name} needs a ReLU output below it to pass its input gradient down`);
+    if (input.kind !== 'f32' || !input.relu)
+      throw new Error(`internal: ${name} needs a ReLU output below it to pass its input gradient down`);
     emit({
-      kernel: 'dense_backward_input', args: [io.dinput, delta, W, input.values, rows, inputs, outputs],
-      label: `${name} δ_prev = (δ·Wᵀ) ⊙ [a > 0]  NT ${rows}×${inputs}×${outputs}`, phase: 'backward',
-      flops: 2 * rows * inputs * outputs, bytes: F32 * (rows * outputs + inputs * outputs + 2 * rows * inputs),
+      kernel: 'dense_backward_input',
+      args: [io.dinput, delta, W, input.values, rows, inputs, outputs],
+      label: `${name} δ_prev = (δ·Wᵀ) ⊙ [a > 0]  NT ${rows}×${inputs}×${outputs}`,
+      phase: 'backward',
+      flops: 2 * rows * inputs * outputs,
+      bytes: F32 * (rows * outputs + inputs * outputs + 2 * rows * inputs),
     });
   }
 
@@ -132,14 +201,23 @@ export class Dense implements Layer {
       use_bias: true,
       kernel_initializer: { class_name: 'Zeros', config: {} },
       bias_initializer: { class_name: 'Zeros', config: {} },
-      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
-      kernel_constraint: null, bias_constraint: null,
-      name, trainable: true, dtype: 'float32',
+      kernel_regularizer: null,
+      bias_regularizer: null,
+      activity_regularizer: null,
+      kernel_constraint: null,
+      bias_constraint: null,
+      name,
+      trainable: true,
+      dtype: 'float32',
     };
     if (first) config.batch_input_shape = [null, this.inputs];
     return {
       json: { class_name: 'Dense', config } satisfies DenseLayerJson,
-      weights: this.parameters.map((p) => ({ name: `${name}/${p.name}`, shape: [...p.shape], dtype: 'float32' as const })),
+      weights: this.parameters.map((p) => ({
+        name: `${name}/${p.name}`,
+        shape: [...p.shape],
+        dtype: 'float32' as const,
+      })),
     };
   }
 }

@@ -20,9 +20,12 @@ export interface HeadIO {
 export function softmaxCrossentropy(emit: Emit, io: HeadIO, layer: number): void {
   const { rows, classes } = io;
   emit({
-    kernel: 'softmax_crossentropy', args: [io.dlogits, io.logits, io.labels, rows, classes, 1 / rows, io.correct],
-    label: `loss, correct, δ${layer} = (softmax(z) − onehot)/${rows}  ${rows}×${classes}`, phase: 'loss',
-    flops: 4 * rows * classes, bytes: F32 * (2 * rows * classes + rows),
+    kernel: 'softmax_crossentropy',
+    args: [io.dlogits, io.logits, io.labels, rows, classes, 1 / rows, io.correct],
+    label: `loss, correct, δ${layer} = (softmax(z) − onehot)/${rows}  ${rows}×${classes}`,
+    phase: 'loss',
+    flops: 4 * rows * classes,
+    bytes: F32 * (2 * rows * classes + rows),
   });
 }
 
@@ -30,11 +33,19 @@ export function softmaxCrossentropy(emit: Emit, io: HeadIO, layer: number): void
 export function softmaxClasses(emit: Emit, io: HeadIO): void {
   const { rows, classes } = io;
   emit({
-    kernel: 'softmax_forward', args: [io.logits, io.logits, rows, classes], label: `p = softmax(z)  ${rows}×${classes}`, phase: 'output',
-    flops: 4 * rows * classes, bytes: 2 * F32 * rows * classes,
+    kernel: 'softmax_forward',
+    args: [io.logits, io.logits, rows, classes],
+    label: `p = softmax(z)  ${rows}×${classes}`,
+    phase: 'output',
+    flops: 4 * rows * classes,
+    bytes: 2 * F32 * rows * classes,
   });
   emit({
-    kernel: 'argmax_rows', args: [io.predicted, io.logits, rows, classes], label: `class = argmax p  ${rows}×${classes}`, phase: 'output',
-    flops: rows * classes, bytes: F32 * (rows * classes + rows),
+    kernel: 'argmax_rows',
+    args: [io.predicted, io.logits, rows, classes],
+    label: `class = argmax p  ${rows}×${classes}`,
+    phase: 'output',
+    flops: rows * classes,
+    bytes: F32 * (rows * classes + rows),
   });
 }

@@ -14,14 +14,26 @@ export interface AppApi {
   /** The packaged build's URL after bundling, per variant. */
   wasmUrls: Record<Variant, string>;
   /** Probabilities and classes of a checkpoint's network on n concatenated 28×28 u8 images. */
-  predict(variant: Variant, checkpoint: number[], pixels: number[]): Promise<{ variant: string; probabilities: number[]; classes: number[] }>;
+  predict(
+    variant: Variant,
+    checkpoint: number[],
+    pixels: number[],
+  ): Promise<{ variant: string; probabilities: number[]; classes: number[] }>;
   /**
    * Trains a checkpoint's network on n 28×28 u8 images with loadSimdnet({ threads, minSplitWork: 0 })
    * (every split kernel call split), and says what the runtime ran and the trained parameters.
    */
-  train(threads: number, checkpoint: number[], pixels: number[], labels: number[], fit: FitOptions): Promise<TrainOutcome>;
+  train(
+    threads: number,
+    checkpoint: number[],
+    pixels: number[],
+    labels: number[],
+    fit: FitOptions,
+  ): Promise<TrainOutcome>;
   /** loadSimdnet with a URL source, the packaged build's bytes / compiled module, or threads. */
-  tryLoad(source: { url: string } | { packaged: 'bytes' | 'module'; variant: Variant } | { threads: number }): Promise<LoadOutcome>;
+  tryLoad(
+    source: { url: string } | { packaged: 'bytes' | 'module'; variant: Variant } | { threads: number },
+  ): Promise<LoadOutcome>;
   /**
    * A checkpoint's network as the tfjs model artifacts simdnet/tfjs gives tf.loadLayersModel, and
    * the network made back from them: its parameters and probabilities on n 28×28 u8 images.
@@ -45,10 +57,14 @@ export interface TrainOutcome {
 }
 
 /** Where the first loadSimdnet() stands; tests poll it (a page promise may be collected unsettled). */
-export type AppStatus = { phase: 'loading' } | { phase: 'loaded'; variant: string } | { phase: 'failed'; error: string };
+export type AppStatus =
+  { phase: 'loading' } | { phase: 'loaded'; variant: string } | { phase: 'failed'; error: string };
 
 declare global {
-  interface Window { simdnetApp: AppApi; simdnetAppStatus: AppStatus }
+  interface Window {
+    simdnetApp: AppApi;
+    simdnetAppStatus: AppStatus;
+  }
 }
 
 async function outcome(options: LoadOptions): Promise<LoadOutcome> {
@@ -76,8 +92,16 @@ window.simdnetApp = {
     const runtime = await loadSimdnet({ threads, minSplitWork: 0 });
     const net = Network.fromBytes(runtime, Uint8Array.from(checkpoint), 'checkpoint from Node');
     try {
-      net.fit({ count: labels.length, rows: 28, cols: 28, pixels: Uint8Array.from(pixels), labels: Uint8Array.from(labels) }, fit);
-      return { threads: runtime.threads, singleThreadReason: runtime.singleThreadReason, crossOriginIsolated, parameters: [...net.getParameters()] };
+      net.fit(
+        { count: labels.length, rows: 28, cols: 28, pixels: Uint8Array.from(pixels), labels: Uint8Array.from(labels) },
+        fit,
+      );
+      return {
+        threads: runtime.threads,
+        singleThreadReason: runtime.singleThreadReason,
+        crossOriginIsolated,
+        parameters: [...net.getParameters()],
+      };
     } finally {
       net.dispose();
     }
@@ -92,11 +116,18 @@ window.simdnetApp = {
     const runtime = await loadSimdnet();
     const net = Network.fromBytes(runtime, Uint8Array.from(checkpoint), 'checkpoint from Node');
     const { modelTopology, weightSpecs, weightData } = await layersModelHandler(net).load!();
-    const back = networkFromModelArtifacts(runtime, { modelTopology, weightSpecs, weightData }, 'artifacts in the page');
+    const back = networkFromModelArtifacts(
+      runtime,
+      { modelTopology, weightSpecs, weightData },
+      'artifacts in the page',
+    );
     try {
       return {
-        modelTopology, weightSpecs, weightData: [...new Uint8Array(weightData as ArrayBuffer)],
-        parameters: [...back.getParameters()], probabilities: [...back.predict(Uint8Array.from(pixels)).probabilities],
+        modelTopology,
+        weightSpecs,
+        weightData: [...new Uint8Array(weightData as ArrayBuffer)],
+        parameters: [...back.getParameters()],
+        probabilities: [...back.predict(Uint8Array.from(pixels)).probabilities],
       };
     } finally {
       net.dispose();
@@ -107,10 +138,13 @@ window.simdnetApp = {
 
 const status = document.getElementById('status')!;
 window.simdnetAppStatus = { phase: 'loading' };
-loadSimdnet().then((runtime) => {
-  status.textContent = `simdnet loaded: ${runtime.variant} build, 1 thread`;
-  window.simdnetAppStatus = { phase: 'loaded', variant: runtime.variant };
-}, (err: Error) => {
-  status.textContent = `simdnet failed to load: ${err.message}`;
-  window.simdnetAppStatus = { phase: 'failed', error: `${err.constructor.name}: ${err.message}` };
-});
+loadSimdnet().then(
+  (runtime) => {
+    status.textContent = `simdnet loaded: ${runtime.variant} build, 1 thread`;
+    window.simdnetAppStatus = { phase: 'loaded', variant: runtime.variant };
+  },
+  (err: Error) => {
+    status.textContent = `simdnet failed to load: ${err.message}`;
+    window.simdnetAppStatus = { phase: 'failed', error: `${err.constructor.name}: ${err.message}` };
+  },
+);
