@@ -4,12 +4,11 @@
 // (the worker inside new Worker(…, { type: 'module' })) that points at a file in the tarball, the
 // only form bundlers rewrite and emit.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { promisify } from 'node:util';
 
+import { npm } from '../host/npm.js';
 import { REPO_ROOT } from './harness.js';
 
 interface PackageJson {
@@ -24,10 +23,7 @@ function packedFiles(): Promise<Set<string>> {
 
 async function listPackedFiles(): Promise<Set<string>> {
   // --ignore-scripts: list what would be packed without running `prepare` (the build).
-  const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
-    cwd: REPO_ROOT,
-    maxBuffer: 16 << 20,
-  });
+  const { stdout } = await npm(['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT });
   const [report] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>;
   return new Set(report!.files.map((f) => f.path));
 }

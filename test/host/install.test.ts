@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { npm } from './npm.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -73,9 +74,8 @@ describe('npm pack → npm install into an empty project', { timeout: 300_000 },
     await checkBuilt();
     work = await mkdtemp(path.join(tmpdir(), 'simdnet-install-'));
     // --ignore-scripts: pack what is built rather than rebuilding it (checkBuilt says it is current).
-    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+    const { stdout } = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
       cwd: REPO_ROOT,
-      maxBuffer: 16 << 20,
     });
     const [report] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     packed = new Set(report!.files.map((f) => f.path));
@@ -87,9 +87,8 @@ describe('npm pack → npm install into an empty project', { timeout: 300_000 },
     );
     // --prefer-offline: simdnet's own dependencies (the image decoders of `simdnet predict`) come
     // from npm's cache when the repo's npm ci put them there, from the registry otherwise.
-    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(work, report!.filename)], {
+    await npm(['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(work, report!.filename)], {
       cwd: project,
-      maxBuffer: 16 << 20,
     });
   });
 
