@@ -13,7 +13,17 @@ export {
 } from './runtime.js';
 export { Arena, WASM32_MAX_BYTES, type ArenaPlan, type ArenaOptions, type TensorSpec } from './arena.js';
 export { Tensor, formatShape, type DType } from './tensor.js';
-export { Kernels, ADAM_DEFAULTS, type GemmOptions, type AdamOptions, type ScalarOption } from './kernels.js';
+export {
+  Kernels,
+  ADAM_DEFAULTS,
+  dropoutThreshold,
+  dropoutScale,
+  type GemmOptions,
+  type AdamOptions,
+  type ScalarOption,
+  type DropoutOptions,
+  type DropoutForwardOptions,
+} from './kernels.js';
 export {
   Network,
   OPTIMIZERS,

@@ -1,4 +1,4 @@
-// sigmoid, tanh and dropout through their host wrappers (src/kernels-activations.ts), on every
+// sigmoid, tanh and dropout through their host wrappers (src/kernels/elementwise.ts), on every
 // variant, each kernel and its scalar twin.
 //
 // Forward against float64: sigmoid within 2.5 ulp, tanh within 2 ulp of the result's binade (the
@@ -12,8 +12,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import type { Arena } from '../../src/arena.js';
-import { ActivationKernels, dropoutScale, dropoutThreshold } from '../../src/kernels-activations.js';
+import { dropoutScale, dropoutThreshold } from '../../src/kernels.js';
 import {
   PIXELS,
   SIZES,
@@ -55,10 +54,6 @@ function inputs(rng: Rng, n: number): Float32Array {
   return x;
 }
 
-function kernels(arena: Arena): ActivationKernels {
-  return new ActivationKernels(arena);
-}
-
 forEachVariant((ctx) => {
   const { variant } = ctx;
   for (const kind of ['sigmoid', 'tanh'] as const) {
@@ -73,7 +68,7 @@ forEachVariant((ctx) => {
           const arena = makeArena(ctx.runtime, { inp: { shape: [n], data: x }, out: { shape: [n], fill: NaN } });
           const Inp = f32(arena, 'inp'),
             Out = f32(arena, 'out'),
-            k = kernels(arena);
+            k = arena.kernels;
           const forward = (kind === 'sigmoid' ? k.sigmoidForward : k.tanhForward).bind(k);
           for (const twin of TWINS) {
             const what = `${kind}Forward (${variant} ${twin.label})`;
@@ -105,7 +100,7 @@ forEachVariant((ctx) => {
           const Y = f32(arena, 'y'),
             Dout = f32(arena, 'dout'),
             Dinp = f32(arena, 'dinp'),
-            k = kernels(arena);
+            k = arena.kernels;
           if (kind === 'sigmoid') k.sigmoidForward(Y, Y);
           else k.tanhForward(Y, Y);
           const y = Y.read();
@@ -147,7 +142,7 @@ forEachVariant((ctx) => {
             Mask = u8(arena, 'mask'),
             Dout = f32(arena, 'dout'),
             Dinp = f32(arena, 'dinp');
-          const k = kernels(arena),
+          const k = arena.kernels,
             scale = dropoutScale(rate);
           let first: Uint8Array | undefined;
           for (const twin of TWINS) {
@@ -197,7 +192,7 @@ forEachVariant((ctx) => {
       const Inp = f32(arena, 'inp'),
         Out = f32(arena, 'out'),
         Mask = u8(arena, 'mask'),
-        k = kernels(arena);
+        k = arena.kernels;
       const meanIn = x.reduce((s, v) => s + v, 0) / n;
       const sumSquares = x.reduce((s, v) => s + v * v, 0);
       for (const rate of [0.1, 0.2, 0.5, 0.8]) {
@@ -244,7 +239,7 @@ forEachVariant((ctx) => {
       const Inp = f32(arena, 'inp'),
         Out = f32(arena, 'out'),
         Mask = u8(arena, 'mask'),
-        k = kernels(arena);
+        k = arena.kernels;
       k.dropoutForward(Out, Mask, Inp, { rate, seed: 99 });
       const whole = Mask.read();
       for (const cut of [1, 7, 640]) {
@@ -271,7 +266,7 @@ forEachVariant((ctx) => {
       const Inp = f32(arena, 'inp'),
         Out = f32(arena, 'out'),
         Mask = u8(arena, 'mask'),
-        k = kernels(arena);
+        k = arena.kernels;
       expectWritesOnly(arena, [], () => {
         assert.throws(
           () => k.dropoutForward(Out, Mask, Inp, { rate: 1, seed: 1 }),
