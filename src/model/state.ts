@@ -11,7 +11,7 @@ import type { OptimizerName } from './optimizers.js';
 import type { WorkspaceSizes } from './layers/layer.js';
 import { arenaPlan, INFERENCE_ROWS, STATE_BUFFERS, type Resident } from './plan.js';
 import type { StepProgram } from './program.js';
-import type { PixelFormat } from './types.js';
+import { PIXEL_FORMATS, type PixelFormat } from './types.js';
 import { describeLayers } from './validate.js';
 
 /**
@@ -33,6 +33,16 @@ export function checkModelFits(runtime: Runtime, model: Model, who: string): voi
   } catch (err) {
     throw new RangeError(`${who}: layers ${layers}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** The `pixelFormat` option of `fn` (fit, evaluate, predict): `auto` when absent. */
+export function checkPixelFormat(fn: string, format: unknown): PixelFormat {
+  if (format === undefined) return 'auto';
+  if (!PIXEL_FORMATS.includes(format as PixelFormat))
+    throw new RangeError(
+      `${fn}: unknown pixelFormat ${JSON.stringify(format)}; use one of ${PIXEL_FORMATS.join(', ')}`,
+    );
+  return format as PixelFormat;
 }
 
 export class NetworkState {
@@ -143,16 +153,24 @@ export class NetworkState {
   residentFor(train: Dataset, format: PixelFormat): Resident {
     const current = this.resident;
     if (current?.data === train && (format === 'auto' || current.sparse === (format === 'sparse'))) return current;
+    return { data: train, ...this.pixelForm('fit', train.pixels, format) };
+  }
+
+  /**
+   * Whether `fn` reads `pixels` (whole rows) as sparse rows in `format`, the rule fit, evaluate
+   * and predict share, and their non-zero bytes (counted only when it asks for them).
+   */
+  pixelForm(fn: string, pixels: Uint8Array, format: PixelFormat): { sparse: boolean; entries: number } {
     if (format === 'sparse' && this.inputSize > SPARSE_MAX_WIDTH) {
       throw new RangeError(
-        `fit: pixelFormat 'sparse' addresses at most ${SPARSE_MAX_WIDTH} inputs, but the network ${describeLayers(this.model.widths)} takes ${this.inputSize}`,
+        `${fn}: pixelFormat 'sparse' addresses at most ${SPARSE_MAX_WIDTH} inputs, but the network ${describeLayers(this.model.widths)} takes ${this.inputSize}`,
       );
     }
     // Only sparse rows need the count (dense rows hold every byte).
-    const entries = format === 'dense' ? 0 : countNonzero(train.pixels);
+    const entries = format === 'dense' ? 0 : countNonzero(pixels);
     const sparse =
-      format === 'sparse' || (format === 'auto' && sparseByDefault(entries, train.pixels.length, this.inputSize));
-    return { data: train, sparse, entries };
+      format === 'sparse' || (format === 'auto' && sparseByDefault(entries, pixels.length, this.inputSize));
+    return { sparse, entries };
   }
 
   /** Before an update: zeroes the state regions when another optimizer held them; returns the update's 1-based step count. */
