@@ -58,7 +58,8 @@ if (!only || only === 'seed') {
 }
 if (!only || only === 'infer') {
   // Dense and sparse first layers back to back (interleaved repetitions), and what packing the
-  // whole set as sparse rows costs on its own (evaluate and predict pack chunk by chunk).
+  // whole set as sparse rows costs on its own (predict packs chunk by chunk on every call, evaluate
+  // once per set).
   const net = Network.create(runtime, { layers: [784, 128, 10], init: 'he', seed: 0 });
   const formats = ['dense', 'sparse'] as const;
   const times = {

@@ -1,10 +1,11 @@
 // evaluate, predict and computeGradients: the compiled programs run over staged rows, at most
-// INFERENCE_ROWS (and the arena's rows) at a time. Pixels are staged as sparse rows (packed chunk
-// by chunk) when fit's rule would hold them so, and the first layer then reads only their non-zero bytes.
+// INFERENCE_ROWS (and the arena's rows) at a time. Pixels are staged as sparse rows when fit's
+// rule would hold them so, and the first layer then reads only their non-zero bytes: evaluate packs
+// its set once (NetworkState.evaluationRows), predict packs its pixels chunk by chunk.
 import type { Dataset } from '../data/dataset.js';
 import { countNonzero, packSparseRows } from '../data/sparse.js';
 import { INFERENCE_ROWS, layerBuffer } from './plan.js';
-import { checkPixelFormat, type NetworkState } from './state.js';
+import { checkPixelFormat, type NetworkState, type SparseRows } from './state.js';
 import { evaluateProgram, gradientProgram, predictProgram } from './step.js';
 import type { Evaluation, InferenceOptions, Prediction } from './types.js';
 import { checkDataset, checkFinite, describeLayers, describeValue, isArrayLike } from './validate.js';
@@ -12,17 +13,20 @@ import { checkDataset, checkFinite, describeLayers, describeValue, isArrayLike }
 /** Mean cross-entropy and accuracy over a dataset. */
 export function evaluate(state: NetworkState, data: Dataset, options: InferenceOptions = {}): Evaluation {
   checkDataset(data, 'data', state.model.widths);
-  const density = pixelDensity(state, 'evaluate', data.pixels, options);
+  checkOptions('evaluate', options);
+  const sparse = state.evaluationRows(data, checkPixelFormat('evaluate', options.pixelFormat));
+  const density = sparse && sparse.entries.length / data.pixels.length;
   const inputs = state.inputSize;
   const chunk = Math.min(state.capacity, INFERENCE_ROWS);
   let lossSum = 0,
     correct = 0;
   for (let start = 0; start < data.count; start += chunk) {
     const rows = Math.min(chunk, data.count - start);
-    const program = state.program(`evaluate ${rows} ${density === null ? 'u8' : 'sparse'}`, () =>
+    const program = state.program(`evaluate ${rows} ${sparse ? 'sparse' : 'u8'}`, () =>
       evaluateProgram(state, rows, density),
     );
-    stagePixels(state, data.pixels.subarray(start * inputs, (start + rows) * inputs), density !== null);
+    if (sparse) stageSparseRows(state, sparse, start, rows);
+    else state.tensor('stagingPixels').write(data.pixels.subarray(start * inputs, (start + rows) * inputs));
     state.tensor('stagingLabels').write(data.labels.subarray(start, start + rows));
     const lossAt = program.indexOf('loss');
     program.run(0, lossAt);
@@ -56,7 +60,10 @@ export function predict(
   }
   if (inputs instanceof Float32Array) checkFinite('predict', 'inputs', inputs, width);
   const pixels = inputs instanceof Uint8Array;
-  const density = pixels ? pixelDensity(state, 'predict', inputs, options) : null;
+  checkOptions('predict', options);
+  const format = checkPixelFormat('predict', options.pixelFormat);
+  const form = pixels ? state.pixelForm('predict', inputs, format) : null;
+  const density = form?.sparse ? form.entries / inputs.length : null;
   const key = pixels ? (density === null ? 'u8' : 'sparse') : 'f32';
   const probabilities = new Float32Array(count * classes);
   const predicted = new Int32Array(count);
@@ -74,12 +81,17 @@ export function predict(
   return { probabilities, classes: predicted };
 }
 
-/** The non-zero share of `pixels` when `fn` reads them as sparse rows (fit's rule), else null. */
-function pixelDensity(state: NetworkState, fn: string, pixels: Uint8Array, options: InferenceOptions): number | null {
+function checkOptions(fn: string, options: InferenceOptions): void {
   if (options === null || typeof options !== 'object')
     throw new TypeError(`${fn}: options must be an object, got ${describeValue(options)}`);
-  const { sparse, entries } = state.pixelForm(fn, pixels, checkPixelFormat(fn, options.pixelFormat));
-  return sparse ? entries / pixels.length : null;
+}
+
+/** Copies rows [start, start + rows) of packed sparse rows to the staging buffers. */
+function stageSparseRows(state: NetworkState, sparse: SparseRows, start: number, rows: number): void {
+  const first = sparse.starts[start]!;
+  const starts = state.tensor('stagingStarts').view() as Int32Array;
+  for (let r = 0; r <= rows; r++) starts[r] = sparse.starts[start + r]! - first;
+  state.tensor('stagingEntries').write(sparse.entries.subarray(first, sparse.starts[start + rows]));
 }
 
 /** Writes whole rows of pixels to the staging buffers: as they are, or packed as sparse rows. */

@@ -127,6 +127,7 @@ export class Network {
   dispose(): void {
     this.state.arena.dispose();
     this.state.resident = null;
+    this.state.evaluated = null;
   }
 
   /**

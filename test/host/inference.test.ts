@@ -145,6 +145,37 @@ forEachVariant((context) => {
       }
     });
 
+    it('evaluate packs a set once and follows the set and the format it is given', async () => {
+      const { test } = await mnist;
+      const rng = new Rng(3);
+      const digits = subset(test, 0, 600),
+        others = subset(test, 600, 300);
+      // No zero byte: auto reads it dense, 'sparse' still packs it.
+      const full = datasetOf(rng, pixelsOf(rng, 300, 784, 0), 784, 10);
+      const net = Network.create(context.runtime, { layers: [784, 32, 10], init: 'uniform', seed: 3 });
+      const fresh = (data: Dataset, pixelFormat: 'dense' | 'sparse') => {
+        const other = Network.create(context.runtime, { layers: [784, 32, 10], init: 'uniform', seed: 3 });
+        try {
+          return other.evaluate(data, { pixelFormat });
+        } finally {
+          other.dispose();
+        }
+      };
+      try {
+        const first = net.evaluate(digits);
+        assert.deepEqual(net.evaluate(others), fresh(others, 'sparse'), 'a second set');
+        assert.deepEqual(net.evaluate(digits), first, 'the first set again');
+        assert.deepEqual(
+          net.evaluate(full, { pixelFormat: 'sparse' }),
+          fresh(full, 'sparse'),
+          'dense pixels forced sparse',
+        );
+        assert.deepEqual(net.evaluate(full), fresh(full, 'dense'), 'dense pixels, auto, after forced sparse');
+      } finally {
+        net.dispose();
+      }
+    });
+
     it('refuses an unknown pixelFormat and options that are not an object, naming them', () => {
       const net = Network.create(context.runtime, { layers: [4, 2] });
       try {
