@@ -2,7 +2,8 @@
 // at the issue's presets, ms per full-batch iteration of the seed preset, and inference rate.
 // Each figure is the best of `--reps` runs (the machine is shared; the best run is the one least
 // disturbed), after one warm-up run; the fit's own clock excludes data residency and planning.
-//   node --import tsx bench/perf-train.ts [--variant simd|scalar] [--threads N] [--reps 3] [--only b32|adam|seed|infer]
+//   node --import tsx bench/perf-train.ts [--variant simd|scalar] [--threads N] [--min-split-work W] [--reps 3] [--only b32|adam|seed|infer]
+// --min-split-work sets loadSimdnet's minSplitWork (default: each kernel's minWork, src/abi.ts).
 import { loadMnist, subset } from '../src/data/mnist.js';
 import { countNonzero, packSparseRows } from '../src/data/sparse.js';
 import { loadSimdnet } from '../src/loader.node.js';
@@ -18,8 +19,11 @@ const reps = Number(flag('reps', '3'));
 const only = flag('only', '');
 const threads = Number(flag('threads', '1'));
 
-const runtime = await loadSimdnet({ variant, threads });
-console.log(`${runtime.variant} build, ${runtime.threads} thread${runtime.threads > 1 ? 's' : ''}`);
+const minSplitWork = args.includes('--min-split-work') ? Number(flag('min-split-work', '')) : undefined;
+const runtime = await loadSimdnet({ variant, threads, minSplitWork });
+console.log(
+  `${runtime.variant} build, ${runtime.threads} thread${runtime.threads > 1 ? 's' : ''}${runtime.threads > 1 ? `, minSplitWork ${minSplitWork ?? 'per kernel'}` : ''}`,
+);
 const { train, test } = await loadMnist();
 const best = (xs: number[]) => Math.min(...xs);
 
