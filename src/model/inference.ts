@@ -62,17 +62,24 @@ export function predict(
   const pixels = inputs instanceof Uint8Array;
   checkOptions('predict', options);
   const format = checkPixelFormat('predict', options.pixelFormat);
-  const form = pixels ? state.pixelForm('predict', inputs, format) : null;
+  const chunk = Math.min(state.capacity, INFERENCE_ROWS);
+  // Each chunk's non-zero bytes, counted once: the rule reads their sum, the packing each count.
+  const nonzero: number[] = [];
+  if (pixels && format !== 'dense') {
+    for (let at = 0; at < inputs.length; at += chunk * width)
+      nonzero.push(countNonzero(inputs.subarray(at, at + chunk * width)));
+  }
+  const total = nonzero.reduce((sum, n) => sum + n, 0);
+  const form = pixels ? state.pixelForm('predict', inputs, format, total) : null;
   const density = form?.sparse ? form.entries / inputs.length : null;
   const key = pixels ? (density === null ? 'u8' : 'sparse') : 'f32';
   const probabilities = new Float32Array(count * classes);
   const predicted = new Int32Array(count);
-  const chunk = Math.min(state.capacity, INFERENCE_ROWS);
   const logits = layerBuffer(state.model.layers.length - 1, 'out');
   for (let start = 0; start < count; start += chunk) {
     const rows = Math.min(chunk, count - start);
     const part = inputs.subarray(start * width, (start + rows) * width);
-    if (pixels) stagePixels(state, part as Uint8Array, density !== null);
+    if (pixels) stagePixels(state, part as Uint8Array, density === null ? null : nonzero[start / chunk]!);
     else state.tensor('x').write(part);
     state.program(`predict ${rows} ${key}`, () => predictProgram(state, rows, pixels ? { density } : 'f32')).run();
     probabilities.set(new Float32Array(state.arena.buffer, state.ptr(logits), rows * classes), start * classes);
@@ -94,16 +101,16 @@ function stageSparseRows(state: NetworkState, sparse: SparseRows, start: number,
   state.tensor('stagingEntries').write(sparse.entries.subarray(first, sparse.starts[start + rows]));
 }
 
-/** Writes whole rows of pixels to the staging buffers: as they are, or packed as sparse rows. */
-function stagePixels(state: NetworkState, pixels: Uint8Array, sparse: boolean): void {
-  if (!sparse) {
+/** Writes whole rows of pixels to the staging buffers: as they are, or packed as sparse rows of `nonzero` entries. */
+function stagePixels(state: NetworkState, pixels: Uint8Array, nonzero: number | null): void {
+  if (nonzero === null) {
     state.tensor('stagingPixels').write(pixels);
     return;
   }
   const rows = pixels.length / state.inputSize;
   const starts = state.tensor('stagingStarts').view() as Int32Array;
   const entries = state.tensor('stagingEntries').view() as Int32Array;
-  packSparseRows(pixels, state.inputSize, starts.subarray(0, rows + 1), entries.subarray(0, countNonzero(pixels)));
+  packSparseRows(pixels, state.inputSize, starts.subarray(0, rows + 1), entries.subarray(0, nonzero));
 }
 
 /**

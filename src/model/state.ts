@@ -170,12 +170,18 @@ export class NetworkState {
 
   /**
    * Whether `fn` reads `pixels` (whole rows) as sparse rows in `format`, the rule fit, evaluate
-   * and predict share, and their non-zero bytes (counted only when it asks for them).
+   * and predict share, and their non-zero bytes (counted only when it asks for them, and unless
+   * the caller has: `nonzero`).
    */
-  pixelForm(fn: string, pixels: Uint8Array, format: PixelFormat): { sparse: boolean; entries: number } {
+  pixelForm(
+    fn: string,
+    pixels: Uint8Array,
+    format: PixelFormat,
+    nonzero?: number,
+  ): { sparse: boolean; entries: number } {
     if (format === 'sparse') this.checkSparseWidth(fn);
     // Only sparse rows need the count (dense rows hold every byte).
-    const entries = format === 'dense' ? 0 : countNonzero(pixels);
+    const entries = format === 'dense' ? 0 : (nonzero ?? countNonzero(pixels));
     const sparse =
       format === 'sparse' || (format === 'auto' && sparseByDefault(entries, pixels.length, this.inputSize));
     return { sparse, entries };
