@@ -2,8 +2,10 @@
 // at the issue's presets, ms per full-batch iteration of the seed preset, and inference rate.
 // Each figure is the best of `--reps` runs (the machine is shared; the best run is the one least
 // disturbed), after one warm-up run; the fit's own clock excludes data residency and planning.
-//   node --import tsx bench/perf-train.ts [--variant simd|scalar] [--threads N] [--reps 3] [--only b32|adam|seed|infer]
+//   node --import tsx bench/perf-train.ts [--variant simd|scalar] [--threads N] [--min-split-work W] [--reps 3] [--only b32|adam|seed|infer]
+// --min-split-work sets loadSimdnet's minSplitWork (default: each kernel's minWork, src/abi.ts).
 import { loadMnist, subset } from '../src/data/mnist.js';
+import { countNonzero, packSparseRows } from '../src/data/sparse.js';
 import { loadSimdnet } from '../src/loader.node.js';
 import { Network } from '../src/network.js';
 
@@ -17,8 +19,11 @@ const reps = Number(flag('reps', '3'));
 const only = flag('only', '');
 const threads = Number(flag('threads', '1'));
 
-const runtime = await loadSimdnet({ variant, threads });
-console.log(`${runtime.variant} build, ${runtime.threads} thread${runtime.threads > 1 ? 's' : ''}`);
+const minSplitWork = args.includes('--min-split-work') ? Number(flag('min-split-work', '')) : undefined;
+const runtime = await loadSimdnet({ variant, threads, minSplitWork });
+console.log(
+  `${runtime.variant} build, ${runtime.threads} thread${runtime.threads > 1 ? 's' : ''}${runtime.threads > 1 ? `, minSplitWork ${minSplitWork ?? 'per kernel'}` : ''}`,
+);
 const { train, test } = await loadMnist();
 const best = (xs: number[]) => Math.min(...xs);
 
@@ -56,22 +61,45 @@ if (!only || only === 'seed') {
   net.dispose();
 }
 if (!only || only === 'infer') {
+  // Dense and sparse first layers back to back (interleaved repetitions), and what packing the
+  // whole set as sparse rows costs on its own (predict packs chunk by chunk on every call, evaluate
+  // once per set).
   const net = Network.create(runtime, { layers: [784, 128, 10], init: 'he', seed: 0 });
-  net.predict(test.pixels);
-  const times: number[] = [];
+  const formats = ['dense', 'sparse'] as const;
+  const times = {
+    predict: { dense: [] as number[], sparse: [] as number[] },
+    evaluate: { dense: [] as number[], sparse: [] as number[] },
+  };
+  for (const pixelFormat of formats) {
+    net.predict(test.pixels, { pixelFormat });
+    net.evaluate(test, { pixelFormat });
+  }
+  for (let r = 0; r < Math.max(reps, 5); r++) {
+    for (const pixelFormat of formats) {
+      let t0 = performance.now();
+      net.predict(test.pixels, { pixelFormat });
+      times.predict[pixelFormat].push(performance.now() - t0);
+      t0 = performance.now();
+      net.evaluate(test, { pixelFormat });
+      times.evaluate[pixelFormat].push(performance.now() - t0);
+    }
+  }
+  const packs: number[] = [];
+  const starts = new Int32Array(test.count + 1),
+    entries = new Int32Array(countNonzero(test.pixels));
   for (let r = 0; r < Math.max(reps, 5); r++) {
     const t0 = performance.now();
-    net.predict(test.pixels);
-    times.push(performance.now() - t0);
+    packSparseRows(test.pixels, 784, starts, entries);
+    packs.push(performance.now() - t0);
   }
-  const evalTimes: number[] = [];
-  for (let r = 0; r < Math.max(reps, 5); r++) {
-    const t0 = performance.now();
-    net.evaluate(test);
-    evalTimes.push(performance.now() - t0);
+  const rate = (ms: number) => `${(test.count / ms).toFixed(0)}k images/s (${ms.toFixed(1)} ms)`;
+  for (const fn of ['predict', 'evaluate'] as const) {
+    const dense = best(times[fn].dense),
+      sparse = best(times[fn].sparse);
+    console.log(
+      `inference 784-128-10 ${fn} on ${test.count}: dense ${rate(dense)}, sparse ${rate(sparse)}: ${(dense / sparse).toFixed(2)}×`,
+    );
   }
-  console.log(
-    `inference 784-128-10 on ${test.count}: predict ${(((test.count / best(times)) * 1000) / 1000).toFixed(0)}k images/s (${best(times).toFixed(1)} ms), evaluate ${(test.count / best(evalTimes)).toFixed(0)}k images/s (${best(evalTimes).toFixed(1)} ms)`,
-  );
+  console.log(`  packing the ${test.count} images as sparse rows alone: ${best(packs).toFixed(1)} ms`);
   net.dispose();
 }

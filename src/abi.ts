@@ -32,6 +32,11 @@ export interface Split<A extends readonly Arg[]> {
   readonly align: number | Readonly<Record<string, number>>;
   /** Multiply-adds (or element operations) of a call: the product of these constants and arguments. */
   readonly work: ReadonlyArray<number | ArgName<A>>;
+  /**
+   * Calls with less work run on the calling thread alone: below it, waking the other threads costs
+   * more than they save (measured on two threads by bench/split-crossover.ts; ∞: never split).
+   */
+  readonly minWork: number;
   /** The threads' partial results: f64 sums whose total divided by `divideBy` is the return value, i32 counts whose total goes to `countAt`. */
   readonly partials?: { readonly divideBy: ArgName<A>; readonly countAt: ArgName<A> };
   /** A second split call (kernel id `id`) when argument `when` ≥ what the export `atLeast` returns. */
@@ -60,7 +65,7 @@ export const ABI = {
   // products' blocks); TT runs on one thread.
   sgemm: entry(['transA:i32', 'transB:i32', 'M:i32', 'N:i32', 'K:i32', 'A:ptr', 'B:ptr', 'C:ptr', 'accumulate:i32'], {
     scalar: true,
-    split: { id: 1, axis: 'M', align: { NN: 8, TN: 8, NT: 2 }, work: ['M', 'N', 'K'] },
+    split: { id: 1, axis: 'M', align: { NN: 8, TN: 8, NT: 2 }, work: ['M', 'N', 'K'], minWork: 2 ** 17 },
   }),
   /** Bytes of workspace dense_forward_u8 and dense_backward_weights_u8 need (any shapes). */
   dense_workspace_bytes: entry([], { returns: 'i32' }),
@@ -68,7 +73,7 @@ export const ABI = {
     ['out:ptr', 'inp:ptr', 'weights:ptr', 'bias:ptr', 'rows:i32', 'inputs:i32', 'outputs:i32', 'relu:i32'],
     {
       scalar: true,
-      split: { id: 2, axis: 'rows', align: 4, work: ['rows', 'inputs', 'outputs'] },
+      split: { id: 2, axis: 'rows', align: 4, work: ['rows', 'inputs', 'outputs'], minWork: 2 ** 17 },
     },
   ),
   dense_forward_u8: entry(
@@ -85,7 +90,7 @@ export const ABI = {
       'relu:i32',
       'workspace:ptr',
     ],
-    { scalar: true, split: { id: 3, axis: 'rows', align: 8, work: ['rows', 'inputs', 'outputs'] } },
+    { scalar: true, split: { id: 3, axis: 'rows', align: 8, work: ['rows', 'inputs', 'outputs'], minWork: 2 ** 17 } },
   ),
   dense_backward_weights_u8: entry(
     [
@@ -99,13 +104,16 @@ export const ABI = {
       'scale:f32',
       'workspace:ptr',
     ],
-    { scalar: true, split: { id: 4, axis: 'inputs', align: 16, work: ['rows', 'inputs', 'outputs'] } },
+    {
+      scalar: true,
+      split: { id: 4, axis: 'inputs', align: 16, work: ['rows', 'inputs', 'outputs'], minWork: 2 ** 17 },
+    },
   ),
   dense_backward_input: entry(
     ['dinp:ptr', 'dout:ptr', 'weights:ptr', 'act:ptr', 'rows:i32', 'inputs:i32', 'outputs:i32'],
     {
       scalar: true,
-      split: { id: 5, axis: 'rows', align: 2, work: ['rows', 'inputs', 'outputs'] },
+      split: { id: 5, axis: 'rows', align: 2, work: ['rows', 'inputs', 'outputs'], minWork: 2 ** 17 },
     },
   ),
   /** Bytes of workspace sparse_backward_weights_u8 needs for these sizes. */
@@ -126,9 +134,10 @@ export const ABI = {
       'scale:f32',
       'relu:i32',
     ],
-    { scalar: true, split: { id: 10, axis: 'rows', align: 1, work: [64, 'rows', 'outputs'] } },
+    { scalar: true, split: { id: 10, axis: 'rows', align: 1, work: [64, 'rows', 'outputs'], minWork: 2 ** 16 } },
   ),
   // A blocked call splits its ROW_BLOCKS blocks first, then (secondPass) the columns of their sum.
+  // A smaller call splits its columns, every thread reading every row: it gains little (≤ 1.2×).
   sparse_backward_weights_u8: entry(
     [
       'dweights:ptr',
@@ -149,6 +158,7 @@ export const ABI = {
         axis: 'inputs',
         align: 1,
         work: [64, 'rows', 'outputs'],
+        minWork: 2 ** 21,
         secondPass: { id: 12, when: 'rows', atLeast: 'sparse_blocked_min_rows' },
       },
     },
@@ -189,6 +199,7 @@ export const ABI = {
         axis: 'rows',
         align: 1,
         work: [16, 'rows', 'cols'],
+        minWork: 2 ** 16,
         partials: { divideBy: 'rows', countAt: 'correct' },
       },
     },
@@ -197,11 +208,11 @@ export const ABI = {
   count_correct: entry(['x:ptr', 'labels:ptr', 'rows:i32', 'cols:i32'], { returns: 'i32' }),
   sgd_update: entry(['params:ptr', 'grads:ptr', 'n:i32', 'lr:f32'], {
     scalar: true,
-    split: { id: 7, axis: 'n', align: 16, work: ['n'] },
+    split: { id: 7, axis: 'n', align: 16, work: ['n'], minWork: 2 ** 17 },
   }),
   momentum_update: entry(['params:ptr', 'grads:ptr', 'velocity:ptr', 'n:i32', 'lr:f32', 'momentum:f32'], {
     scalar: true,
-    split: { id: 8, axis: 'n', align: 16, work: [2, 'n'] },
+    split: { id: 8, axis: 'n', align: 16, work: [2, 'n'], minWork: 2 ** 17 },
   }),
   adam_update: entry(
     [
@@ -218,7 +229,7 @@ export const ABI = {
     ],
     {
       scalar: true,
-      split: { id: 9, axis: 'n', align: 16, work: [8, 'n'] },
+      split: { id: 9, axis: 'n', align: 16, work: [8, 'n'], minWork: 2 ** 18 },
     },
   ),
   gather_images: entry(['out:ptr', 'pixels:ptr', 'indices:ptr', 'count:i32', 'rowLength:i32', 'scale:f32'], {

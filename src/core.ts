@@ -39,6 +39,7 @@ export {
   type StepInfo,
   type EpochInfo,
   type Evaluation,
+  type InferenceOptions,
   type Prediction,
 } from './network.js';
 export {
@@ -51,5 +52,5 @@ export {
 export { SimdnetError, type SimdnetErrorCode } from './errors.js';
 export { parseIdx, parseImages, parseLabels, type IdxImages, type IdxLabels } from './data/idx.js';
 export { makeDataset, subset, type Dataset } from './data/dataset.js';
-export { countNonzero, packSparseRows, SPARSE_MAX_DENSITY } from './data/sparse.js';
+export { countNonzero, packSparseRows, sparseByDefault, SPARSE_MAX_DENSITY } from './data/sparse.js';
 export { toMnistImage, inkFromRgba, MNIST_SIDE } from './data/digit.js';

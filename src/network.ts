@@ -16,5 +16,6 @@ export {
   type StepInfo,
   type EpochInfo,
   type Evaluation,
+  type InferenceOptions,
   type Prediction,
 } from './model/types.js';

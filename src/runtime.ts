@@ -3,7 +3,7 @@
 import { KERNEL_EXPORT_NAMES, type KernelExports, type Variant } from './abi.js';
 import { Arena, type ArenaPlan, type ArenaOptions } from './arena.js';
 import { Kernels } from './kernels.js';
-import { MAX_THREADS, MIN_SPLIT_WORK, WorkerGroup, type ParallelKernels, type StartWorker } from './threads.js';
+import { MAX_THREADS, WorkerGroup, type ParallelKernels, type StartWorker } from './threads.js';
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 /** Pages of the memory a runtime probes its module with (8 MiB, more than any build's static data). */
@@ -36,8 +36,9 @@ export interface LoadOptions {
   threads?: number;
   /**
    * With threads > 1: calls with fewer multiply-adds (or element operations) than this run on the
-   * calling thread alone, since waking the workers would cost more. Default MIN_SPLIT_WORK (2¹⁸);
-   * 0 splits every call (the tests use it to cover every share boundary).
+   * calling thread alone, for every kernel. Default: each kernel's own threshold (`minWork` in
+   * src/abi.ts, where splitting starts to pay on two threads); 0 splits every call (the tests use
+   * it to cover every share boundary).
    */
   minSplitWork?: number;
 }
@@ -106,8 +107,8 @@ export async function loadRuntime(platform: Platform, options: LoadOptions = {})
   const asked = threadsOption(options.threads);
   if (asked > 1 && requested === 'scalar')
     throw new RangeError(`threads: ${asked} runs the SIMD threads build; variant 'scalar' runs on one thread only`);
-  const minSplitWork = options.minSplitWork ?? MIN_SPLIT_WORK;
-  if (typeof minSplitWork !== 'number' || !(minSplitWork >= 0))
+  const minSplitWork = options.minSplitWork;
+  if (minSplitWork !== undefined && (typeof minSplitWork !== 'number' || !(minSplitWork >= 0)))
     throw new RangeError(`minSplitWork must be a number ≥ 0, got ${JSON.stringify(options.minSplitWork)}`);
   const platformThreads = asked > 1 ? platform.threads() : null;
   const threading = platformThreads !== null && 'location' in platformThreads ? platformThreads : null;

@@ -32,6 +32,8 @@ interface SplitCall {
   floats: boolean[];
   /** Multiply-adds (or element operations) of a call, to decide whether splitting it pays. */
   work(a: readonly number[]): number;
+  /** Calls with less work run on the calling thread alone (the declaration's minWork). */
+  minWork: number;
   /** Second split call of a blocked call, when argument `when` reaches the export's threshold. */
   secondPass?: { id: number; when: number; atLeast: (exports: KernelExports) => number };
   /** Where the f64 sums are divided (the call's result) and the i32 counts stored. */
@@ -54,6 +56,7 @@ function splitCall(name: ParallelKernelName, d: Declaration): SplitCall {
     id: split.id,
     floats: args.map((a) => a.kind === 'f32'),
     work: (a) => sizes.reduce((w, k) => w * a[k]!, factor),
+    minWork: split.minWork,
     secondPass: second && {
       id: second.id,
       when: at(second.when),
@@ -69,18 +72,17 @@ const SPLIT = Object.fromEntries(
     .map(([name, d]) => [name, splitCall(name as ParallelKernelName, d)]),
 ) as Record<ParallelKernelName, SplitCall>;
 
+/** Least work of a `name` call that is split: loadSimdnet's minSplitWork when given, else the kernel's minWork (src/abi.ts). */
+export function minSplitWorkOf(name: ParallelKernelName, minSplitWork?: number): number {
+  return minSplitWork ?? SPLIT[name].minWork;
+}
+
 /**
  * Words of a runtime's doorbell (a small SharedArrayBuffer), shared with src/worker.ts. EVENTS moves
  * on with every call and every posted message: it is what idle workers wait on.
  */
 export const DOORBELL = { EVENTS: 0, GENERATION: 1, ARENA: 2, DONE: 3, POSTED: 4, FAILED: 5 } as const;
 const DOORBELL_WORDS = 6;
-
-/**
- * Calls below this many multiply-adds (or element operations, for the elementwise kernels) run on
- * the calling thread alone: waking the workers costs more than they would save.
- */
-export const MIN_SPLIT_WORK = 1 << 18;
 
 /** A worker's first message: what it serves calls with. */
 export interface WorkerStart {
@@ -139,8 +141,11 @@ export class WorkerGroup {
     readonly threads: number,
     private readonly module: WebAssembly.Module,
     private readonly startWorker: StartWorker,
-    /** Calls with less work than this run on the calling thread alone (0: every call is split). */
-    private readonly minSplitWork = MIN_SPLIT_WORK,
+    /**
+     * Calls with less work than this run on the calling thread alone, for every kernel (0: every
+     * call is split); by default each kernel's own minWork (src/abi.ts).
+     */
+    private readonly minSplitWork?: number,
     /** Milliseconds a worker spins after a call before it sleeps. */
     private readonly spinMs = 2,
   ) {}
@@ -246,8 +251,9 @@ export class WorkerGroup {
     const kernels: Partial<Record<ParallelKernelName, (...a: number[]) => number | void>> = {};
     for (const name of Object.keys(SPLIT) as ParallelKernelName[]) {
       const direct = exports[name] as (...a: number[]) => number | void,
-        call = SPLIT[name];
-      kernels[name] = (...a: number[]) => (call.work(a) < this.minSplitWork ? direct(...a) : run(call, a));
+        call = SPLIT[name],
+        minWork = minSplitWorkOf(name, this.minSplitWork);
+      kernels[name] = (...a: number[]) => (call.work(a) < minWork ? direct(...a) : run(call, a));
     }
     return {
       kernels: kernels as ParallelKernels,

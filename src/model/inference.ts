@@ -1,23 +1,32 @@
 // evaluate, predict and computeGradients: the compiled programs run over staged rows, at most
-// INFERENCE_ROWS (and the arena's rows) at a time.
+// INFERENCE_ROWS (and the arena's rows) at a time. Pixels are staged as sparse rows when fit's
+// rule would hold them so, and the first layer then reads only their non-zero bytes: evaluate packs
+// its set once (NetworkState.evaluationRows), predict packs its pixels chunk by chunk.
 import type { Dataset } from '../data/dataset.js';
+import { countNonzero, packSparseRows } from '../data/sparse.js';
 import { INFERENCE_ROWS, layerBuffer } from './plan.js';
-import type { NetworkState } from './state.js';
+import { checkPixelFormat, type NetworkState, type SparseRows } from './state.js';
 import { evaluateProgram, gradientProgram, predictProgram } from './step.js';
-import type { Evaluation, Prediction } from './types.js';
+import type { Evaluation, InferenceOptions, Prediction } from './types.js';
 import { checkDataset, checkFinite, describeLayers, describeValue, isArrayLike } from './validate.js';
 
 /** Mean cross-entropy and accuracy over a dataset. */
-export function evaluate(state: NetworkState, data: Dataset): Evaluation {
+export function evaluate(state: NetworkState, data: Dataset, options: InferenceOptions = {}): Evaluation {
   checkDataset(data, 'data', state.model.widths);
+  checkOptions('evaluate', options);
+  const sparse = state.evaluationRows(data, checkPixelFormat('evaluate', options.pixelFormat));
+  const density = sparse && sparse.entries.length / data.pixels.length;
   const inputs = state.inputSize;
   const chunk = Math.min(state.capacity, INFERENCE_ROWS);
   let lossSum = 0,
     correct = 0;
   for (let start = 0; start < data.count; start += chunk) {
     const rows = Math.min(chunk, data.count - start);
-    const program = state.program(`evaluate ${rows}`, () => evaluateProgram(state, rows));
-    state.tensor('stagingPixels').write(data.pixels.subarray(start * inputs, (start + rows) * inputs));
+    const program = state.program(`evaluate ${rows} ${sparse ? 'sparse' : 'u8'}`, () =>
+      evaluateProgram(state, rows, density),
+    );
+    if (sparse) stageSparseRows(state, sparse, start, rows);
+    else state.tensor('stagingPixels').write(data.pixels.subarray(start * inputs, (start + rows) * inputs));
     state.tensor('stagingLabels').write(data.labels.subarray(start, start + rows));
     const lossAt = program.indexOf('loss');
     program.run(0, lossAt);
@@ -31,7 +40,11 @@ export function evaluate(state: NetworkState, data: Dataset): Evaluation {
  * Class probabilities and predicted classes. `inputs` is rows×inputSize: u8 pixels (scaled by
  * 1/255 inside the kernel, as in training) or f32 features already scaled.
  */
-export function predict(state: NetworkState, inputs: Uint8Array | Float32Array): Prediction {
+export function predict(
+  state: NetworkState,
+  inputs: Uint8Array | Float32Array,
+  options: InferenceOptions = {},
+): Prediction {
   if (!(inputs instanceof Uint8Array) && !(inputs instanceof Float32Array)) {
     throw new TypeError(
       `predict: inputs must be a Uint8Array of pixels or a Float32Array, got ${Object.prototype.toString.call(inputs)}`,
@@ -47,18 +60,57 @@ export function predict(state: NetworkState, inputs: Uint8Array | Float32Array):
   }
   if (inputs instanceof Float32Array) checkFinite('predict', 'inputs', inputs, width);
   const pixels = inputs instanceof Uint8Array;
+  checkOptions('predict', options);
+  const format = checkPixelFormat('predict', options.pixelFormat);
+  const chunk = Math.min(state.capacity, INFERENCE_ROWS);
+  // Each chunk's non-zero bytes, counted once: the rule reads their sum, the packing each count.
+  const nonzero: number[] = [];
+  if (pixels && format !== 'dense') {
+    for (let at = 0; at < inputs.length; at += chunk * width)
+      nonzero.push(countNonzero(inputs.subarray(at, at + chunk * width)));
+  }
+  const total = nonzero.reduce((sum, n) => sum + n, 0);
+  const form = pixels ? state.pixelForm('predict', inputs, format, total) : null;
+  const density = form?.sparse ? form.entries / inputs.length : null;
+  const key = pixels ? (density === null ? 'u8' : 'sparse') : 'f32';
   const probabilities = new Float32Array(count * classes);
   const predicted = new Int32Array(count);
-  const chunk = Math.min(state.capacity, INFERENCE_ROWS);
   const logits = layerBuffer(state.model.layers.length - 1, 'out');
   for (let start = 0; start < count; start += chunk) {
     const rows = Math.min(chunk, count - start);
-    state.tensor(pixels ? 'stagingPixels' : 'x').write(inputs.subarray(start * width, (start + rows) * width));
-    state.program(`predict ${rows} ${pixels ? 'u8' : 'f32'}`, () => predictProgram(state, rows, pixels)).run();
+    const part = inputs.subarray(start * width, (start + rows) * width);
+    if (pixels) stagePixels(state, part as Uint8Array, density === null ? null : nonzero[start / chunk]!);
+    else state.tensor('x').write(part);
+    state.program(`predict ${rows} ${key}`, () => predictProgram(state, rows, pixels ? { density } : 'f32')).run();
     probabilities.set(new Float32Array(state.arena.buffer, state.ptr(logits), rows * classes), start * classes);
     predicted.set(new Int32Array(state.arena.buffer, state.ptr('classes'), rows), start);
   }
   return { probabilities, classes: predicted };
+}
+
+function checkOptions(fn: string, options: InferenceOptions): void {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${fn}: options must be an object, got ${describeValue(options)}`);
+}
+
+/** Copies rows [start, start + rows) of packed sparse rows to the staging buffers. */
+function stageSparseRows(state: NetworkState, sparse: SparseRows, start: number, rows: number): void {
+  const first = sparse.starts[start]!;
+  const starts = state.tensor('stagingStarts').view() as Int32Array;
+  for (let r = 0; r <= rows; r++) starts[r] = sparse.starts[start + r]! - first;
+  state.tensor('stagingEntries').write(sparse.entries.subarray(first, sparse.starts[start + rows]));
+}
+
+/** Writes whole rows of pixels to the staging buffers: as they are, or packed as sparse rows of `nonzero` entries. */
+function stagePixels(state: NetworkState, pixels: Uint8Array, nonzero: number | null): void {
+  if (nonzero === null) {
+    state.tensor('stagingPixels').write(pixels);
+    return;
+  }
+  const rows = pixels.length / state.inputSize;
+  const starts = state.tensor('stagingStarts').view() as Int32Array;
+  const entries = state.tensor('stagingEntries').view() as Int32Array;
+  packSparseRows(pixels, state.inputSize, starts.subarray(0, rows + 1), entries.subarray(0, nonzero));
 }
 
 /**

@@ -14,6 +14,7 @@ import { fit } from './train.js';
 import {
   INITIALIZERS,
   type Evaluation,
+  type InferenceOptions,
   type FitOptions,
   type FitResult,
   type NetworkOptions,
@@ -126,6 +127,7 @@ export class Network {
   dispose(): void {
     this.state.arena.dispose();
     this.state.resident = null;
+    this.state.evaluated = null;
   }
 
   /**
@@ -143,18 +145,18 @@ export class Network {
   }
 
   /** Mean cross-entropy and accuracy over a dataset. */
-  evaluate(data: Dataset): Evaluation {
+  evaluate(data: Dataset, options?: InferenceOptions): Evaluation {
     this.live('evaluate');
-    return evaluate(this.state, data);
+    return evaluate(this.state, data, options);
   }
 
   /**
    * Class probabilities and predicted classes. `inputs` is rows×inputSize: u8 pixels (scaled by
    * 1/255 inside the kernel, as in training) or f32 features already scaled.
    */
-  predict(inputs: Uint8Array | Float32Array): Prediction {
+  predict(inputs: Uint8Array | Float32Array, options?: InferenceOptions): Prediction {
     this.live('predict');
-    return predict(this.state, inputs);
+    return predict(this.state, inputs, options);
   }
 
   /** Every public method starts here: a disposed network is an object in the wrong state (TypeError, as for a detached buffer). */

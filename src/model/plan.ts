@@ -52,6 +52,9 @@ export function arenaPlan(
     stagingPixels: { dtype: 'u8', shape: [staging, inputs] },
     stagingLabels: { dtype: 'u8', shape: [staging] },
     stagingOrder: { dtype: 'i32', shape: [staging] },
+    // The staged pixels as sparse rows, room for every byte (pixelFormat 'sparse' on any pixels).
+    stagingStarts: { dtype: 'i32', shape: [staging + 1] },
+    stagingEntries: { dtype: 'i32', shape: [staging, inputs] },
   } satisfies ArenaPlan);
   model.layers.forEach((layer, l) => {
     const kinds = new Set<InputKind>(['f32']);

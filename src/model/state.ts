@@ -11,7 +11,7 @@ import type { OptimizerName } from './optimizers.js';
 import type { WorkspaceSizes } from './layers/layer.js';
 import { arenaPlan, INFERENCE_ROWS, STATE_BUFFERS, type Resident } from './plan.js';
 import type { StepProgram } from './program.js';
-import type { PixelFormat } from './types.js';
+import { PIXEL_FORMATS, type PixelFormat } from './types.js';
 import { describeLayers } from './validate.js';
 
 /**
@@ -35,6 +35,22 @@ export function checkModelFits(runtime: Runtime, model: Model, who: string): voi
   }
 }
 
+/** The `pixelFormat` option of `fn` (fit, evaluate, predict): `auto` when absent. */
+export function checkPixelFormat(fn: string, format: unknown): PixelFormat {
+  if (format === undefined) return 'auto';
+  if (!PIXEL_FORMATS.includes(format as PixelFormat))
+    throw new RangeError(
+      `${fn}: unknown pixelFormat ${JSON.stringify(format)}; use one of ${PIXEL_FORMATS.join(', ')}`,
+    );
+  return format as PixelFormat;
+}
+
+/** Rows of pixels as their non-zero bytes (src/data/sparse.ts). */
+export interface SparseRows {
+  starts: Int32Array;
+  entries: Int32Array;
+}
+
 export class NetworkState {
   arena: Arena;
   /** Rows the activation buffers hold. */
@@ -43,6 +59,12 @@ export class NetworkState {
   xCapacity = INFERENCE_ROWS;
   /** The training set resident in the arena, if any. */
   resident: Resident | null = null;
+  /**
+   * The set evaluate last read: fit's rule for it, its non-zero bytes, and its sparse rows once
+   * packed (on the first call that reads them). Like the resident
+   * training set, a Dataset is taken not to change between calls.
+   */
+  evaluated: { data: Dataset; sparseByDefault: boolean; entries: number; rows: SparseRows | null } | null = null;
   /** Optimizer whose state the state regions hold, and its step count. */
   optimizerState: { name: OptimizerName; step: number } | null = null;
   /** Byte offset of every buffer of the current arena, by name. */
@@ -143,16 +165,51 @@ export class NetworkState {
   residentFor(train: Dataset, format: PixelFormat): Resident {
     const current = this.resident;
     if (current?.data === train && (format === 'auto' || current.sparse === (format === 'sparse'))) return current;
-    if (format === 'sparse' && this.inputSize > SPARSE_MAX_WIDTH) {
+    return { data: train, ...this.pixelForm('fit', train.pixels, format) };
+  }
+
+  /**
+   * Whether `fn` reads `pixels` (whole rows) as sparse rows in `format`, the rule fit, evaluate
+   * and predict share, and their non-zero bytes (counted only when it asks for them, and unless
+   * the caller has: `nonzero`).
+   */
+  pixelForm(
+    fn: string,
+    pixels: Uint8Array,
+    format: PixelFormat,
+    nonzero?: number,
+  ): { sparse: boolean; entries: number } {
+    if (format === 'sparse') this.checkSparseWidth(fn);
+    // Only sparse rows need the count (dense rows hold every byte).
+    const entries = format === 'dense' ? 0 : (nonzero ?? countNonzero(pixels));
+    const sparse =
+      format === 'sparse' || (format === 'auto' && sparseByDefault(entries, pixels.length, this.inputSize));
+    return { sparse, entries };
+  }
+
+  private checkSparseWidth(fn: string): void {
+    if (this.inputSize > SPARSE_MAX_WIDTH) {
       throw new RangeError(
-        `fit: pixelFormat 'sparse' addresses at most ${SPARSE_MAX_WIDTH} inputs, but the network ${describeLayers(this.model.widths)} takes ${this.inputSize}`,
+        `${fn}: pixelFormat 'sparse' addresses at most ${SPARSE_MAX_WIDTH} inputs, but the network ${describeLayers(this.model.widths)} takes ${this.inputSize}`,
       );
     }
-    // Only sparse rows need the count (dense rows hold every byte).
-    const entries = format === 'dense' ? 0 : countNonzero(train.pixels);
-    const sparse =
-      format === 'sparse' || (format === 'auto' && sparseByDefault(entries, train.pixels.length, this.inputSize));
-    return { data: train, sparse, entries };
+  }
+
+  /** `data` as sparse rows when evaluate reads it so in `format` (packed on the first call), else null. */
+  evaluationRows(data: Dataset, format: PixelFormat): SparseRows | null {
+    if (format === 'dense') return null;
+    if (format === 'sparse') this.checkSparseWidth('evaluate');
+    let cached = this.evaluated?.data === data ? this.evaluated : null;
+    if (cached === null) {
+      const { sparse, entries } = this.pixelForm('evaluate', data.pixels, 'auto');
+      cached = this.evaluated = { data, sparseByDefault: sparse, entries, rows: null };
+    }
+    if (format === 'auto' && !cached.sparseByDefault) return null;
+    if (cached.rows === null) {
+      cached.rows = { starts: new Int32Array(data.count + 1), entries: new Int32Array(cached.entries) };
+      packSparseRows(data.pixels, this.inputSize, cached.rows.starts, cached.rows.entries);
+    }
+    return cached.rows;
   }
 
   /** Before an update: zeroes the state regions when another optimizer held them; returns the update's 1-based step count. */

@@ -29,9 +29,12 @@ function residentInput(state: NetworkState): LayerInput {
     : { kind: 'u8', pixels: state.ptr('trainPixels'), indices };
 }
 
-/** Staged pixels (evaluate, predict), read in order. */
-function stagedInput(state: NetworkState): LayerInput {
-  return { kind: 'u8', pixels: state.ptr('stagingPixels'), indices: state.ptr('stagingOrder') };
+/** Staged pixels (evaluate, predict) read in order: dense, or as sparse rows `density` non-zero. */
+function stagedInput(state: NetworkState, density: number | null): LayerInput {
+  const indices = state.ptr('stagingOrder');
+  return density === null
+    ? { kind: 'u8', pixels: state.ptr('stagingPixels'), indices }
+    : { kind: 'sparse', starts: state.ptr('stagingStarts'), entries: state.ptr('stagingEntries'), indices, density };
 }
 
 function floatInput(state: NetworkState): LayerInput {
@@ -119,19 +122,29 @@ export function gradientProgram(state: NetworkState, rows: number): StepProgram 
   });
 }
 
-/** Loss and correct count of `rows` staged pixel rows and labels. */
-export function evaluateProgram(state: NetworkState, rows: number): StepProgram {
+/**
+ * Loss and correct count of `rows` staged pixel rows and labels; `density` is the non-zero share
+ * of sparse staged rows (null: dense).
+ */
+export function evaluateProgram(state: NetworkState, rows: number, density: number | null): StepProgram {
   return compile(state, (emit) => {
     gatherLabels(emit, state, 'stagingLabels', state.ptr('stagingOrder'), rows);
-    forward(emit, state, rows, stagedInput(state));
+    forward(emit, state, rows, stagedInput(state, density));
     softmaxCrossentropy(emit, headIO(state, rows), state.model.layers.length);
   });
 }
 
-/** Probabilities (in the last layer's out) and classes of `rows` staged pixel rows, or of f32 rows in x. */
-export function predictProgram(state: NetworkState, rows: number, pixels: boolean): StepProgram {
+/**
+ * Probabilities (in the last layer's out) and classes of `rows` staged pixel rows (dense, or
+ * sparse rows `density` non-zero) or, for `f32`, of f32 rows in x.
+ */
+export function predictProgram(
+  state: NetworkState,
+  rows: number,
+  input: 'f32' | { density: number | null },
+): StepProgram {
   return compile(state, (emit) => {
-    forward(emit, state, rows, pixels ? stagedInput(state) : floatInput(state));
+    forward(emit, state, rows, input === 'f32' ? floatInput(state) : stagedInput(state, input.density));
     softmaxClasses(emit, headIO(state, rows));
   });
 }

@@ -5,9 +5,9 @@ import { SimdnetError } from '../errors.js';
 import { planSchedule, scheduleSteps } from '../schedule.js';
 import { resolveOptimizer, type OptimizerConfig } from './optimizers.js';
 import type { StepProgram } from './program.js';
-import type { NetworkState } from './state.js';
+import { checkPixelFormat, type NetworkState } from './state.js';
 import { trainingProgram } from './step.js';
-import { PIXEL_FORMATS, type EpochInfo, type FitOptions, type FitResult } from './types.js';
+import type { EpochInfo, FitOptions, FitResult } from './types.js';
 import { checkDataset, describeValue } from './validate.js';
 
 /**
@@ -74,9 +74,7 @@ export function fit(state: NetworkState, seed: number, train: Dataset, options: 
   }
   if (options.shuffle !== undefined && typeof options.shuffle !== 'boolean')
     throw new TypeError(`fit: shuffle must be a boolean, got ${describeValue(options.shuffle)}`);
-  const format = options.pixelFormat ?? 'auto';
-  if (!PIXEL_FORMATS.includes(format))
-    throw new RangeError(`fit: unknown pixelFormat ${JSON.stringify(format)}; use one of ${PIXEL_FORMATS.join(', ')}`);
+  const format = checkPixelFormat('fit', options.pixelFormat);
   const opt = resolveOptimizer(options);
   const schedule = planSchedule(train.count, { ...options, seed: options.seed ?? seed });
   const { stepsPerEpoch, totalSteps } = schedule;

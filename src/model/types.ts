@@ -74,6 +74,15 @@ export interface FitResult {
   finalLoss: number;
 }
 
+export interface InferenceOptions {
+  /**
+   * How evaluate and predict read u8 pixels: `sparse` (only the non-zero bytes), `dense`, or
+   * `auto` (default): sparse at most 30 % non-zero bytes, as fit decides. The results are bit for
+   * bit the same either way.
+   */
+  pixelFormat?: PixelFormat;
+}
+
 export interface Evaluation {
   loss: number;
   accuracy: number;

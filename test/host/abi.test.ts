@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { ABI, CONTROL, KERNEL_EXPORT_NAMES, argsOf, declarationOf, type Declaration } from '../../src/abi.js';
 import { loadSimdnet } from '../../src/loader.node.js';
+import { minSplitWorkOf, type ParallelKernelName } from '../../src/threads.js';
 import { ASSEMBLY_ABI, renderAssemblyAbi } from '../../scripts/abi.js';
 
 const BUILDS = ['simd', 'scalar', 'threads'] as const;
@@ -78,5 +79,17 @@ describe('the ABI declarations (src/abi.ts)', () => {
   it('the control block a module reports is the declared one', async () => {
     const runtime = await loadSimdnet({ variant: 'simd' });
     assert.equal(runtime.controlBytes, CONTROL.BYTES);
+  });
+
+  it("split a call from its kernel's minWork, or from loadSimdnet's minSplitWork for every kernel when given", () => {
+    const split = Object.entries(ABI as Record<string, Declaration>).filter(([, d]) => d.split);
+    assert.ok(split.length > 0);
+    for (const [name, d] of split) {
+      const minWork = d.split!.minWork;
+      assert.ok(minWork > 0, `${name}: minWork ${minWork} is not a positive amount of work`);
+      assert.equal(minSplitWorkOf(name as ParallelKernelName), minWork, name);
+      assert.equal(minSplitWorkOf(name as ParallelKernelName, 0), 0, `${name} with minSplitWork 0`);
+      assert.equal(minSplitWorkOf(name as ParallelKernelName, 12345), 12345, `${name} with minSplitWork 12345`);
+    }
   });
 });
