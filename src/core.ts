@@ -30,6 +30,12 @@ export {
   type EpochInfo,
   type Evaluation,
   type Prediction,
+  ACTIVATIONS,
+  type Activation,
+  type InputSpec,
+  type LayerSpec,
+  type LayerType,
+  type NetworkSpec,
 } from './network.js';
 export {
   encodeCheckpoint,

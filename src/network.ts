@@ -18,3 +18,12 @@ export {
   type Evaluation,
   type Prediction,
 } from './model/types.js';
+export {
+  ACTIVATIONS,
+  type Activation,
+  type InputSpec,
+  type LayerSpec,
+  type LayerSpecs,
+  type LayerType,
+  type NetworkSpec,
+} from './model/layers/spec.js';

@@ -3,7 +3,7 @@
 import type { Dataset } from '../data/dataset.js';
 import { INFERENCE_ROWS, layerBuffer } from './plan.js';
 import type { NetworkState } from './state.js';
-import { evaluateProgram, gradientProgram, predictProgram } from './step.js';
+import { evaluateProgram, gradientProgram, outputLayer, predictProgram } from './step.js';
 import type { Evaluation, Prediction } from './types.js';
 import { checkDataset, checkFinite, describeLayers, describeValue, isArrayLike } from './validate.js';
 
@@ -28,7 +28,7 @@ export function evaluate(state: NetworkState, data: Dataset): Evaluation {
 }
 
 /**
- * Class probabilities and predicted classes. `inputs` is rows×inputSize: u8 pixels (scaled by
+ * Class probabilities, predicted classes and the logits they come from. `inputs` is rows×inputSize: u8 pixels (scaled by
  * 1/255 inside the kernel, as in training) or f32 features already scaled.
  */
 export function predict(state: NetworkState, inputs: Uint8Array | Float32Array): Prediction {
@@ -50,15 +50,20 @@ export function predict(state: NetworkState, inputs: Uint8Array | Float32Array):
   const probabilities = new Float32Array(count * classes);
   const predicted = new Int32Array(count);
   const chunk = Math.min(state.capacity, INFERENCE_ROWS);
-  const logits = layerBuffer(state.model.layers.length - 1, 'out');
+  const logits = new Float32Array(count * classes);
+  const logitsAt = layerBuffer(outputLayer(state), 'out');
   for (let start = 0; start < count; start += chunk) {
     const rows = Math.min(chunk, count - start);
     state.tensor(pixels ? 'stagingPixels' : 'x').write(inputs.subarray(start * width, (start + rows) * width));
     state.program(`predict ${rows} ${pixels ? 'u8' : 'f32'}`, () => predictProgram(state, rows, pixels)).run();
-    probabilities.set(new Float32Array(state.arena.buffer, state.ptr(logits), rows * classes), start * classes);
+    probabilities.set(
+      new Float32Array(state.arena.buffer, state.ptr('probabilities'), rows * classes),
+      start * classes,
+    );
+    logits.set(new Float32Array(state.arena.buffer, state.ptr(logitsAt), rows * classes), start * classes);
     predicted.set(new Int32Array(state.arena.buffer, state.ptr('classes'), rows), start);
   }
-  return { probabilities, classes: predicted };
+  return { probabilities, classes: predicted, logits };
 }
 
 /**

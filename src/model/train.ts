@@ -33,11 +33,12 @@ function runStep(
   program: StepProgram,
   indices: number,
   opt: Required<OptimizerConfig>,
-  where: { step: number; epoch: number },
+  where: { step: number; epoch: number; seed: number },
 ): { loss: number; correct: number } {
   const lossAt = program.indexOf('loss'),
     updateAt = program.indexOf('update');
   program.set('indices', indices);
+  program.set('seed', dropoutSeed(where.seed, where.step));
   program.run(0, lossAt);
   const loss = program.call(lossAt) as number;
   const correct = new Int32Array(state.arena.buffer, state.ptr('correct'), 1)[0]!;
@@ -52,6 +53,16 @@ function runStep(
   program.set('step', state.beginUpdate(opt.name));
   program.run(updateAt);
   return { loss, correct };
+}
+
+/** The dropout masks' seed for step `step` of a fit seeded `seed`: a hash of both (lowbias32 over the mixed pair), so masks differ from step to step and fit to fit. */
+export function dropoutSeed(seed: number, step: number): number {
+  let x = (Math.imul(seed ^ 0x85ebca6b, 0x9e3779b1) + step) | 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  return (x ^ (x >>> 16)) | 0;
 }
 
 function copyParameters(state: NetworkState, from: string, to: string): void {
@@ -78,7 +89,8 @@ export function fit(state: NetworkState, seed: number, train: Dataset, options: 
   if (!PIXEL_FORMATS.includes(format))
     throw new RangeError(`fit: unknown pixelFormat ${JSON.stringify(format)}; use one of ${PIXEL_FORMATS.join(', ')}`);
   const opt = resolveOptimizer(options);
-  const schedule = planSchedule(train.count, { ...options, seed: options.seed ?? seed });
+  const fitSeed = options.seed ?? seed;
+  const schedule = planSchedule(train.count, { ...options, seed: fitSeed });
   const { stepsPerEpoch, totalSteps } = schedule;
 
   state.ensureCapacity(schedule.batch, state.residentFor(train, format));
@@ -103,7 +115,11 @@ export function fit(state: NetworkState, seed: number, train: Dataset, options: 
     if (positionInEpoch === 0) copyParameters(state, 'params', 'backup');
     const rows = batchRows.length;
     const program = rows === schedule.batch ? fullBatch : trainingStep(state, rows, opt);
-    const { loss, correct } = runStep(state, program, state.ptr('order') + 4 * start, opt, { step, epoch });
+    const { loss, correct } = runStep(state, program, state.ptr('order') + 4 * start, opt, {
+      step,
+      epoch,
+      seed: fitSeed,
+    });
     finalLoss = loss;
     epochLoss += loss;
     epochCorrect += correct;

@@ -1,4 +1,5 @@
 // The public types of Network (re-exported from src/core.ts).
+import type { NetworkSpec } from './layers/spec.js';
 import type { OptimizerConfig, OptimizerName } from './optimizers.js';
 
 export { OPTIMIZERS, type OptimizerConfig, type OptimizerName } from './optimizers.js';
@@ -9,8 +10,13 @@ export type PixelFormat = 'auto' | 'dense' | 'sparse';
 export const PIXEL_FORMATS: readonly PixelFormat[] = ['auto', 'dense', 'sparse'];
 
 export interface NetworkOptions {
-  /** Widths from input to output, e.g. [784, 128, 10]: at least two, each an integer ≥ 1. */
-  layers: readonly number[];
+  /**
+   * Widths from input to output, e.g. [784, 128, 10] (at least two, each an integer ≥ 1): Dense
+   * layers, ReLU on the hidden ones, softmax at the output. Or a spec list: an input, then layers,
+   * e.g. [{ type: 'input', shape: [28, 28] }, { type: 'flatten' }, { type: 'dense', units: 128,
+   * activation: 'relu' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 10 }].
+   */
+  layers: readonly number[] | NetworkSpec;
   /** `uniform`: the seed's U(−0.5, 0.5) for weights and biases; `he`: N(0, 2/fan_in) weights, zero biases. Default `he`. */
   init?: Initializer;
   /** Seed for the initial weights (and the default shuffle seed). Default 0. */
@@ -84,4 +90,6 @@ export interface Prediction {
   /** count × classes, row-major. */
   probabilities: Float32Array;
   classes: Int32Array;
+  /** count × classes, row-major: the output layer's values before the softmax. */
+  logits: Float32Array;
 }
