@@ -2,8 +2,8 @@
 // and says what would be accepted. Network.create, checkpoints and the Keras import share it.
 import { ACTIVATIONS, type InputSpec, type LayerSpec, type NetworkSpec } from './layers/spec.js';
 import { LAYER_TYPES } from './layers/registry.js';
-import { lastIndex } from './model.js';
-import { describeValue } from './validate.js';
+import { buildModel, denseSpec, lastIndex, type Model } from './model.js';
+import { checkLayers, describeValue } from './validate.js';
 
 const MAX_WIDTH = 1 << 24;
 
@@ -95,4 +95,11 @@ export function checkNetworkSpec(layers: readonly unknown[]): NetworkSpec {
       `layers[${lastDense + 1}] (dense): the last dense layer gives the logits, so its activation is linear or softmax, got ${(specs[lastDense] as { activation?: string }).activation}`,
     );
   return [input, ...specs];
+}
+
+/** The model `layers` describes: widths of a Dense stack (ReLU hidden, softmax output), or a layer spec list. */
+export function modelOf(layers: unknown): Model {
+  if (Array.isArray(layers) && layers.length > 0 && typeof layers[0] === 'object')
+    return buildModel(checkNetworkSpec(layers));
+  return buildModel(denseSpec(checkLayers(layers)));
 }

@@ -9,8 +9,8 @@ import { Rng } from '../rng.js';
 import type { Runtime } from '../runtime.js';
 import { computeGradients, evaluate, predict } from './inference.js';
 import type { NetworkSpec } from './layers/spec.js';
-import { buildModel, denseSpec, initialParameters, type Model } from './model.js';
-import { checkNetworkSpec } from './network-spec.js';
+import { buildModel, initialParameters, type Model } from './model.js';
+import { modelOf } from './network-spec.js';
 import { checkModelFits, NetworkState } from './state.js';
 import { fit } from './train.js';
 import {
@@ -21,14 +21,7 @@ import {
   type NetworkOptions,
   type Prediction,
 } from './types.js';
-import { checkFinite, checkLayers, describeLayers, describeValue, isArrayLike } from './validate.js';
-
-/** The model `layers` describes: widths of a Dense stack (ReLU hidden, softmax output), or a layer spec list. */
-export function modelOf(layers: unknown): Model {
-  if (Array.isArray(layers) && layers.length > 0 && typeof layers[0] === 'object')
-    return buildModel(checkNetworkSpec(layers));
-  return buildModel(denseSpec(checkLayers(layers)));
-}
+import { checkFinite, describeLayers, describeValue, isArrayLike } from './validate.js';
 
 export class Network {
   /** The input width and each Dense layer's units, e.g. [784, 128, 10]. */
