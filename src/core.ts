@@ -30,6 +30,8 @@ export {
   type EpochInfo,
   type Evaluation,
   type Prediction,
+  type FeatureSet,
+  type TrainingData,
   ACTIVATIONS,
   type Activation,
   type InputSpec,

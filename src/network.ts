@@ -17,6 +17,8 @@ export {
   type EpochInfo,
   type Evaluation,
   type Prediction,
+  type FeatureSet,
+  type TrainingData,
 } from './model/types.js';
 export {
   ACTIVATIONS,

@@ -1,30 +1,38 @@
 // evaluate, predict and computeGradients: the compiled programs run over staged rows, at most
 // INFERENCE_ROWS (and the arena's rows) at a time.
-import type { Dataset } from '../data/dataset.js';
+import { checkFeatureSet, isFeatureSet, stageFeatureRows, type TrainingData } from './features.js';
 import { INFERENCE_ROWS, layerBuffer } from './plan.js';
 import type { NetworkState } from './state.js';
 import { evaluateProgram, gradientProgram, outputLayer, predictProgram } from './step.js';
 import type { Evaluation, Prediction } from './types.js';
 import { checkDataset, checkFinite, describeLayers, describeValue, isArrayLike } from './validate.js';
 
-/** Mean cross-entropy and accuracy over a dataset. */
-export function evaluate(state: NetworkState, data: Dataset): Evaluation {
-  checkDataset(data, 'data', state.model.widths);
+/** Mean cross-entropy and accuracy over u8 images or float feature rows. */
+export function evaluate(state: NetworkState, data: TrainingData, what = 'data'): Evaluation {
+  const floats = isFeatureSet(data);
+  const count = floats ? checkFeatureSet(data, what, state.model.widths) : data.count;
+  if (!floats) checkDataset(data, what, state.model.widths);
   const inputs = state.inputSize;
+  // x holds at least INFERENCE_ROWS rows, the staging buffers min(capacity, INFERENCE_ROWS).
   const chunk = Math.min(state.capacity, INFERENCE_ROWS);
   let lossSum = 0,
     correct = 0;
-  for (let start = 0; start < data.count; start += chunk) {
-    const rows = Math.min(chunk, data.count - start);
-    const program = state.program(`evaluate ${rows}`, () => evaluateProgram(state, rows));
-    state.tensor('stagingPixels').write(data.pixels.subarray(start * inputs, (start + rows) * inputs));
-    state.tensor('stagingLabels').write(data.labels.subarray(start, start + rows));
+  for (let start = 0; start < count; start += chunk) {
+    const rows = Math.min(chunk, count - start);
+    const program = state.program(`evaluate ${rows} ${floats ? 'f32' : 'u8'}`, () =>
+      evaluateProgram(state, rows, floats),
+    );
+    if (floats) stageFeatureRows(state, data, null, start, rows);
+    else {
+      state.tensor('stagingPixels').write(data.pixels.subarray(start * inputs, (start + rows) * inputs));
+      state.tensor('stagingLabels').write(data.labels.subarray(start, start + rows));
+    }
     const lossAt = program.indexOf('loss');
     program.run(0, lossAt);
     lossSum += (program.call(lossAt) as number) * rows;
     correct += new Int32Array(state.arena.buffer, state.ptr('correct'), 1)[0]!;
   }
-  return { loss: lossSum / data.count, accuracy: correct / data.count, count: data.count };
+  return { loss: lossSum / count, accuracy: correct / count, count };
 }
 
 /**

@@ -4,7 +4,7 @@
 // purpose runs one compiled list of kernel calls (step.ts, program.ts): training (train.ts) and
 // inference (inference.ts) alike.
 import { decodeCheckpoint, encodeCheckpoint } from '../checkpoint.js';
-import type { Dataset } from '../data/dataset.js';
+import type { TrainingData } from './features.js';
 import { Rng } from '../rng.js';
 import type { Runtime } from '../runtime.js';
 import { computeGradients, evaluate, predict } from './inference.js';
@@ -145,13 +145,14 @@ export class Network {
     return computeGradients(this.state, inputs, labels);
   }
 
-  fit(train: Dataset, options: FitOptions = {}): FitResult {
+  /** Trains on u8 images (a Dataset) or float feature rows ({ features, labels }). */
+  fit(train: TrainingData, options: FitOptions = {}): FitResult {
     this.live('fit');
     return fit(this.state, this.seed, train, options);
   }
 
-  /** Mean cross-entropy and accuracy over a dataset. */
-  evaluate(data: Dataset): Evaluation {
+  /** Mean cross-entropy and accuracy over u8 images (a Dataset) or float feature rows ({ features, labels }). */
+  evaluate(data: TrainingData): Evaluation {
     this.live('evaluate');
     return evaluate(this.state, data);
   }

@@ -115,11 +115,20 @@ function compile(state: NetworkState, write: (emit: Emit) => void): StepProgram 
   return new StepProgram(calls, state.arena.exports, state.arena.parallel);
 }
 
-/** One training step of `rows` rows of the resident set; the indices slot says which rows, the step slot counts Adam's updates. */
-export function trainingProgram(state: NetworkState, rows: number, opt: Required<OptimizerConfig>): StepProgram {
+/**
+ * One training step of `rows` rows: of the resident set (the indices slot says which rows), or,
+ * `floats`, of the f32 rows and labels the host staged in x and labels. The step slot counts
+ * Adam's updates, the seed slot seeds Dropout.
+ */
+export function trainingProgram(
+  state: NetworkState,
+  rows: number,
+  opt: Required<OptimizerConfig>,
+  floats: boolean,
+): StepProgram {
   return compile(state, (emit) => {
-    const input = residentInput(state);
-    gatherLabels(emit, state, 'trainLabels', { slot: 'indices' }, rows);
+    const input = floats ? floatInput(state) : residentInput(state);
+    if (!floats) gatherLabels(emit, state, 'trainLabels', { slot: 'indices' }, rows);
     lossAndBackward(emit, state, rows, forward(emit, state, rows, input, true));
     const regions = {
       params: state.ptr('params'),
@@ -138,11 +147,11 @@ export function gradientProgram(state: NetworkState, rows: number): StepProgram 
   );
 }
 
-/** Loss and correct count of `rows` staged pixel rows and labels. */
-export function evaluateProgram(state: NetworkState, rows: number): StepProgram {
+/** Loss and correct count of `rows` staged pixel rows and labels, or (`floats`) of f32 rows in x and labels in place. */
+export function evaluateProgram(state: NetworkState, rows: number, floats: boolean): StepProgram {
   return compile(state, (emit) => {
-    gatherLabels(emit, state, 'stagingLabels', state.ptr('stagingOrder'), rows);
-    const ios = forward(emit, state, rows, stagedInput(state), false);
+    if (!floats) gatherLabels(emit, state, 'stagingLabels', state.ptr('stagingOrder'), rows);
+    const ios = forward(emit, state, rows, floats ? floatInput(state) : stagedInput(state), false);
     softmaxCrossentropy(emit, headIO(state, rows, ios), state.model.layers.length);
   });
 }

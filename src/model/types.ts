@@ -1,4 +1,5 @@
 // The public types of Network (re-exported from src/core.ts).
+import type { Dataset } from '../data/dataset.js';
 import type { NetworkSpec } from './layers/spec.js';
 import type { OptimizerConfig, OptimizerName } from './optimizers.js';
 
@@ -8,6 +9,17 @@ export type Initializer = 'uniform' | 'he';
 export const INITIALIZERS: readonly Initializer[] = ['uniform', 'he'];
 export type PixelFormat = 'auto' | 'dense' | 'sparse';
 export const PIXEL_FORMATS: readonly PixelFormat[] = ['auto', 'dense', 'sparse'];
+
+/** Float feature rows (model/features.ts): count × inputs values, already scaled, and one class index per row. */
+export interface FeatureSet {
+  /** count × inputs, row-major. */
+  readonly features: Float32Array;
+  /** count class indices in [0, classes). */
+  readonly labels: Uint8Array | Int32Array | readonly number[];
+}
+
+/** What fit and evaluate take: u8 images, or float feature rows. */
+export type TrainingData = Dataset | FeatureSet;
 
 export interface NetworkOptions {
   /**
@@ -42,6 +54,9 @@ export interface EpochInfo {
   /** Fraction of training examples classified correctly as seen during the epoch. */
   accuracy: number;
   milliseconds: number;
+  /** With fit's validationData: its mean cross-entropy and accuracy after the epoch (Dropout off). */
+  validationLoss?: number;
+  validationAccuracy?: number;
 }
 
 export interface FitOptions {
@@ -66,6 +81,8 @@ export interface FitOptions {
    * in rounding order.
    */
   pixelFormat?: PixelFormat;
+  /** Evaluated after every epoch into EpochInfo's validationLoss and validationAccuracy: u8 images or float feature rows. */
+  validationData?: TrainingData;
   onStep?: (info: StepInfo) => void;
   onEpoch?: (info: EpochInfo) => void;
 }
