@@ -229,3 +229,61 @@ describe('Keras models built and saved by tfjs import, predict as tfjs does, fin
     });
   }
 });
+
+describe('Keras models simdnet cannot run in that order are MODEL_UNSUPPORTED naming the layer', () => {
+  const cases: Array<[string, () => tf.Sequential, RegExp]> = [
+    [
+      'a relu output',
+      () =>
+        tf.sequential({
+          layers: [
+            tf.layers.dense({ units: 8, inputShape: [784], name: 'hidden' }),
+            tf.layers.dense({ units: 10, activation: 'relu', name: 'out' }),
+          ],
+        }),
+      /layer "out": the last dense layer gives the logits, so its activation is linear or softmax, got relu/,
+    ],
+    [
+      'a Dense over 28×28 rows without a Flatten',
+      () =>
+        tf.sequential({
+          layers: [
+            tf.layers.dense({ units: 8, inputShape: [28, 28], name: 'rows' }),
+            tf.layers.flatten(),
+            tf.layers.dense({ units: 10 }),
+          ],
+        }),
+      /layer 0 \("rows", "Dense"\) gets a rank-2 input \[28,28\]; .*add a Flatten before it/,
+    ],
+    [
+      'a Dropout on the input',
+      () =>
+        tf.sequential({
+          layers: [tf.layers.dropout({ rate: 0.1, inputShape: [784], name: 'drop' }), tf.layers.dense({ units: 10 })],
+        }),
+      /layer "drop": only flatten may come before the first dense layer/,
+    ],
+    [
+      'a softmax in the middle',
+      () =>
+        tf.sequential({
+          layers: [
+            tf.layers.dense({ units: 8, inputShape: [784], activation: 'softmax', name: 'mid' }),
+            tf.layers.dense({ units: 10 }),
+          ],
+        }),
+      /layer "mid": softmax is supported once, on the output logits at the end/,
+    ],
+  ];
+  for (const [name, build, message] of cases) {
+    it(name, async () => {
+      const model = build();
+      const artifacts = await saveArtifacts(model);
+      assert.throws(
+        () => networkFromModelArtifacts(runtimes.simd, artifacts, 'model.json'),
+        (e: Error & { code?: string }) => e.code === 'MODEL_UNSUPPORTED' && message.test(e.message),
+      );
+      model.dispose();
+    });
+  }
+});

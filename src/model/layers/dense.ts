@@ -35,9 +35,6 @@ export interface DenseLayerJson {
   };
 }
 
-/** Activations applied after the GEMM by a kernel of their own; relu is fused, linear and softmax leave logits. */
-const SEPARATE = { sigmoid: 'sigmoid', tanh: 'tanh' } as const;
-
 const F32 = 4;
 const PIXEL_SCALE = 1 / 255;
 
@@ -134,10 +131,12 @@ export class Dense implements Layer {
         bytes: F32 * rows * inputs + weightBytes,
       });
     }
-    if (this.activation === 'sigmoid' || this.activation === 'tanh') {
+    // sigmoid and tanh run after the GEMM as kernels of their own (relu is fused; linear and softmax leave logits).
+    const act = this.activation;
+    if (act === 'sigmoid' || act === 'tanh') {
       const n = rows * outputs;
       emit({
-        kernel: `${SEPARATE[this.activation]}_forward`,
+        kernel: `${act}_forward`,
         args: [out, out, n],
         label: `L${io.index + 1} a = ${this.activation}(z)  ${n}`,
         phase: 'forward',
@@ -153,10 +152,11 @@ export class Dense implements Layer {
     const [W] = io.params as [number, number];
     const [dW, db] = io.grads as [number, number];
     const name = `L${io.index + 1}`;
-    if (this.activation === 'sigmoid' || this.activation === 'tanh') {
+    const act = this.activation;
+    if (act === 'sigmoid' || act === 'tanh') {
       const n = rows * outputs;
       emit({
-        kernel: `${SEPARATE[this.activation]}_backward`,
+        kernel: `${act}_backward`,
         args: [delta, delta, io.out, n],
         label: `${name} δ = dout ⊙ ${this.activation}'(z)  ${n}`,
         phase: 'backward',

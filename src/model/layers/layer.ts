@@ -124,7 +124,7 @@ export function maskBelow(emit: Emit, io: LayerIO, n: number): void {
   emit({
     kernel: 'relu_backward',
     args: [io.dinput, io.dinput, io.input.values, n],
-    label: `L${io.index} δ ⊙= [a > 0]  ${n}`,
+    label: `L${io.index + 1} δ_prev ⊙= [a > 0]  ${n}`,
     phase: 'backward',
     flops: n,
     bytes: 12 * n,
