@@ -7,6 +7,25 @@ import { checkLayers, describeValue } from './validate.js';
 
 const MAX_WIDTH = 1 << 24;
 
+/** The fields each kind takes besides `type`: any other is a mistake (a typo would otherwise pass silently). */
+const FIELDS: Record<string, readonly string[]> = {
+  input: ['shape'],
+  dense: ['units', 'activation'],
+  activation: ['activation'],
+  dropout: ['rate'],
+  flatten: [],
+};
+
+function checkFields(spec: Record<string, unknown>, at: string): void {
+  const allowed = FIELDS[spec.type as string]!;
+  for (const key of Object.keys(spec)) {
+    if (key !== 'type' && !allowed.includes(key))
+      throw new TypeError(
+        `${at} (${String(spec.type)}) has an unknown field ${JSON.stringify(key)}; it takes ${allowed.length ? allowed.join(', ') : 'no fields besides type'}`,
+      );
+  }
+}
+
 function positiveInteger(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_WIDTH)
     throw new RangeError(`${what} must be an integer in [1, 2²⁴], got ${JSON.stringify(value)}`);
@@ -17,6 +36,7 @@ function checkInput(spec: unknown): InputSpec {
   const input = spec as Partial<InputSpec> | null;
   if (input === null || typeof input !== 'object' || input.type !== 'input' || !Array.isArray(input.shape))
     throw new TypeError(`layers[0] must be { type: 'input', shape: [...] }, got ${JSON.stringify(spec)}`);
+  checkFields(input as Record<string, unknown>, 'layers[0]');
   const shape = input.shape.map((d, i) => positiveInteger(d, `layers[0].shape[${i}]`));
   if (shape.length === 0) throw new RangeError('layers[0].shape needs at least one dimension');
   positiveInteger(
@@ -30,6 +50,7 @@ function checkLayer(spec: unknown, at: string): LayerSpec {
   const layer = spec as Record<string, unknown> | null;
   if (layer === null || typeof layer !== 'object' || !LAYER_TYPES.includes(layer.type as never))
     throw new TypeError(`${at} must be a layer of type ${LAYER_TYPES.join(', ')}, got ${JSON.stringify(spec)}`);
+  checkFields(layer, at);
   const activation = (value: unknown): LayerSpec & { type: 'activation' } => {
     if (!ACTIVATIONS.includes(value as never))
       throw new RangeError(`${at}.activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(value)}`);

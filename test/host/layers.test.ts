@@ -8,9 +8,12 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
 import { VARIANTS } from '../../src/abi.js';
+import { crc32, decodeCheckpoint, encodeCheckpoint } from '../../src/checkpoint.js';
 import { subset, type Dataset } from '../../src/data/dataset.js';
 import { loadMnist } from '../../src/data/mnist.js';
+import { SimdnetError } from '../../src/errors.js';
 import { loadSimdnet } from '../../src/loader.node.js';
 import { Network, type LayerSpec, type NetworkSpec } from '../../src/network.js';
 import type { Runtime } from '../../src/runtime.js';
@@ -323,8 +326,52 @@ describe('layer specs in checkpoints', () => {
         /layers\[2\]\.rate/,
       ],
       [[{ type: 'input', shape: [4] }, { type: 'conv2d' }], /layers\[1\].*dense, activation, dropout, flatten/],
+      [
+        [
+          { type: 'input', shape: [4] },
+          { type: 'dense', units: 2, activaton: 'relu' },
+        ],
+        /layers\[1\] \(dense\) has an unknown field "activaton"; it takes units, activation/,
+      ],
     ];
     for (const [layers, message] of cases)
       assert.throws(() => Network.create(runtimes.simd!, { layers: layers as NetworkSpec }), message);
+  });
+});
+
+describe('fuzz: version 2 checkpoints', () => {
+  it('mutated spec checkpoints (CRC resealed or not) decode to a spec that re-encodes to the same bytes, or fail with a checkpoint code', () => {
+    const spec = ARCHITECTURES['separate Activation layers, Dropout between them, softmax Activation']!;
+    const small: NetworkSpec = [
+      { type: 'input', shape: [2, 3] },
+      { type: 'flatten' },
+      ...(spec.slice(1) as LayerSpec[]).map((l) => (l.type === 'dense' ? { ...l, units: 3 } : l)),
+    ];
+    const net = Network.create(runtimes.scalar!, { layers: small, seed: 1 });
+    const good = net.toBytes();
+    net.dispose();
+    const jsonEnd = 12 + new DataView(good.buffer).getUint32(8, true);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: jsonEnd + 8 }), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        fc.boolean(),
+        (edits, reseal) => {
+          const bytes = good.slice();
+          for (const [at, value] of edits) bytes[at] = value;
+          if (reseal) new DataView(bytes.buffer).setUint32(bytes.length - 4, crc32(bytes.subarray(0, -4)), true);
+          try {
+            const { spec: decoded, params } = decodeCheckpoint(bytes, 'fuzz.snet');
+            assert.deepEqual(encodeCheckpoint(decoded, params), bytes, 'accepted bytes are not canonical');
+          } catch (e) {
+            assert.ok(e instanceof SimdnetError, `not a SimdnetError: ${String(e)}`);
+            assert.match(e.code, /^CHECKPOINT_(CORRUPT|CHECKSUM|VERSION)$/);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
