@@ -48,6 +48,13 @@ const ARCHITECTURES: Record<string, NetworkSpec> = {
     { type: 'dense', units: 10 },
     { type: 'activation', activation: 'softmax' },
   ],
+  'a linear Activation between a relu Dense and a Dropout': [
+    { type: 'input', shape: [784] },
+    { type: 'dense', units: 24, activation: 'relu' },
+    { type: 'activation', activation: 'linear' },
+    { type: 'dropout', rate: 0.4 },
+    { type: 'dense', units: 10 },
+  ],
   'two Dropouts of one width draw different masks': [
     { type: 'input', shape: [784] },
     { type: 'dense', units: 16, activation: 'relu' },

@@ -4,7 +4,8 @@
 //   tanh      a' = tanh(a);        δ_prev = δ ⊙ (1 − a')(1 + a')
 //   linear, softmax  the identity: softmax only ever follows the output logits, where the loss
 //             head applies it (as for Dense(softmax)).
-// It applies its own derivative (relu = false), so the layer above passes it the plain gradient.
+// It applies its own derivative (relu = false), so the layer above passes it the plain gradient;
+// linear and softmax, which run nothing, keep the relu of their input for the layer above.
 import type { ArenaPlan } from '../../arena.js';
 import type { Emit } from '../program.js';
 import { floatValues, maskBelow, plainConfig, type Layer, type LayerIO, type LayersConfig } from './layer.js';
@@ -15,14 +16,16 @@ const F32 = 4;
 export class ActivationLayer implements Layer {
   readonly kind = 'Activation';
   readonly parameters = [];
-  readonly relu = false;
+  readonly relu: boolean;
   readonly outputs: number;
 
   constructor(
     readonly inputs: number,
     readonly activation: Activation,
+    inputRelu: boolean,
   ) {
     this.outputs = inputs;
+    this.relu = this.passes() && inputRelu;
   }
 
   get spec(): LayerSpec {

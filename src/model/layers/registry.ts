@@ -13,7 +13,7 @@ function width(shape: readonly number[]): number {
 
 const KINDS: { [K in LayerType]: (below: Below, spec: LayerSpecs[K]) => Layer } = {
   dense: (below, spec) => new Dense(width(below.shape), spec.units, spec.activation ?? 'linear'),
-  activation: (below, spec) => new ActivationLayer(width(below.shape), spec.activation),
+  activation: (below, spec) => new ActivationLayer(width(below.shape), spec.activation, below.relu),
   dropout: (below, spec) => new Dropout(width(below.shape), spec.rate, below.relu),
   flatten: (below) => new Flatten(below.shape, below.relu),
 };
