@@ -10,8 +10,8 @@ import { checkDataset, checkFinite, describeLayers, describeValue, isArrayLike }
 /** Mean cross-entropy and accuracy over u8 images or float feature rows. */
 export function evaluate(state: NetworkState, data: TrainingData, what = 'data'): Evaluation {
   const floats = isFeatureSet(data);
-  const count = floats ? checkFeatureSet(data, what, state.model.widths) : data.count;
   if (!floats) checkDataset(data, what, state.model.widths);
+  const count = floats ? checkFeatureSet(data, what, state.model.widths) : data.count;
   const inputs = state.inputSize;
   // x holds at least INFERENCE_ROWS rows, the staging buffers min(capacity, INFERENCE_ROWS).
   const chunk = Math.min(state.capacity, INFERENCE_ROWS);

@@ -87,8 +87,8 @@ export function fit(state: NetworkState, seed: number, train: TrainingData, opti
   if (options === null || typeof options !== 'object')
     throw new TypeError(`fit: options must be an object, got ${describeValue(options)}`);
   const floats = isFeatureSet(train);
-  const count = floats ? checkFeatureSet(train, 'train', state.model.widths) : train.count;
   if (!floats) checkDataset(train, 'train', state.model.widths);
+  const count = floats ? checkFeatureSet(train, 'train', state.model.widths) : train.count;
   const validation = options.validationData;
   if (validation !== undefined) {
     if (validation === null || typeof validation !== 'object')
