@@ -16,6 +16,9 @@ commands:
               simdnet evaluate MODEL [--data DIR] [--report FILE.html] [--json]
   predict   classify PNG or JPEG pictures of digits with a saved model
               simdnet predict MODEL IMAGE… [--json]
+  import    turn a TensorFlow.js / Keras model.json into a simdnet checkpoint
+              simdnet import MODEL.json --save FILE.snet
+  (MODEL is a checkpoint or a tfjs model.json)
 
 ${TRAIN_USAGE}`;
 
@@ -27,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   profile: async () => (await import('./commands/profile.js')).profileCommand,
   evaluate: async () => (await import('./commands/evaluate.js')).evaluateCommand,
   predict: async () => (await import('./commands/predict.js')).predictCommand,
+  import: async () => (await import('./commands/import.js')).importCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

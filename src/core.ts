@@ -41,6 +41,14 @@ export {
   type Evaluation,
   type InferenceOptions,
   type Prediction,
+  type FeatureSet,
+  type TrainingData,
+  ACTIVATIONS,
+  type Activation,
+  type InputSpec,
+  type LayerSpec,
+  type LayerType,
+  type NetworkSpec,
 } from './network.js';
 export {
   encodeCheckpoint,

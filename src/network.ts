@@ -18,4 +18,15 @@ export {
   type Evaluation,
   type InferenceOptions,
   type Prediction,
+  type FeatureSet,
+  type TrainingData,
 } from './model/types.js';
+export {
+  ACTIVATIONS,
+  type Activation,
+  type InputSpec,
+  type LayerSpec,
+  type LayerSpecs,
+  type LayerType,
+  type NetworkSpec,
+} from './model/layers/spec.js';

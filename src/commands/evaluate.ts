@@ -18,7 +18,7 @@ import { parseFlagsAndArguments, UsageError } from './usage.js';
 import { SIMDNET_VERSION } from './version.js';
 
 export const EVALUATE_USAGE = `usage: simdnet evaluate MODEL [options]
-  MODEL                  a checkpoint written by simdnet train --save
+  MODEL                  a checkpoint written by simdnet train --save, or a tfjs model.json
   --data DIR             IDX files (raw or .gz) instead of the embedded MNIST; its test set is used
   --report FILE.html     one self-contained page: the figures, the confusion matrix, a sheet of
                          test digits with the mistakes highlighted, most confident first

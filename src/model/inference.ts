@@ -2,42 +2,55 @@
 // INFERENCE_ROWS (and the arena's rows) at a time. Pixels are staged as sparse rows when fit's
 // rule would hold them so, and the first layer then reads only their non-zero bytes: evaluate packs
 // its set once (NetworkState.evaluationRows), predict packs its pixels chunk by chunk.
-import type { Dataset } from '../data/dataset.js';
 import { countNonzero, packSparseRows } from '../data/sparse.js';
+import { checkFeatureSet, isFeatureSet, stageFeatureRows, type TrainingData } from './features.js';
 import { INFERENCE_ROWS, layerBuffer } from './plan.js';
 import { checkPixelFormat, type NetworkState, type SparseRows } from './state.js';
-import { evaluateProgram, gradientProgram, predictProgram } from './step.js';
+import { evaluateProgram, gradientProgram, outputLayer, predictProgram } from './step.js';
 import type { Evaluation, InferenceOptions, Prediction } from './types.js';
 import { checkDataset, checkFinite, describeLayers, describeValue, isArrayLike } from './validate.js';
 
-/** Mean cross-entropy and accuracy over a dataset. */
-export function evaluate(state: NetworkState, data: Dataset, options: InferenceOptions = {}): Evaluation {
-  checkDataset(data, 'data', state.model.widths);
+/** Mean cross-entropy and accuracy over u8 images or float feature rows; `what` names the data in errors. */
+export function evaluate(
+  state: NetworkState,
+  data: TrainingData,
+  options: InferenceOptions = {},
+  what = 'data',
+): Evaluation {
+  const floats = isFeatureSet(data);
+  if (!floats) checkDataset(data, what, state.model.widths);
+  const count = floats ? checkFeatureSet(data, what, state.model.widths) : data.count;
   checkOptions('evaluate', options);
-  const sparse = state.evaluationRows(data, checkPixelFormat('evaluate', options.pixelFormat));
-  const density = sparse && sparse.entries.length / data.pixels.length;
+  const format = checkPixelFormat('evaluate', options.pixelFormat);
+  const sparse = floats ? null : state.evaluationRows(data, format);
+  const density = sparse && !floats ? sparse.entries.length / data.pixels.length : null;
   const inputs = state.inputSize;
+  // x holds at least INFERENCE_ROWS rows, the staging buffers min(capacity, INFERENCE_ROWS).
   const chunk = Math.min(state.capacity, INFERENCE_ROWS);
   let lossSum = 0,
     correct = 0;
-  for (let start = 0; start < data.count; start += chunk) {
-    const rows = Math.min(chunk, data.count - start);
-    const program = state.program(`evaluate ${rows} ${sparse ? 'sparse' : 'u8'}`, () =>
-      evaluateProgram(state, rows, density),
+  for (let start = 0; start < count; start += chunk) {
+    const rows = Math.min(chunk, count - start);
+    const key = floats ? 'f32' : sparse ? 'sparse' : 'u8';
+    const program = state.program(`evaluate ${rows} ${key}`, () =>
+      evaluateProgram(state, rows, floats ? 'f32' : { density }),
     );
-    if (sparse) stageSparseRows(state, sparse, start, rows);
-    else state.tensor('stagingPixels').write(data.pixels.subarray(start * inputs, (start + rows) * inputs));
-    state.tensor('stagingLabels').write(data.labels.subarray(start, start + rows));
+    if (floats) stageFeatureRows(state, data, null, start, rows);
+    else {
+      if (sparse) stageSparseRows(state, sparse, start, rows);
+      else state.tensor('stagingPixels').write(data.pixels.subarray(start * inputs, (start + rows) * inputs));
+      state.tensor('stagingLabels').write(data.labels.subarray(start, start + rows));
+    }
     const lossAt = program.indexOf('loss');
     program.run(0, lossAt);
     lossSum += (program.call(lossAt) as number) * rows;
     correct += new Int32Array(state.arena.buffer, state.ptr('correct'), 1)[0]!;
   }
-  return { loss: lossSum / data.count, accuracy: correct / data.count, count: data.count };
+  return { loss: lossSum / count, accuracy: correct / count, count };
 }
 
 /**
- * Class probabilities and predicted classes. `inputs` is rows×inputSize: u8 pixels (scaled by
+ * Class probabilities, predicted classes and the logits they come from. `inputs` is rows×inputSize: u8 pixels (scaled by
  * 1/255 inside the kernel, as in training) or f32 features already scaled.
  */
 export function predict(
@@ -75,17 +88,22 @@ export function predict(
   const key = pixels ? (density === null ? 'u8' : 'sparse') : 'f32';
   const probabilities = new Float32Array(count * classes);
   const predicted = new Int32Array(count);
-  const logits = layerBuffer(state.model.layers.length - 1, 'out');
+  const logits = new Float32Array(count * classes);
+  const logitsAt = layerBuffer(outputLayer(state), 'out');
   for (let start = 0; start < count; start += chunk) {
     const rows = Math.min(chunk, count - start);
     const part = inputs.subarray(start * width, (start + rows) * width);
     if (pixels) stagePixels(state, part as Uint8Array, density === null ? null : nonzero[start / chunk]!);
     else state.tensor('x').write(part);
     state.program(`predict ${rows} ${key}`, () => predictProgram(state, rows, pixels ? { density } : 'f32')).run();
-    probabilities.set(new Float32Array(state.arena.buffer, state.ptr(logits), rows * classes), start * classes);
+    probabilities.set(
+      new Float32Array(state.arena.buffer, state.ptr('probabilities'), rows * classes),
+      start * classes,
+    );
+    logits.set(new Float32Array(state.arena.buffer, state.ptr(logitsAt), rows * classes), start * classes);
     predicted.set(new Int32Array(state.arena.buffer, state.ptr('classes'), rows), start);
   }
-  return { probabilities, classes: predicted };
+  return { probabilities, classes: predicted, logits };
 }
 
 function checkOptions(fn: string, options: InferenceOptions): void {

@@ -4,11 +4,13 @@
 // purpose runs one compiled list of kernel calls (step.ts, program.ts): training (train.ts) and
 // inference (inference.ts) alike.
 import { decodeCheckpoint, encodeCheckpoint } from '../checkpoint.js';
-import type { Dataset } from '../data/dataset.js';
+import type { TrainingData } from './features.js';
 import { Rng } from '../rng.js';
 import type { Runtime } from '../runtime.js';
 import { computeGradients, evaluate, predict } from './inference.js';
-import { denseModel, initialParameters } from './model.js';
+import type { NetworkSpec } from './layers/spec.js';
+import { buildModel, initialParameters, type Model } from './model.js';
+import { modelOf } from './network-spec.js';
 import { checkModelFits, NetworkState } from './state.js';
 import { fit } from './train.js';
 import {
@@ -20,24 +22,28 @@ import {
   type NetworkOptions,
   type Prediction,
 } from './types.js';
-import { checkFinite, checkLayers, describeLayers, describeValue, isArrayLike } from './validate.js';
+import { checkFinite, describeLayers, describeValue, isArrayLike } from './validate.js';
 
 export class Network {
+  /** The input width and each Dense layer's units, e.g. [784, 128, 10]. */
   readonly layers: readonly number[];
+  /** The layers as a spec list (an input, then layers), as Network.create takes it. */
+  readonly spec: NetworkSpec;
   readonly seed: number;
   readonly parameterCount: number;
   private readonly state: NetworkState;
 
   private constructor(
     readonly runtime: Runtime,
-    layers: number[],
+    model: Model,
     seed: number,
     params: Float32Array,
   ) {
-    this.layers = Object.freeze(layers);
+    this.layers = Object.freeze([...model.widths]);
+    this.spec = model.spec;
     this.seed = seed;
-    this.state = new NetworkState(runtime, denseModel(layers), params);
-    this.parameterCount = this.state.model.parameterCount;
+    this.state = new NetworkState(runtime, model, params);
+    this.parameterCount = model.parameterCount;
   }
 
   /** A new network with freshly initialised parameters. */
@@ -45,26 +51,25 @@ export class Network {
     runtime.checkLive('Network.create');
     if (options === null || typeof options !== 'object')
       throw new TypeError('network options must be an object with layers');
-    const layers = checkLayers(options.layers);
+    const model = modelOf(options.layers);
     const init = options.init ?? 'he';
     if (!INITIALIZERS.includes(init))
       throw new RangeError(`unknown init ${JSON.stringify(init)}; use one of ${INITIALIZERS.join(', ')}`);
     const seed = options.seed ?? 0;
-    const model = denseModel(layers);
     checkModelFits(runtime, model, 'Network.create');
-    return new Network(runtime, layers, seed, initialParameters(model, init, new Rng(seed)));
+    return new Network(runtime, model, seed, initialParameters(model, init, new Rng(seed)));
   }
 
   /** A network from checkpoint bytes (see checkpoint.ts). */
   static fromBytes(runtime: Runtime, bytes: Uint8Array, name?: string): Network {
     runtime.checkLive('Network.fromBytes');
-    const { layers, params } = decodeCheckpoint(bytes, name);
-    return new Network(runtime, layers, 0, params);
+    const { spec, params } = decodeCheckpoint(bytes, name);
+    return new Network(runtime, buildModel(spec), 0, params);
   }
 
   toBytes(): Uint8Array {
     this.live('toBytes');
-    return encodeCheckpoint(this.layers, this.getParameters());
+    return encodeCheckpoint(this.spec, this.getParameters());
   }
 
   get variant(): string {
@@ -103,18 +108,21 @@ export class Network {
     this.state.optimizerState = null;
   }
 
-  /** Copies of each layer's weights (in×out, row-major) and bias. */
+  /** Copies of each Dense layer's weights (in×out, row-major) and bias, input to output. */
   getLayerParameters(): Array<{ weights: Float32Array; bias: Float32Array; shape: [number, number] }> {
     this.live('getLayerParameters');
     const params = this.getParameters();
     const { layers, offsets } = this.state.model;
-    return layers.map((layer, l) => {
+    return layers.flatMap((layer, l) => {
+      if (layer.parameters.length === 0) return [];
       const [weights, bias] = offsets[l] as [number, number];
-      return {
-        weights: params.slice(weights, weights + layer.inputs * layer.outputs),
-        bias: params.slice(bias, bias + layer.outputs),
-        shape: [layer.inputs, layer.outputs],
-      };
+      return [
+        {
+          weights: params.slice(weights, weights + layer.inputs * layer.outputs),
+          bias: params.slice(bias, bias + layer.outputs),
+          shape: [layer.inputs, layer.outputs] as [number, number],
+        },
+      ];
     });
   }
 
@@ -139,13 +147,14 @@ export class Network {
     return computeGradients(this.state, inputs, labels);
   }
 
-  fit(train: Dataset, options: FitOptions = {}): FitResult {
+  /** Trains on u8 images (a Dataset) or float feature rows ({ features, labels }). */
+  fit(train: TrainingData, options: FitOptions = {}): FitResult {
     this.live('fit');
     return fit(this.state, this.seed, train, options);
   }
 
-  /** Mean cross-entropy and accuracy over a dataset. */
-  evaluate(data: Dataset, options?: InferenceOptions): Evaluation {
+  /** Mean cross-entropy and accuracy over u8 images (a Dataset) or float feature rows ({ features, labels }). */
+  evaluate(data: TrainingData, options?: InferenceOptions): Evaluation {
     this.live('evaluate');
     return evaluate(this.state, data, options);
   }

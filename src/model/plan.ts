@@ -49,6 +49,7 @@ export function arenaPlan(
     correct: { dtype: 'i32', shape: [1] },
     labels: { dtype: 'i32', shape: [rows] },
     classes: { dtype: 'i32', shape: [staging] },
+    probabilities: [staging, model.widths[model.widths.length - 1]!],
     stagingPixels: { dtype: 'u8', shape: [staging, inputs] },
     stagingLabels: { dtype: 'u8', shape: [staging] },
     stagingOrder: { dtype: 'i32', shape: [staging] },
@@ -56,10 +57,13 @@ export function arenaPlan(
     stagingStarts: { dtype: 'i32', shape: [staging + 1] },
     stagingEntries: { dtype: 'i32', shape: [staging, inputs] },
   } satisfies ArenaPlan);
+  // Layers that pass their input through in training too have no buffers; the first that runs reads the pixels.
+  const first = model.layers.findIndex((layer) => !layer.passes(true));
   model.layers.forEach((layer, l) => {
+    if (layer.passes(true)) return;
     const kinds = new Set<InputKind>(['f32']);
-    if (l === 0) kinds.add('u8');
-    if (l === 0 && train?.sparse) kinds.add('sparse');
+    if (l === first) kinds.add('u8');
+    if (l === first && train?.sparse) kinds.add('sparse');
     plan[layerBuffer(l, 'out')] = [rows, layer.outputs];
     plan[layerBuffer(l, 'dout')] = [rows, layer.outputs];
     const own = layer.buffers({ ...sizes, rows, inputs: kinds });

@@ -7,9 +7,12 @@ import type { Work } from '../perf/limits.js';
 import type { ParallelKernels } from '../threads.js';
 
 export type Phase = 'data' | 'forward' | 'loss' | 'backward' | 'update' | 'output';
-/** A per-step argument: byte offset of the batch's row indices, or the optimizer's 1-based step count. */
-export type Slot = 'indices' | 'step';
-export type Arg = number | { slot: Slot };
+/**
+ * A per-step argument: byte offset of the batch's row indices, the optimizer's 1-based step count,
+ * or the step's dropout seed (u32 bits); `plus` is added to the value (each Dropout layer adds its position).
+ */
+export type Slot = 'indices' | 'step' | 'seed';
+export type Arg = number | { slot: Slot; plus?: number };
 export type KernelName = keyof KernelExports;
 
 export interface CallSpec extends Work {
@@ -39,24 +42,28 @@ export class StepProgram {
   readonly calls: readonly KernelCall[];
   private readonly fns: readonly Callable[];
   private readonly argv: number[][];
-  private readonly slots: Record<Slot, Array<[call: number, arg: number]>> = { indices: [], step: [] };
+  private readonly slots: Record<Slot, Array<[call: number, arg: number, plus: number]>> = {
+    indices: [],
+    step: [],
+    seed: [],
+  };
 
   /** `raw` runs the calls `parallel` (a threaded arena's split kernels) lacks. */
   constructor(specs: readonly CallSpec[], raw: KernelExports, parallel: ParallelKernels) {
     this.argv = specs.map((spec, c) =>
       spec.args.map((arg, a) => {
         if (typeof arg === 'number') return arg;
-        this.slots[arg.slot].push([c, a]);
-        return 0;
+        this.slots[arg.slot].push([c, a, arg.plus ?? 0]);
+        return arg.plus ?? 0;
       }),
     );
     this.calls = specs.map(({ args: _, ...rest }, c) => ({ ...rest, args: this.argv[c]! }));
     this.fns = specs.map(({ kernel }) => ((parallel as Partial<KernelExports>)[kernel] ?? raw[kernel]) as Callable);
   }
 
-  /** Sets every argument that is `slot` to `value` (a no-op when no call takes it). */
+  /** Sets every argument that is `slot` to `value` plus its `plus` (a no-op when no call takes it; until set, each holds its `plus`). */
   set(slot: Slot, value: number): void {
-    for (const [c, a] of this.slots[slot]) this.argv[c]![a] = value;
+    for (const [c, a, plus] of this.slots[slot]) this.argv[c]![a] = (value + plus) | 0;
   }
 
   /** Index of the first call of `phase`, or the number of calls when there is none. */

@@ -6,6 +6,7 @@
 //   predict    forward from staged pixels or f32 inputs, softmax and arg-max
 import type { LayerInput, LayerIO } from './layers/layer.js';
 import { softmaxClasses, softmaxCrossentropy, type HeadIO } from './layers/softmax-crossentropy.js';
+import { lastIndex } from './model.js';
 import { optimizer, type OptimizerConfig } from './optimizers.js';
 import { layerBuffer, STATE_BUFFERS } from './plan.js';
 import { StepProgram, type Arg, type CallSpec, type Emit } from './program.js';
@@ -37,36 +38,63 @@ function stagedInput(state: NetworkState, density: number | null): LayerInput {
     : { kind: 'sparse', starts: state.ptr('stagingStarts'), entries: state.ptr('stagingEntries'), indices, density };
 }
 
+/**
+ * What an inference program reads: f32 rows in x, or staged pixel rows, dense (density null) or
+ * as sparse rows `density` non-zero.
+ */
+export type InferenceInput = 'f32' | { density: number | null };
+
+function inferenceInput(state: NetworkState, input: InferenceInput): LayerInput {
+  return input === 'f32' ? floatInput(state) : stagedInput(state, input.density);
+}
+
 function floatInput(state: NetworkState): LayerInput {
   return { kind: 'f32', values: state.ptr('x'), relu: false };
 }
 
-function layerIO(state: NetworkState, l: number, rows: number, first: LayerInput): LayerIO {
+/**
+ * What each layer that runs reads and writes, input to output: a layer that passes its input
+ * through (Flatten; Dropout outside training) runs nothing, and the layer above reads its input
+ * and sends its gradient where that input came from.
+ */
+function wiring(state: NetworkState, rows: number, first: LayerInput, training: boolean): LayerIO[] {
   const { layers, offsets } = state.model;
-  const below = l > 0 ? layers[l - 1]! : null;
-  return {
-    index: l,
-    rows,
-    input: below ? { kind: 'f32', values: state.ptr(layerBuffer(l - 1, 'out')), relu: below.relu } : first,
-    out: state.ptr(layerBuffer(l, 'out')),
-    dout: state.ptr(layerBuffer(l, 'dout')),
-    dinput: below ? state.ptr(layerBuffer(l - 1, 'dout')) : null,
-    params: offsets[l]!.map((e) => state.ptr('params') + F32 * e),
-    grads: offsets[l]!.map((e) => state.ptr('grads') + F32 * e),
-    buffer: (name) => state.ptr(layerBuffer(l, name)),
-  };
+  const ios: LayerIO[] = [];
+  let input = first,
+    dinput: number | null = null;
+  layers.forEach((layer, l) => {
+    if (layer.passes(training)) return;
+    const out = state.ptr(layerBuffer(l, 'out')),
+      dout = state.ptr(layerBuffer(l, 'dout'));
+    ios.push({
+      index: l,
+      rows,
+      input,
+      out,
+      dout,
+      dinput,
+      params: offsets[l]!.map((e) => state.ptr('params') + F32 * e),
+      grads: offsets[l]!.map((e) => state.ptr('grads') + F32 * e),
+      buffer: (name) => state.ptr(layerBuffer(l, name)),
+    });
+    input = { kind: 'f32', values: out, relu: layer.relu };
+    dinput = dout;
+  });
+  return ios;
 }
 
-function headIO(state: NetworkState, rows: number): HeadIO {
-  const last = state.model.layers.length - 1;
+/** The head reads the logits the last running layer (the last Dense) writes. */
+function headIO(state: NetworkState, rows: number, ios: readonly LayerIO[]): HeadIO {
+  const last = ios[ios.length - 1]!;
   return {
     rows,
     classes: state.classes,
-    logits: state.ptr(layerBuffer(last, 'out')),
-    dlogits: state.ptr(layerBuffer(last, 'dout')),
+    logits: last.out,
+    dlogits: last.dout,
     labels: state.ptr('labels'),
     correct: state.ptr('correct'),
     predicted: state.ptr('classes'),
+    probabilities: state.ptr('probabilities'),
   };
 }
 
@@ -81,14 +109,17 @@ function gatherLabels(emit: Emit, state: NetworkState, labels: string, indices: 
   });
 }
 
-function forward(emit: Emit, state: NetworkState, rows: number, input: LayerInput): void {
-  state.model.layers.forEach((layer, l) => layer.forward(emit, layerIO(state, l, rows, input)));
+/** Forward through the layers; returns what each ran with. */
+function forward(emit: Emit, state: NetworkState, rows: number, input: LayerInput, training: boolean): LayerIO[] {
+  const ios = wiring(state, rows, input, training);
+  for (const io of ios) state.model.layers[io.index]!.forward(emit, io);
+  return ios;
 }
 
-function lossAndBackward(emit: Emit, state: NetworkState, rows: number, input: LayerInput): void {
+function lossAndBackward(emit: Emit, state: NetworkState, rows: number, ios: readonly LayerIO[]): void {
   const layers = state.model.layers;
-  softmaxCrossentropy(emit, headIO(state, rows), layers.length);
-  for (let l = layers.length - 1; l >= 0; l--) layers[l]!.backward(emit, layerIO(state, l, rows, input));
+  softmaxCrossentropy(emit, headIO(state, rows, ios), layers.length);
+  for (let i = ios.length - 1; i >= 0; i--) layers[ios[i]!.index]!.backward(emit, ios[i]!);
 }
 
 function compile(state: NetworkState, write: (emit: Emit) => void): StepProgram {
@@ -97,13 +128,21 @@ function compile(state: NetworkState, write: (emit: Emit) => void): StepProgram 
   return new StepProgram(calls, state.arena.exports, state.arena.parallel);
 }
 
-/** One training step of `rows` rows of the resident set; the indices slot says which rows, the step slot counts Adam's updates. */
-export function trainingProgram(state: NetworkState, rows: number, opt: Required<OptimizerConfig>): StepProgram {
+/**
+ * One training step of `rows` rows: of the resident set (the indices slot says which rows), or,
+ * `floats`, of the f32 rows and labels the host staged in x and labels. The step slot counts
+ * Adam's updates, the seed slot seeds Dropout.
+ */
+export function trainingProgram(
+  state: NetworkState,
+  rows: number,
+  opt: Required<OptimizerConfig>,
+  floats: boolean,
+): StepProgram {
   return compile(state, (emit) => {
-    const input = residentInput(state);
-    gatherLabels(emit, state, 'trainLabels', { slot: 'indices' }, rows);
-    forward(emit, state, rows, input);
-    lossAndBackward(emit, state, rows, input);
+    const input = floats ? floatInput(state) : residentInput(state);
+    if (!floats) gatherLabels(emit, state, 'trainLabels', { slot: 'indices' }, rows);
+    lossAndBackward(emit, state, rows, forward(emit, state, rows, input, true));
     const regions = {
       params: state.ptr('params'),
       grads: state.ptr('grads'),
@@ -114,37 +153,31 @@ export function trainingProgram(state: NetworkState, rows: number, opt: Required
   });
 }
 
-/** Loss and gradients of `rows` rows of f32 inputs in x against the labels already in place. */
+/** Loss and gradients of `rows` rows of f32 inputs in x against the labels already in place (Dropout as in training, seed slot `seed`). */
 export function gradientProgram(state: NetworkState, rows: number): StepProgram {
+  return compile(state, (emit) =>
+    lossAndBackward(emit, state, rows, forward(emit, state, rows, floatInput(state), true)),
+  );
+}
+
+/** Loss and correct count of `rows` staged pixel rows and their labels, or of f32 rows in x and labels in place. */
+export function evaluateProgram(state: NetworkState, rows: number, input: InferenceInput): StepProgram {
   return compile(state, (emit) => {
-    forward(emit, state, rows, floatInput(state));
-    lossAndBackward(emit, state, rows, floatInput(state));
+    if (input !== 'f32') gatherLabels(emit, state, 'stagingLabels', state.ptr('stagingOrder'), rows);
+    const ios = forward(emit, state, rows, inferenceInput(state, input), false);
+    softmaxCrossentropy(emit, headIO(state, rows, ios), state.model.layers.length);
   });
 }
 
-/**
- * Loss and correct count of `rows` staged pixel rows and labels; `density` is the non-zero share
- * of sparse staged rows (null: dense).
- */
-export function evaluateProgram(state: NetworkState, rows: number, density: number | null): StepProgram {
+/** Logits (in the output layer's out), probabilities and classes of `rows` staged pixel rows, or of f32 rows in x. */
+export function predictProgram(state: NetworkState, rows: number, input: InferenceInput): StepProgram {
   return compile(state, (emit) => {
-    gatherLabels(emit, state, 'stagingLabels', state.ptr('stagingOrder'), rows);
-    forward(emit, state, rows, stagedInput(state, density));
-    softmaxCrossentropy(emit, headIO(state, rows), state.model.layers.length);
+    const ios = forward(emit, state, rows, inferenceInput(state, input), false);
+    softmaxClasses(emit, headIO(state, rows, ios));
   });
 }
 
-/**
- * Probabilities (in the last layer's out) and classes of `rows` staged pixel rows (dense, or
- * sparse rows `density` non-zero) or, for `f32`, of f32 rows in x.
- */
-export function predictProgram(
-  state: NetworkState,
-  rows: number,
-  input: 'f32' | { density: number | null },
-): StepProgram {
-  return compile(state, (emit) => {
-    forward(emit, state, rows, input === 'f32' ? floatInput(state) : stagedInput(state, input.density));
-    softmaxClasses(emit, headIO(state, rows));
-  });
+/** Index of the layer whose out holds the logits: the last Dense (only pass-through activations follow it). */
+export function outputLayer(state: NetworkState): number {
+  return lastIndex(state.model.layers, (layer) => !layer.passes(false));
 }

@@ -1,6 +1,7 @@
 // Network.fit: the schedule of batches (schedule.ts) over the resident training set, each step
 // one run of the compiled training program, with the checks that stop a diverging run.
-import type { Dataset } from '../data/dataset.js';
+import { checkFeatureSet, isFeatureSet, stageFeatureRows, type TrainingData } from './features.js';
+import { evaluate } from './inference.js';
 import { SimdnetError } from '../errors.js';
 import { planSchedule, scheduleSteps } from '../schedule.js';
 import { resolveOptimizer, type OptimizerConfig } from './optimizers.js';
@@ -18,9 +19,16 @@ import { checkDataset, describeValue } from './validate.js';
  */
 export const MAX_PARAMETER = 1e15;
 
-/** The training program for batches of `rows` rows, compiled once per arena. */
-export function trainingStep(state: NetworkState, rows: number, opt: Required<OptimizerConfig>): StepProgram {
-  return state.program(`train ${rows} ${JSON.stringify(opt)}`, () => trainingProgram(state, rows, opt));
+/** The training program for batches of `rows` rows (of the resident set, or staged f32 rows), compiled once per arena. */
+export function trainingStep(
+  state: NetworkState,
+  rows: number,
+  opt: Required<OptimizerConfig>,
+  floats = false,
+): StepProgram {
+  return state.program(`train ${rows} ${floats ? 'f32' : 'u8'} ${JSON.stringify(opt)}`, () =>
+    trainingProgram(state, rows, opt, floats),
+  );
 }
 
 /**
@@ -33,11 +41,12 @@ function runStep(
   program: StepProgram,
   indices: number,
   opt: Required<OptimizerConfig>,
-  where: { step: number; epoch: number },
+  where: { step: number; epoch: number; seed: number },
 ): { loss: number; correct: number } {
   const lossAt = program.indexOf('loss'),
     updateAt = program.indexOf('update');
   program.set('indices', indices);
+  program.set('seed', dropoutSeed(where.seed, where.step));
   program.run(0, lossAt);
   const loss = program.call(lossAt) as number;
   const correct = new Int32Array(state.arena.buffer, state.ptr('correct'), 1)[0]!;
@@ -54,6 +63,16 @@ function runStep(
   return { loss, correct };
 }
 
+/** The dropout masks' seed for step `step` of a fit seeded `seed`: a hash of both (lowbias32 over the mixed pair), so masks differ from step to step and fit to fit. */
+export function dropoutSeed(seed: number, step: number): number {
+  let x = (Math.imul(seed ^ 0x85ebca6b, 0x9e3779b1) + step) | 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  return (x ^ (x >>> 16)) | 0;
+}
+
 function copyParameters(state: NetworkState, from: string, to: string): void {
   const P = state.model.parameterCount;
   new Float32Array(state.arena.buffer).copyWithin(state.ptr(to) / 4, state.ptr(from) / 4, state.ptr(from) / 4 + P);
@@ -64,10 +83,19 @@ function restoreBackup(state: NetworkState): void {
   state.optimizerState = null;
 }
 
-export function fit(state: NetworkState, seed: number, train: Dataset, options: FitOptions): FitResult {
+export function fit(state: NetworkState, seed: number, train: TrainingData, options: FitOptions): FitResult {
   if (options === null || typeof options !== 'object')
     throw new TypeError(`fit: options must be an object, got ${describeValue(options)}`);
-  checkDataset(train, 'train', state.model.widths);
+  const floats = isFeatureSet(train);
+  if (!floats) checkDataset(train, 'train', state.model.widths);
+  const count = floats ? checkFeatureSet(train, 'train', state.model.widths) : train.count;
+  const validation = options.validationData;
+  if (validation !== undefined) {
+    if (validation === null || typeof validation !== 'object')
+      throw new TypeError(`fit: validationData must be a dataset or feature rows, got ${describeValue(validation)}`);
+    if (isFeatureSet(validation)) checkFeatureSet(validation, 'validationData', state.model.widths);
+    else checkDataset(validation, 'validationData', state.model.widths);
+  }
   for (const name of ['onStep', 'onEpoch'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function')
       throw new TypeError(`fit: ${name} must be a function, got ${describeValue(options[name])}`);
@@ -76,10 +104,13 @@ export function fit(state: NetworkState, seed: number, train: Dataset, options: 
     throw new TypeError(`fit: shuffle must be a boolean, got ${describeValue(options.shuffle)}`);
   const format = checkPixelFormat('fit', options.pixelFormat);
   const opt = resolveOptimizer(options);
-  const schedule = planSchedule(train.count, { ...options, seed: options.seed ?? seed });
+  const fitSeed = options.seed ?? seed;
+  const schedule = planSchedule(count, { ...options, seed: fitSeed });
   const { stepsPerEpoch, totalSteps } = schedule;
 
-  state.ensureCapacity(schedule.batch, state.residentFor(train, format));
+  // Float rows stay in the caller's memory; each batch is staged into x (features.ts).
+  if (floats) state.ensureCapacity(schedule.batch, null, schedule.batch);
+  else state.ensureCapacity(schedule.batch, state.residentFor(train, format));
   const epochs: EpochInfo[] = [];
   let epochLoss = 0,
     epochCorrect = 0,
@@ -87,21 +118,24 @@ export function fit(state: NetworkState, seed: number, train: Dataset, options: 
     epochSteps = 0,
     epochStart = performance.now();
   let finalLoss = NaN;
-  const fullBatch = trainingStep(state, schedule.batch, opt);
+  const fullBatch = trainingStep(state, schedule.batch, opt, floats);
   const started = performance.now();
 
-  // The schedule shuffles the arena's order array in place; the kernels read each batch's row
-  // indices from it (memory never grows, so the view stays valid).
+  // The schedule shuffles the order array in place: for images the arena's, whose kernels read
+  // each batch's row indices from it (memory never grows, so the view stays valid); for float
+  // rows one of the host's, which stages each batch's rows.
   for (const { step, epoch, positionInEpoch, start, indices: batchRows } of scheduleSteps(
-    train.count,
+    count,
     schedule,
-    state.tensor('order').view() as Int32Array,
+    floats ? new Int32Array(count) : (state.tensor('order').view() as Int32Array),
   )) {
     // The last good weights: restored if the loss turns non-finite during this epoch.
     if (positionInEpoch === 0) copyParameters(state, 'params', 'backup');
     const rows = batchRows.length;
-    const program = rows === schedule.batch ? fullBatch : trainingStep(state, rows, opt);
-    const { loss, correct } = runStep(state, program, state.ptr('order') + 4 * start, opt, { step, epoch });
+    const program = rows === schedule.batch ? fullBatch : trainingStep(state, rows, opt, floats);
+    if (floats) stageFeatureRows(state, train, batchRows, 0, rows);
+    const indices = floats ? 0 : state.ptr('order') + 4 * start;
+    const { loss, correct } = runStep(state, program, indices, opt, { step, epoch, seed: fitSeed });
     finalLoss = loss;
     epochLoss += loss;
     epochCorrect += correct;
@@ -118,6 +152,15 @@ export function fit(state: NetworkState, seed: number, train: Dataset, options: 
         accuracy: epochCorrect / epochSeen,
         milliseconds: now - epochStart,
       };
+      if (validation !== undefined) {
+        const { loss: validationLoss, accuracy: validationAccuracy } = evaluate(
+          state,
+          validation,
+          {},
+          'validationData',
+        );
+        Object.assign(info, { validationLoss, validationAccuracy });
+      }
       epochs.push(info);
       options.onEpoch?.(info);
       epochLoss = 0;

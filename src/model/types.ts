@@ -1,4 +1,6 @@
 // The public types of Network (re-exported from src/core.ts).
+import type { Dataset } from '../data/dataset.js';
+import type { NetworkSpec } from './layers/spec.js';
 import type { OptimizerConfig, OptimizerName } from './optimizers.js';
 
 export { OPTIMIZERS, type OptimizerConfig, type OptimizerName } from './optimizers.js';
@@ -8,9 +10,25 @@ export const INITIALIZERS: readonly Initializer[] = ['uniform', 'he'];
 export type PixelFormat = 'auto' | 'dense' | 'sparse';
 export const PIXEL_FORMATS: readonly PixelFormat[] = ['auto', 'dense', 'sparse'];
 
+/** Float feature rows (model/features.ts): count × inputs values, already scaled, and one class index per row. */
+export interface FeatureSet {
+  /** count × inputs, row-major. */
+  readonly features: Float32Array;
+  /** count class indices in [0, classes). */
+  readonly labels: Uint8Array | Int32Array | readonly number[];
+}
+
+/** What fit and evaluate take: u8 images, or float feature rows. */
+export type TrainingData = Dataset | FeatureSet;
+
 export interface NetworkOptions {
-  /** Widths from input to output, e.g. [784, 128, 10]: at least two, each an integer ≥ 1. */
-  layers: readonly number[];
+  /**
+   * Widths from input to output, e.g. [784, 128, 10] (at least two, each an integer ≥ 1): Dense
+   * layers, ReLU on the hidden ones, softmax at the output. Or a spec list: an input, then layers,
+   * e.g. [{ type: 'input', shape: [28, 28] }, { type: 'flatten' }, { type: 'dense', units: 128,
+   * activation: 'relu' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 10 }].
+   */
+  layers: readonly number[] | NetworkSpec;
   /** `uniform`: the seed's U(−0.5, 0.5) for weights and biases; `he`: N(0, 2/fan_in) weights, zero biases. Default `he`. */
   init?: Initializer;
   /** Seed for the initial weights (and the default shuffle seed). Default 0. */
@@ -36,6 +54,9 @@ export interface EpochInfo {
   /** Fraction of training examples classified correctly as seen during the epoch. */
   accuracy: number;
   milliseconds: number;
+  /** With fit's validationData: its mean cross-entropy and accuracy after the epoch (Dropout off). */
+  validationLoss?: number;
+  validationAccuracy?: number;
 }
 
 export interface FitOptions {
@@ -60,6 +81,8 @@ export interface FitOptions {
    * in rounding order.
    */
   pixelFormat?: PixelFormat;
+  /** Evaluated after every epoch into EpochInfo's validationLoss and validationAccuracy: u8 images or float feature rows. */
+  validationData?: TrainingData;
   onStep?: (info: StepInfo) => void;
   onEpoch?: (info: EpochInfo) => void;
 }
@@ -93,4 +116,6 @@ export interface Prediction {
   /** count × classes, row-major. */
   probabilities: Float32Array;
   classes: Int32Array;
+  /** count × classes, row-major: the output layer's values before the softmax. */
+  logits: Float32Array;
 }

@@ -63,7 +63,9 @@ export function checkDataset(data: Dataset, what: string, layers: readonly numbe
     !(data.pixels instanceof Uint8Array) ||
     !(data.labels instanceof Uint8Array)
   ) {
-    throw new TypeError(`${what} must be a dataset { count, rows, cols, pixels: Uint8Array, labels: Uint8Array }`);
+    throw new TypeError(
+      `${what} must be a dataset { count, rows, cols, pixels: Uint8Array, labels: Uint8Array } or float feature rows { features: Float32Array, labels }`,
+    );
   }
   positiveInteger(`${what}.count`, data.count);
   positiveInteger(`${what}.rows`, data.rows);

@@ -5,33 +5,26 @@
 //   tfjs → simdnet:  const net = await networkFromTfjsModel(runtime, model);
 // layers-format.ts holds the format itself; interop.ts adds files (Node).
 import type { io } from '@tensorflow/tfjs';
-import { encodeCheckpoint } from '../checkpoint.js';
 import { SimdnetError } from '../errors.js';
 import { Network } from '../network.js';
 import type { Runtime } from '../runtime.js';
-import {
-  MODEL_JSON,
-  decodeLayersModelWeights,
-  parseLayersModelJson,
-  toLayersModel,
-  type LayersModelArtifacts,
-} from './layers-format.js';
+import { readKerasModel } from './keras-format.js';
+import { networkFromKeras } from './keras-network.js';
+import { MODEL_JSON, toLayersModel, type LayersModelArtifacts } from './layers-format.js';
 
-/** model.json and weights.bin for `net`, in memory. */
+/** model.json and weights.bin for `net`, in memory: the same layer list, Flatten, Activation and Dropout included. */
 export function networkToLayersModel(net: Network, options: { name?: string } = {}): LayersModelArtifacts {
-  return toLayersModel(net.layers, net.getParameters(), options);
+  return toLayersModel(net.spec, net.getParameters(), options);
 }
 
-/** A network with the widths and weights of a parsed model.json and its weight files. */
+/** A network with the layers and weights of a parsed model.json and its weight files (one per manifest path, in order). */
 export function networkFromLayersModel(
   runtime: Runtime,
   modelJson: unknown,
   files: readonly Uint8Array[],
   source = MODEL_JSON,
 ): Network {
-  const plan = parseLayersModelJson(modelJson, source);
-  const params = decodeLayersModelWeights(plan, files);
-  return Network.fromBytes(runtime, encodeCheckpoint(plan.layers, params), source);
+  return networkFromKeras(runtime, readKerasModel(modelJson, files, source));
 }
 
 /** tfjs's WeightData (one buffer, or shards) as one byte array; a single buffer is not copied. */
@@ -61,7 +54,7 @@ export function modelArtifactsInfo(artifacts: io.ModelArtifacts): io.ModelArtifa
 }
 
 /**
- * An IOHandler that gives tfjs `net` as a Sequential of Dense layers with its current weights:
+ * An IOHandler that gives tfjs `net` as a Sequential of its layers with its current weights:
  * `tf.loadLayersModel(layersModelHandler(net))`. The weights are read when tfjs calls load().
  */
 export function layersModelHandler(net: Network, options: { name?: string } = {}): io.IOHandler {
@@ -90,7 +83,7 @@ export function layersModelHandler(net: Network, options: { name?: string } = {}
 
 /**
  * A network from what a tfjs LayersModel saves (a save handler's argument, or fileHandler(…).load()):
- * a Sequential of Dense layers as parseLayersModelJson accepts. `source` names it in errors.
+ * any model keras-format.ts reads whose layers simdnet runs. `source` names it in errors.
  */
 export function networkFromModelArtifacts(
   runtime: Runtime,

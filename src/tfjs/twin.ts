@@ -301,7 +301,7 @@ export class TfjsTwin {
   }
 
   /** Probabilities and classes for u8 pixels (scaled as simdnet scales them) or f32 features. */
-  predict(inputs: Uint8Array | Float32Array): Prediction {
+  predict(inputs: Uint8Array | Float32Array): Omit<Prediction, 'logits'> {
     if (!(inputs instanceof Uint8Array) && !(inputs instanceof Float32Array)) {
       throw new TypeError(
         `predict: inputs must be a Uint8Array of pixels or a Float32Array, got ${Object.prototype.toString.call(inputs)}`,

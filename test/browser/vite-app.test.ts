@@ -275,6 +275,39 @@ describeInChromium('a Vite app that imports simdnet by name, in Chromium', { tim
     assert.ok(maxDiff <= TOLERANCE, `max |Δp| = ${maxDiff} > ${TOLERANCE}`);
   });
 
+  it('the same for a layer-spec network (Flatten, Dense relu, Dropout, logits): its layer list goes out as it is', async () => {
+    const simdnet = await import('simdnet');
+    const runtime = await simdnet.loadSimdnet({ variant: 'simd' });
+    const net = simdnet.Network.create(runtime, {
+      layers: [
+        { type: 'input', shape: [28, 28] },
+        { type: 'flatten' },
+        { type: 'dense', units: 16, activation: 'relu' },
+        { type: 'dropout', rate: 0.2 },
+        { type: 'dense', units: 10 },
+      ],
+      seed: 3,
+    });
+    const specCheckpoint = net.toBytes();
+    const expected = await (await import('simdnet/tfjs')).layersModelHandler(net).load!();
+    const reference = net.predict(pixels).probabilities;
+    net.dispose();
+    const result = await page.evaluate(({ checkpoint, pixels }) => window.simdnetApp.layersModel(checkpoint, pixels), {
+      checkpoint: [...specCheckpoint],
+      pixels: [...pixels],
+    });
+    assert.deepEqual(result.modelTopology, expected.modelTopology);
+    const layers = (result.modelTopology as { config: { layers: Array<{ class_name: string }> } }).config.layers;
+    assert.deepEqual(
+      layers.map((l) => l.class_name),
+      ['Flatten', 'Dense', 'Dropout', 'Dense'],
+    );
+    assert.deepEqual(result.weightSpecs, expected.weightSpecs);
+    assert.deepEqual(result.parameters, [...simdnet.decodeCheckpoint(specCheckpoint).params]);
+    const maxDiff = result.probabilities.reduce((m, p, i) => Math.max(m, Math.abs(p - reference[i]!)), 0);
+    assert.ok(maxDiff <= TOLERANCE, `max |Δp| = ${maxDiff} > ${TOLERANCE}`);
+  });
+
   const train = (on: Page, threads: number): Promise<TrainOutcome> =>
     on.evaluate(
       ({ threads, checkpoint, trainSet, fit }) =>

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { COMPARE_USAGE } from '../../src/commands/compare.js';
 import { EVALUATE_USAGE } from '../../src/commands/evaluate.js';
+import { IMPORT_USAGE } from '../../src/commands/import.js';
 import { PREDICT_USAGE } from '../../src/commands/predict.js';
 import { PROFILE_USAGE } from '../../src/commands/profile.js';
 import { TRAIN_USAGE } from '../../src/commands/train.js';
@@ -104,6 +105,7 @@ globalThis.fetch = async (url) => {
     ['train', TRAIN_USAGE],
     ['evaluate', EVALUATE_USAGE],
     ['predict', PREDICT_USAGE],
+    ['import', IMPORT_USAGE],
     ['compare', COMPARE_USAGE],
     ['profile', PROFILE_USAGE],
   ] as const) {

@@ -1,6 +1,8 @@
 // Dense: out = act(in·W + b) with W inputs×outputs (the tfjs layout) and b outputs long.
-//   forward   z = a·W + b;  a' = ReLU(z) (relu) or the logits z (softmax: the loss head applies it)
-//   backward  dW = aᵀ·δ;  db = Σ_rows δ;  δ_prev = (δ·Wᵀ) ⊙ [a > 0]
+//   forward   z = a·W + b;  a' = ReLU(z), sigmoid(z), tanh(z), or z (linear; softmax: the loss
+//             head applies it to these logits)
+//   backward  δ = dout ⊙ act'(z) (sigmoid, tanh; a ReLU's mask is applied by the layer above);
+//             dW = aᵀ·δ;  db = Σ_rows δ;  δ_prev = δ·Wᵀ, ⊙ [a > 0] when a is a ReLU's
 // The kernels fuse what they can: bias and ReLU into the forward GEMM's epilogue (dense_forward),
 // the mask [a > 0] of the ReLU below into the input-gradient GEMM (dense_backward_input). As the
 // first layer it reads u8 pixels straight from their rows by index (dense_forward_u8,
@@ -11,12 +13,13 @@ import type { Rng } from '../../rng.js';
 import type { Emit } from '../program.js';
 import type { Initializer } from '../types.js';
 import type { BufferNeeds, Layer, LayerIO, LayersConfig, ParameterSpec } from './layer.js';
+import type { Activation, LayerSpec } from './spec.js';
 
 export interface DenseLayerJson {
   class_name: 'Dense';
   config: {
     units: number;
-    activation: DenseActivation;
+    activation: Activation;
     use_bias: boolean;
     kernel_initializer: { class_name: 'Zeros'; config: Record<string, never> };
     bias_initializer: { class_name: 'Zeros'; config: Record<string, never> };
@@ -32,8 +35,6 @@ export interface DenseLayerJson {
   };
 }
 
-export type DenseActivation = 'relu' | 'softmax';
-
 const F32 = 4;
 const PIXEL_SCALE = 1 / 255;
 
@@ -45,13 +46,21 @@ export class Dense implements Layer {
   constructor(
     readonly inputs: number,
     readonly outputs: number,
-    readonly activation: DenseActivation,
+    readonly activation: Activation,
   ) {
     this.relu = activation === 'relu';
     this.parameters = [
       { name: 'kernel', shape: [inputs, outputs] },
       { name: 'bias', shape: [outputs] },
     ];
+  }
+
+  get spec(): LayerSpec {
+    return { type: 'dense', units: this.outputs, activation: this.activation };
+  }
+
+  passes(): boolean {
+    return false;
   }
 
   /** `uniform`: the seed's U(−0.5, 0.5) for weights and biases; `he`: N(0, 2/fan_in) weights, zero biases. */
@@ -122,6 +131,19 @@ export class Dense implements Layer {
         bytes: F32 * rows * inputs + weightBytes,
       });
     }
+    // sigmoid and tanh run after the GEMM as kernels of their own (relu is fused; linear and softmax leave logits).
+    const act = this.activation;
+    if (act === 'sigmoid' || act === 'tanh') {
+      const n = rows * outputs;
+      emit({
+        kernel: `${act}_forward`,
+        args: [out, out, n],
+        label: `L${io.index + 1} a = ${this.activation}(z)  ${n}`,
+        phase: 'forward',
+        flops: 4 * n,
+        bytes: 2 * F32 * n,
+      });
+    }
   }
 
   backward(emit: Emit, io: LayerIO): void {
@@ -130,6 +152,18 @@ export class Dense implements Layer {
     const [W] = io.params as [number, number];
     const [dW, db] = io.grads as [number, number];
     const name = `L${io.index + 1}`;
+    const act = this.activation;
+    if (act === 'sigmoid' || act === 'tanh') {
+      const n = rows * outputs;
+      emit({
+        kernel: `${act}_backward`,
+        args: [delta, delta, io.out, n],
+        label: `${name} δ = dout ⊙ ${this.activation}'(z)  ${n}`,
+        phase: 'backward',
+        flops: 3 * n,
+        bytes: 3 * F32 * n,
+      });
+    }
     const gradientBytes = F32 * (rows * outputs + inputs * outputs);
     if (input.kind === 'sparse') {
       const nonzero = rows * inputs * input.density;
@@ -181,9 +215,18 @@ export class Dense implements Layer {
       stream: 'sum',
     });
     if (io.dinput === null) return;
-    // The input gradient carries the ReLU mask of the layer below: every Dense below another is a ReLU layer.
-    if (input.kind !== 'f32' || !input.relu)
-      throw new Error(`internal: ${name} needs a ReLU output below it to pass its input gradient down`);
+    if (input.kind !== 'f32') throw new Error(`internal: ${name} passes a gradient down to pixels`);
+    if (!input.relu) {
+      emit({
+        kernel: 'sgemm',
+        args: [0, 1, rows, inputs, outputs, delta, W, io.dinput, 0],
+        label: `${name} δ_prev = δ·Wᵀ  NT ${rows}×${inputs}×${outputs}`,
+        phase: 'backward',
+        flops: 2 * rows * inputs * outputs,
+        bytes: F32 * (rows * outputs + inputs * outputs + rows * inputs),
+      });
+      return;
+    }
     emit({
       kernel: 'dense_backward_input',
       args: [io.dinput, delta, W, input.values, rows, inputs, outputs],

@@ -6,6 +6,7 @@ import type { ArenaPlan } from '../../arena.js';
 import type { Rng } from '../../rng.js';
 import type { Arg, Emit } from '../program.js';
 import type { Initializer } from '../types.js';
+import type { LayerSpec } from './spec.js';
 
 /**
  * Where a layer reads its rows×inputs input (byte offsets): f32 values (the network's f32 inputs,
@@ -69,13 +70,27 @@ export interface LayersConfig {
   weights: Array<{ name: string; shape: number[]; dtype: 'float32' }>;
 }
 
+/** What a layer is built on: the shape of one row of its input (the model input's shape for the first) and whether that input is a ReLU's. */
+export interface Below {
+  shape: readonly number[];
+  relu: boolean;
+}
+
 export interface Layer {
   /** The tfjs class name, e.g. Dense. */
   readonly kind: string;
+  /** Its description, as Network.create takes it. */
+  readonly spec: LayerSpec;
   readonly inputs: number;
   readonly outputs: number;
-  /** Its output is a ReLU's: the layer above may fuse the mask [out > 0] into its input gradient. */
+  /**
+   * Its output is a ReLU's (or a Dropout of one): the layer above applies the mask [out > 0] to
+   * the gradient it passes down (Dense fuses it into its input-gradient GEMM), and this layer's
+   * dout then holds the gradient with respect to the ReLU's input.
+   */
   readonly relu: boolean;
+  /** True when it passes its input through unchanged (no calls, no buffers used) in training or in inference. */
+  passes(training: boolean): boolean;
   readonly parameters: readonly ParameterSpec[];
   /** Draws its initial parameters from `rng` into `values` (its slice of the flat layout, zeros on entry). */
   initialize(values: Float32Array, init: Initializer, rng: Rng): void;
@@ -86,4 +101,38 @@ export interface Layer {
   backward(emit: Emit, io: LayerIO): void;
   /** Its tfjs config; `first` adds the input shape. */
   layersConfig(name: string, first: boolean): LayersConfig;
+}
+
+/** The tfjs config of a layer without weights: class, name, input shape when first, and `extra`. */
+export function plainConfig(
+  kind: string,
+  name: string,
+  first: readonly number[] | null,
+  extra: Record<string, unknown>,
+): LayersConfig {
+  const config: LayerJson['config'] = { ...extra, name, trainable: true, dtype: 'float32' };
+  if (first !== null) config.batch_input_shape = [null, ...first];
+  return { json: { class_name: kind, config }, weights: [] };
+}
+
+/**
+ * A layer whose input is a ReLU's and which does not pass `relu` on applies the mask [input > 0]
+ * to the gradient it passed down (in place; relu_backward reads the mask from the ReLU's output).
+ */
+export function maskBelow(emit: Emit, io: LayerIO, n: number): void {
+  if (io.dinput === null || io.input.kind !== 'f32' || !io.input.relu) return;
+  emit({
+    kernel: 'relu_backward',
+    args: [io.dinput, io.dinput, io.input.values, n],
+    label: `L${io.index + 1} δ_prev ⊙= [a > 0]  ${n}`,
+    phase: 'backward',
+    flops: n,
+    bytes: 12 * n,
+  });
+}
+
+/** The f32 values a layer that cannot read pixels takes (the model puts a Dense first). */
+export function floatValues(io: LayerIO, kind: string): number {
+  if (io.input.kind !== 'f32') throw new Error(`internal: L${io.index + 1} ${kind} needs f32 input`);
+  return io.input.values;
 }

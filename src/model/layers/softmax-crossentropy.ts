@@ -1,6 +1,7 @@
 // The loss head on the output layer's logits: softmax, mean cross-entropy, accuracy and
 // δ_L = (softmax(z) − onehot(labels)) / rows in one pass (softmax_crossentropy); for inference,
-// softmax in place and the arg-max class of each row.
+// softmax into the probabilities (the logits stay) and the arg-max class of each row. A Dense or
+// Activation softmax at the end and a linear (logits) output train alike: from the logits.
 import type { Emit } from '../program.js';
 
 const F32 = 4;
@@ -14,6 +15,8 @@ export interface HeadIO {
   labels: number;
   correct: number;
   predicted: number;
+  /** rows×classes f32 the probabilities go to. */
+  probabilities: number;
 }
 
 /** Loss and the output gradient; the call returns the mean loss and stores the correct count. */
@@ -29,12 +32,12 @@ export function softmaxCrossentropy(emit: Emit, io: HeadIO, layer: number): void
   });
 }
 
-/** The logits turned into probabilities in place, and each row's most probable class. */
+/** The logits turned into probabilities, and each row's most probable class. */
 export function softmaxClasses(emit: Emit, io: HeadIO): void {
   const { rows, classes } = io;
   emit({
     kernel: 'softmax_forward',
-    args: [io.logits, io.logits, rows, classes],
+    args: [io.probabilities, io.logits, rows, classes],
     label: `p = softmax(z)  ${rows}×${classes}`,
     phase: 'output',
     flops: 4 * rows * classes,
@@ -42,7 +45,7 @@ export function softmaxClasses(emit: Emit, io: HeadIO): void {
   });
   emit({
     kernel: 'argmax_rows',
-    args: [io.predicted, io.logits, rows, classes],
+    args: [io.predicted, io.probabilities, rows, classes],
     label: `class = argmax p  ${rows}×${classes}`,
     phase: 'output',
     flops: rows * classes,
