@@ -4,9 +4,10 @@
 // reference at sampled elements before timing. --threads N runs the threads build with every call
 // split over N threads; --tfjs also times tf.matMul on tfjs-wasm at each shape, in the same process
 // (validated the same way).
-//   node --import tsx bench/perf-gemm.ts [--variant simd|scalar] [--threads N] [--tfjs] [--filter text] [--seconds 0.5]
+//   node --import tsx bench/perf-gemm.ts [--variant relaxed|simd|scalar] [--threads N] [--tfjs] [--filter text] [--seconds 0.5]
 import { loadSimdnet } from '../src/loader.node.js';
 import type { Runtime } from '../src/runtime.js';
+import type { Variant } from '../src/abi.js';
 import { setupTfjs, tf, useBackend } from './tfjs.js';
 
 const args = process.argv.slice(2);
@@ -14,7 +15,7 @@ const opt = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1]! : fallback;
 };
-const variant = opt('variant', 'simd') as 'simd' | 'scalar';
+const variant = opt('variant', 'simd') as Variant;
 const filter = opt('filter', '');
 const seconds = Number(opt('seconds', '0.4'));
 const threads = Number(opt('threads', '1'));

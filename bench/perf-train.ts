@@ -2,9 +2,10 @@
 // at the issue's presets, ms per full-batch iteration of the seed preset, and inference rate.
 // Each figure is the best of `--reps` runs (the machine is shared; the best run is the one least
 // disturbed), after one warm-up run; the fit's own clock excludes data residency and planning.
-//   node --import tsx bench/perf-train.ts [--variant simd|scalar] [--threads N] [--reps 3] [--only b32|adam|seed|infer]
+//   node --import tsx bench/perf-train.ts [--variant relaxed|simd|scalar] [--threads N] [--reps 3] [--only b32|adam|seed|infer]
 import { loadMnist, subset } from '../src/data/mnist.js';
 import { loadSimdnet } from '../src/loader.node.js';
+import type { Variant } from '../src/abi.js';
 import { Network } from '../src/network.js';
 
 const args = process.argv.slice(2);
@@ -12,7 +13,7 @@ const flag = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1]! : fallback;
 };
-const variant = flag('variant', 'simd') as 'simd' | 'scalar';
+const variant = flag('variant', 'simd') as Variant;
 const reps = Number(flag('reps', '3'));
 const only = flag('only', '');
 const threads = Number(flag('threads', '1'));

@@ -3,10 +3,11 @@
 // missing one.
 import { loadNetwork } from '../io.node.js';
 import { loadSimdnet } from '../loader.node.js';
+import { VARIANTS } from '../abi.js';
 import type { Network } from '../network.js';
 import { choiceFlag, UsageError } from './usage.js';
 
-export const VARIANT_CHOICES = ['auto', 'simd', 'scalar'] as const;
+export const VARIANT_CHOICES = ['auto', ...VARIANTS] as const;
 
 export async function openModel(path: string | undefined, variant: string | undefined): Promise<Network> {
   if (path === undefined)
