@@ -32,7 +32,8 @@ export function arena_base(): usize {
   return (__heap_base + 63) & ~<usize>63;
 }
 
-// 1 in the SIMD build, 0 in the scalar one: the host reports the variant it really runs.
+// 2 in the relaxed-SIMD builds, 1 in the SIMD ones, 0 in the scalar one: the host reports the
+// variant it really runs.
 export function simd_build(): i32 {
-  return ASC_FEATURE_SIMD ? 1 : 0;
+  return ASC_FEATURE_RELAXED_SIMD ? 2 : ASC_FEATURE_SIMD ? 1 : 0;
 }

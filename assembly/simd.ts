@@ -1,10 +1,12 @@
-// f32x4 helpers every SIMD kernel shares. madd is the one place a multiply-add is spelled out: a
-// relaxed-SIMD build changes its body to f32x4.relaxed_madd(a, b, c) and nothing else.
+// f32x4 helpers every SIMD kernel shares. madd is the one place a multiply-add is spelled out, so
+// the relaxed-SIMD builds differ from the simd ones in its body alone.
 
-// a·b + c in each lane, rounded twice (WebAssembly SIMD has no fused multiply-add). The
-// accumulator goes first in the add, as the kernels wrote it before this helper existed.
+// a·b + c in each lane. The simd builds round twice, bit-identical to the scalar twins (the
+// accumulator goes first in the add, as the kernels wrote it before this helper existed). The
+// relaxed builds let the engine fuse it (one rounding) or not, whichever the CPU does fastest.
 // @ts-ignore: decorator
 @inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
 }
 

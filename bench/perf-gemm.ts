@@ -3,10 +3,12 @@
 // sample is what the core can do when nothing interferes). Output is validated against a float64
 // reference at sampled elements before timing. --threads N runs the threads build with every call
 // split over N threads; --tfjs also times tf.matMul on tfjs-wasm at each shape, in the same process
-// (validated the same way).
-//   node --import tsx bench/perf-gemm.ts [--variant simd|scalar] [--threads N] [--tfjs] [--filter text] [--seconds 0.5]
+// (validated the same way). --vs VARIANT times a second build at each shape in the same run,
+// interleaved with the first (four alternating rounds, best of each), and prints the ratio.
+//   node --import tsx bench/perf-gemm.ts [--variant relaxed|simd|scalar] [--vs simd] [--threads N] [--tfjs] [--filter text] [--seconds 0.5]
 import { loadSimdnet } from '../src/loader.node.js';
 import type { Runtime } from '../src/runtime.js';
+import type { Variant } from '../src/abi.js';
 import { setupTfjs, tf, useBackend } from './tfjs.js';
 
 const args = process.argv.slice(2);
@@ -14,11 +16,14 @@ const opt = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1]! : fallback;
 };
-const variant = opt('variant', 'simd') as 'simd' | 'scalar';
+const variant = opt('variant', 'simd') as Variant;
 const filter = opt('filter', '');
 const seconds = Number(opt('seconds', '0.4'));
 const threads = Number(opt('threads', '1'));
 const withTfjs = args.includes('--tfjs');
+const versus = args.includes('--vs') ? (opt('vs', 'simd') as Variant) : null;
+/** Alternating rounds per build with --vs: a burst of load then hits both builds alike. */
+const ROUNDS = 4;
 
 export function bestSeconds(fn: () => void, budget: number): number {
   const t0 = performance.now();
@@ -122,14 +127,34 @@ function timeTfjs(s: Shape, A: Float32Array, B: Float32Array): string {
   }
 }
 
+function gflops(s: Shape, t: number): number {
+  return (2 * s.M * s.N * s.K) / t / 1e9;
+}
+
+/** Best seconds of each runner, timed in ROUNDS alternating rounds of seconds / ROUNDS each. */
+function interleavedBest(runs: ReadonlyArray<() => void>): number[] {
+  const best = runs.map(() => Infinity);
+  for (let r = 0; r < ROUNDS; r++)
+    runs.forEach((run, i) => (best[i] = Math.min(best[i]!, bestSeconds(run, seconds / ROUNDS))));
+  return best;
+}
+
 async function main(): Promise<void> {
-  const rt: Runtime = await loadSimdnet(threads > 1 ? { variant, threads } : { variant });
+  const load = (v: Variant) => loadSimdnet(threads > 1 ? { variant: v, threads } : { variant: v });
+  const rt: Runtime = await load(variant);
+  const other: Runtime | null = versus ? await load(versus) : null;
   if (withTfjs) {
     const info = await setupTfjs();
     await useBackend('wasm');
     console.log(`tfjs ${info.version} wasm: SIMD ${info.wasmSimd ? 'on' : 'off'}, ${info.wasmThreads} thread(s)`);
   }
-  console.log(`simdnet ${rt.variant}, ${threads} thread(s)`);
+  console.log(
+    `simdnet ${rt.variant}${other ? ` vs ${other.variant}` : ''}, ${threads} thread(s), Node ${process.version}`,
+  );
+  if (other) {
+    await compare(rt, other);
+    return;
+  }
   {
     const arena = rt.createArena({ x: [16] });
     const it = 2_000_000;
@@ -162,4 +187,38 @@ async function main(): Promise<void> {
     arena.dispose();
   }
 }
+/** Each shape on both runtimes, validated, timed interleaved: GFLOP/s of each and their ratio. */
+async function compare(a: Runtime, b: Runtime): Promise<void> {
+  const it = 2_000_000;
+  const peaks = [a, b].map((rt) => rt.createArena({ x: [16] }));
+  const [pa, pb] = interleavedBest(peaks.map((arena) => () => arena.exports.peak_flops(it)));
+  const peak = (t: number) => ((it * 96) / t / 1e9).toFixed(1);
+  console.log(
+    `peak_flops: ${a.variant} ${peak(pa!)} vs ${b.variant} ${peak(pb!)} GFLOP/s (×${(pb! / pa!).toFixed(2)})`,
+  );
+  peaks.forEach((arena) => arena.dispose());
+  for (const s of shapes) {
+    if (filter && !s.name.includes(filter)) continue;
+    const runs = [a, b].map((rt) => {
+      const arena = rt.createArena({ A: [s.M * s.K], B: [s.K * s.N], C: [s.M * s.N] });
+      const [A, B, C] = (['A', 'B', 'C'] as const).map((n) => arena.tensor(n, 'f32'));
+      const av = A!.view(),
+        bv = B!.view();
+      for (let i = 0; i < av.length; i++) av[i] = ((i * 2654435761) % 1000) / 500 - 1;
+      for (let i = 0; i < bv.length; i++) bv[i] = ((i * 40503 + 17) % 1000) / 500 - 1;
+      const run = () => arena.parallel.sgemm(s.tA, s.tB, s.M, s.N, s.K, A!.offset, B!.offset, C!.offset, 0);
+      run();
+      const err = check(s, A!.view(), B!.view(), C!.view());
+      if (!(err <= 1)) throw new Error(`${s.name} (${rt.variant}): error ${err} of the γ_K bound`);
+      return { arena, run };
+    });
+    const [ta, tb] = interleavedBest(runs.map((r) => r.run));
+    console.log(
+      `${s.name.padEnd(34)} ${(s.tA ? 'T' : 'N') + (s.tB ? 'T' : 'N')} ${String(s.M + '×' + s.N + '×' + s.K).padEnd(16)} ` +
+        `${a.variant} ${gflops(s, ta!).toFixed(1).padStart(6)}  ${b.variant} ${gflops(s, tb!).toFixed(1).padStart(6)} GFLOP/s  ×${(tb! / ta!).toFixed(2)}`,
+    );
+    runs.forEach((r) => r.arena.dispose());
+  }
+}
+
 await main();

@@ -2,64 +2,94 @@
 // at the issue's presets, ms per full-batch iteration of the seed preset, and inference rate.
 // Each figure is the best of `--reps` runs (the machine is shared; the best run is the one least
 // disturbed), after one warm-up run; the fit's own clock excludes data residency and planning.
-//   node --import tsx bench/perf-train.ts [--variant simd|scalar] [--threads N] [--min-split-work W] [--reps 3] [--only b32|adam|seed|infer]
+// --vs VARIANT trains each configuration on a second build too, runs alternating, and prints the ratio.
 // --min-split-work sets loadSimdnet's minSplitWork (default: each kernel's minWork, src/abi.ts).
+//   node --import tsx bench/perf-train.ts [--variant relaxed|simd|scalar] [--vs simd] [--threads N]
+//     [--min-split-work W] [--reps 3] [--only b32|adam|seed|infer]
 import { loadMnist, subset } from '../src/data/mnist.js';
 import { countNonzero, packSparseRows } from '../src/data/sparse.js';
 import { loadSimdnet } from '../src/loader.node.js';
+import type { Variant } from '../src/abi.js';
 import { Network } from '../src/network.js';
+import type { Runtime } from '../src/runtime.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1]! : fallback;
 };
-const variant = flag('variant', 'simd') as 'simd' | 'scalar';
+const variant = flag('variant', 'simd') as Variant;
 const reps = Number(flag('reps', '3'));
 const only = flag('only', '');
 const threads = Number(flag('threads', '1'));
 
+const versus = args.includes('--vs') ? (flag('vs', 'simd') as Variant) : null;
+
 const minSplitWork = args.includes('--min-split-work') ? Number(flag('min-split-work', '')) : undefined;
 const runtime = await loadSimdnet({ variant, threads, minSplitWork });
+// With --vs, a second build trains the same configurations, its runs alternating with the first's.
+const runtimes = [runtime, ...(versus ? [await loadSimdnet({ variant: versus, threads, minSplitWork })] : [])];
 console.log(
-  `${runtime.variant} build, ${runtime.threads} thread${runtime.threads > 1 ? 's' : ''}${runtime.threads > 1 ? `, minSplitWork ${minSplitWork ?? 'per kernel'}` : ''}`,
+  `${runtimes.map((rt) => rt.variant).join(' vs ')} build, ${runtime.threads} thread${runtime.threads > 1 ? 's' : ''}` +
+    `${runtime.threads > 1 ? `, minSplitWork ${minSplitWork ?? 'per kernel'}` : ''}, Node ${process.version}`,
 );
 const { train, test } = await loadMnist();
 const best = (xs: number[]) => Math.min(...xs);
 
-if (!only || only === 'b32') {
-  const net = Network.create(runtime, { layers: [784, 10, 10], init: 'uniform', seed: 0 });
-  net.fit(subset(train, 0, 3200), { optimizer: 'sgd', lr: 0.1, batchSize: 32, epochs: 1 });
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++)
-    times.push(net.fit(train, { optimizer: 'sgd', lr: 0.1, batchSize: 32, epochs: 1 }).msPerEpoch);
-  console.log(
-    `784-10-10 SGD b32: ${best(times).toFixed(1)} ms/epoch (runs ${times.map((t) => t.toFixed(0)).join(', ')}), test acc ${net.evaluate(test).accuracy.toFixed(4)}`,
+/**
+ * One configuration on every runtime: `make` a network, warm it up, then `reps` timed runs,
+ * alternating between the runtimes; prints the best of each (and, with --vs, their ratio).
+ */
+function timed(label: string, unit: string, make: (rt: Runtime) => Network, run: (net: Network) => number): void {
+  const nets = runtimes.map(make);
+  nets.forEach(run);
+  const times = nets.map(() => [] as number[]);
+  for (let r = 0; r < reps; r++) nets.forEach((net, i) => times[i]!.push(run(net)));
+  nets.forEach((net, i) =>
+    console.log(
+      `${label} (${net.runtime.variant}): ${best(times[i]!).toFixed(2)} ${unit} (runs ${times[i]!.map((t) => t.toFixed(1)).join(', ')}), test acc ${net.evaluate(test).accuracy.toFixed(4)}`,
+    ),
   );
-  net.dispose();
+  if (nets.length === 2)
+    console.log(
+      `${label}: ${nets[0]!.runtime.variant} ×${(best(times[1]!) / best(times[0]!)).toFixed(2)} of ${nets[1]!.runtime.variant}`,
+    );
+  nets.forEach((net) => net.dispose());
 }
-if (!only || only === 'adam') {
-  const net = Network.create(runtime, { layers: [784, 128, 10], init: 'he', seed: 0 });
-  net.fit(subset(train, 0, 3200), { optimizer: 'adam', lr: 0.001, batchSize: 32, epochs: 1 });
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++)
-    times.push(net.fit(train, { optimizer: 'adam', lr: 0.001, batchSize: 32, epochs: 1 }).msPerEpoch);
-  console.log(
-    `784-128-10 Adam b32: ${best(times).toFixed(1)} ms/epoch (runs ${times.map((t) => t.toFixed(0)).join(', ')}), test acc ${net.evaluate(test).accuracy.toFixed(4)}`,
+
+if (!only || only === 'b32')
+  timed(
+    '784-10-10 SGD b32',
+    'ms/epoch',
+    (rt) => {
+      const net = Network.create(rt, { layers: [784, 10, 10], init: 'uniform', seed: 0 });
+      net.fit(subset(train, 0, 3200), { optimizer: 'sgd', lr: 0.1, batchSize: 32, epochs: 1 });
+      return net;
+    },
+    (net) => net.fit(train, { optimizer: 'sgd', lr: 0.1, batchSize: 32, epochs: 1 }).msPerEpoch,
   );
-  net.dispose();
-}
-if (!only || only === 'seed') {
-  const net = Network.create(runtime, { layers: [784, 10, 10], init: 'uniform', seed: 0 });
-  net.fit(train, { optimizer: 'sgd', lr: 0.1, batchSize: 'full', iterations: 2 });
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++)
-    times.push(net.fit(train, { optimizer: 'sgd', lr: 0.1, batchSize: 'full', iterations: 10 }).msPerStep);
-  console.log(
-    `seed full batch 784-10-10: ${best(times).toFixed(1)} ms/iteration (runs ${times.map((t) => t.toFixed(1)).join(', ')})`,
+if (!only || only === 'adam')
+  timed(
+    '784-128-10 Adam b32',
+    'ms/epoch',
+    (rt) => {
+      const net = Network.create(rt, { layers: [784, 128, 10], init: 'he', seed: 0 });
+      net.fit(subset(train, 0, 3200), { optimizer: 'adam', lr: 0.001, batchSize: 32, epochs: 1 });
+      return net;
+    },
+    (net) => net.fit(train, { optimizer: 'adam', lr: 0.001, batchSize: 32, epochs: 1 }).msPerEpoch,
   );
-  net.dispose();
-}
+if (!only || only === 'seed')
+  timed(
+    'seed full batch 784-10-10',
+    'ms/iteration',
+    (rt) => {
+      const net = Network.create(rt, { layers: [784, 10, 10], init: 'uniform', seed: 0 });
+      net.fit(train, { optimizer: 'sgd', lr: 0.1, batchSize: 'full', iterations: 2 });
+      return net;
+    },
+    (net) => net.fit(train, { optimizer: 'sgd', lr: 0.1, batchSize: 'full', iterations: 10 }).msPerStep,
+  );
 if (!only || only === 'infer') {
   // Dense and sparse first layers back to back (interleaved repetitions), and what packing the
   // whole set as sparse rows costs on its own (predict packs chunk by chunk on every call, evaluate

@@ -5,7 +5,7 @@
 //                                             results in bench/results/tmp/quick/ (not committed)
 //   options: --only gemm,e2e   run some suites (the summary still covers every JSON in the folder)
 //            --validate-only   validate every contender, time nothing
-//            --variant simd|scalar   the simdnet build (default simd)
+//            --variant relaxed|simd|scalar   the simdnet build (default simd)
 //            --out DIR         results folder
 //            --report-only     only regenerate SUMMARY.md, report.html and the charts from the folder's JSONs
 //
@@ -15,7 +15,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadSimdnet, type Runtime } from '../src/index.node.js';
+import { loadSimdnet, VARIANTS, type Runtime, type Variant } from '../src/index.node.js';
 import { describeMachine, machineInfo } from '../src/perf/machine.js';
 import type { MachineLimits } from '../src/perf/limits.js';
 import { activationCases } from './activations.bench.js';
@@ -60,7 +60,7 @@ export interface RunSettings {
   quick: boolean;
   only?: readonly SuiteName[];
   validateOnly?: boolean;
-  variant?: 'simd' | 'scalar';
+  variant?: Variant;
   out?: string;
   log?: (line: string) => void;
 }
@@ -185,7 +185,7 @@ export async function runBenchmarks(s: RunSettings): Promise<string> {
 }
 
 const USAGE =
-  'usage: node --import tsx bench/run.ts [--quick] [--only SUITE,…] [--validate-only] [--report-only] [--variant simd|scalar] [--out DIR]\n' +
+  'usage: node --import tsx bench/run.ts [--quick] [--only SUITE,…] [--validate-only] [--report-only] [--variant relaxed|simd|scalar] [--out DIR]\n' +
   `  suites: ${SUITES.join(', ')}`;
 
 async function main(argv: string[]): Promise<number> {
@@ -219,8 +219,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`unknown suite ${unknown.join(', ')}\n${USAGE}\n`);
     return 2;
   }
-  if (v.variant !== undefined && v.variant !== 'simd' && v.variant !== 'scalar') {
-    process.stderr.write(`--variant must be simd or scalar\n${USAGE}\n`);
+  if (v.variant !== undefined && !(VARIANTS as readonly string[]).includes(v.variant)) {
+    process.stderr.write(`--variant must be ${VARIANTS.join(', ')}\n${USAGE}\n`);
     return 2;
   }
   try {
@@ -235,7 +235,7 @@ async function main(argv: string[]): Promise<number> {
       quick: v.quick ?? false,
       only: only as SuiteName[] | undefined,
       validateOnly: v['validate-only'] ?? false,
-      variant: v.variant as 'simd' | 'scalar' | undefined,
+      variant: v.variant as Variant | undefined,
       out: v.out ? path.resolve(v.out) : undefined,
     });
     return 0;

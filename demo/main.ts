@@ -433,7 +433,11 @@ async function start(): Promise<DemoState> {
   state.variant = loaded.variant;
   state.data = { train: data.train.count, test: data.test.count };
   state.tfjs.info = info;
-  el.variant.textContent = loaded.variant === 'simd' ? 'simd (128-bit WASM SIMD)' : 'scalar (no SIMD in this engine)';
+  el.variant.textContent = {
+    relaxed: 'relaxed (WASM SIMD with relaxed multiply-adds)',
+    simd: 'simd (128-bit WASM SIMD)',
+    scalar: 'scalar (no SIMD in this engine)',
+  }[loaded.variant];
   state.threads = loaded.threads;
   state.singleThreadReason = loaded.singleThreadReason;
   showThreads(threads);

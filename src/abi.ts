@@ -248,7 +248,7 @@ export const ABI = {
   parallel_control_bytes: entry([], { returns: 'i32' }),
   /** First byte the host may use for its arena. */
   arena_base: entry([], { returns: 'i32' }),
-  /** 1 in a SIMD build, 0 in the scalar one. */
+  /** 2 in a relaxed-SIMD build, 1 in a SIMD one, 0 in the scalar one. */
   simd_build: entry([], { returns: 'i32' }),
 } as const;
 
@@ -291,6 +291,10 @@ export const CONTROL = { KERNEL: 8, THREADS: 12, ARGS: 24, RESULTS_F64: 128, RES
 /** The most threads a control block has result slots for (and the threads build pack blocks). */
 export const MAX_THREADS = 16;
 
-/** Which build of the module runs: `simd` (128-bit WASM SIMD) or `scalar` (no SIMD feature). */
-export type Variant = 'simd' | 'scalar';
-export const VARIANTS: readonly Variant[] = ['simd', 'scalar'];
+/**
+ * Which build of the module runs: `relaxed` (SIMD with relaxed-SIMD multiply-adds, which the
+ * engine may fuse), `simd` (128-bit WASM SIMD, bit-identical to the scalar twins) or `scalar`
+ * (no SIMD feature).
+ */
+export const VARIANTS = ['relaxed', 'simd', 'scalar'] as const;
+export type Variant = (typeof VARIANTS)[number];

@@ -5,6 +5,7 @@ export { VARIANTS } from './abi.js';
 export {
   Runtime,
   simdSupported,
+  relaxedSimdSupported,
   resolveVariant,
   compileBytes,
   type KernelArena,

@@ -3,18 +3,28 @@
 // and esbuild plugins) only rewrite `new URL('<static string>', import.meta.url)`: keep one literal
 // per build, never a template or a variable, or the .wasm files are not emitted. The same holds for
 // the worker file, and for `new Worker(new URL(…))` written as one expression.
-import type { Variant } from './abi.js';
-import { compileBytes, loadRuntime, type LoadOptions, type Platform, type Runtime } from './runtime.js';
+import {
+  compileBytes,
+  loadRuntime,
+  type LoadOptions,
+  type PackagedBuild,
+  type Platform,
+  type Runtime,
+} from './runtime.js';
 import type { WorkerEvents, WorkerHandle } from './threads.js';
 
-export function packagedWasmUrl(variant: Variant | 'threads'): URL {
-  switch (variant) {
+export function packagedWasmUrl(build: PackagedBuild): URL {
+  switch (build) {
+    case 'relaxed':
+      return new URL('../build/simdnet.relaxed.wasm', import.meta.url);
     case 'simd':
       return new URL('../build/simdnet.simd.wasm', import.meta.url);
     case 'scalar':
       return new URL('../build/simdnet.scalar.wasm', import.meta.url);
     case 'threads':
       return new URL('../build/simdnet.threads.wasm', import.meta.url);
+    case 'threads-relaxed':
+      return new URL('../build/simdnet.threads-relaxed.wasm', import.meta.url);
   }
 }
 
@@ -110,9 +120,10 @@ async function compileFrom(location: URL | string): Promise<WebAssembly.Module> 
 export const browserPlatform: Platform = {
   defaultLocation: packagedWasmUrl,
   compileFrom,
-  threads: () => {
+  threads: (variant) => {
     const unavailable = threadsUnavailable();
-    return unavailable === null ? { location: packagedWasmUrl('threads'), startWorker } : { unavailable };
+    if (unavailable !== null) return { unavailable };
+    return { location: packagedWasmUrl(variant === 'relaxed' ? 'threads-relaxed' : 'threads'), startWorker };
   },
 };
 
@@ -129,8 +140,8 @@ function withCspAdvice(err: unknown): unknown {
 }
 
 /**
- * Loads and compiles the simdnet module: the packaged simd or scalar build, or `options.source`;
- * with threads > 1 in a cross-origin isolated page, the threads build and threads − 1 Web Workers.
+ * Loads and compiles the simdnet module: the packaged relaxed, simd or scalar build, or `options.source`;
+ * with threads > 1 in a cross-origin isolated page, the variant's threads build and threads − 1 Web Workers.
  */
 export async function loadSimdnet(options?: LoadOptions): Promise<Runtime> {
   try {

@@ -3,12 +3,18 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Variant } from './abi.js';
-import { compileBytes, loadRuntime, type LoadOptions, type Platform, type Runtime } from './runtime.js';
+import {
+  compileBytes,
+  loadRuntime,
+  type LoadOptions,
+  type PackagedBuild,
+  type Platform,
+  type Runtime,
+} from './runtime.js';
 import type { WorkerEvents, WorkerHandle } from './threads.js';
 
-export function packagedWasmUrl(variant: Variant | 'threads'): URL {
-  return new URL(`../build/simdnet.${variant}.wasm`, import.meta.url);
+export function packagedWasmUrl(build: PackagedBuild): URL {
+  return new URL(`../build/simdnet.${build}.wasm`, import.meta.url);
 }
 
 // A worker_threads worker running worker.node.ts, the file beside this one. From the TypeScript
@@ -64,10 +70,13 @@ async function compileFrom(location: URL | string): Promise<WebAssembly.Module> 
 export const nodePlatform: Platform = {
   defaultLocation: packagedWasmUrl,
   compileFrom,
-  threads: () => ({ location: packagedWasmUrl('threads'), startWorker }),
+  threads: (variant) => ({
+    location: packagedWasmUrl(variant === 'relaxed' ? 'threads-relaxed' : 'threads'),
+    startWorker,
+  }),
 };
 
-/** Loads and compiles the simdnet module: the packaged simd, scalar or (threads > 1) threads build, or `options.source`. */
+/** Loads and compiles the simdnet module: the packaged relaxed, simd or scalar build, its threads build (threads > 1), or `options.source`. */
 export function loadSimdnet(options?: LoadOptions): Promise<Runtime> {
   return loadRuntime(nodePlatform, options);
 }

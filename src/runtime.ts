@@ -1,6 +1,6 @@
 // A compiled simdnet module and the variant it runs; platform loaders (loader.node.ts,
 // loader.browser.ts) supply the bytes. Every Arena instantiates this module over its own memory.
-import { KERNEL_EXPORT_NAMES, type KernelExports, type Variant } from './abi.js';
+import { KERNEL_EXPORT_NAMES, VARIANTS, type KernelExports, type Variant } from './abi.js';
 import { Arena, type ArenaPlan, type ArenaOptions } from './arena.js';
 import { Kernels } from './kernels.js';
 import { MAX_THREADS, WorkerGroup, type ParallelKernels, type StartWorker } from './threads.js';
@@ -15,21 +15,35 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
 
+// The same function with three splats fed to f32x4.relaxed_madd: valid only where the engine has
+// relaxed SIMD (Node 20 lacks it without --experimental-wasm-relaxed-simd).
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 0, 253, 15, 65, 0, 253, 15, 65,
+  0, 253, 15, 253, 133, 2, 11,
+]);
+
 export function simdSupported(): boolean {
   return WebAssembly.validate(SIMD_PROBE);
+}
+
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(RELAXED_SIMD_PROBE);
 }
 
 /** What a loader may be given instead of the packaged build. */
 export type ModuleSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | URL | string;
 
 export interface LoadOptions {
-  /** `auto` (default) picks `simd` where the engine validates SIMD, else `scalar`. */
+  /**
+   * `auto` (default) picks `relaxed` where the engine validates relaxed SIMD, else `simd` where it
+   * validates SIMD, else `scalar`.
+   */
   variant?: Variant | 'auto';
   /** Bytes, a compiled module, or a URL/path of a .wasm build to use instead of the packaged one. */
   source?: ModuleSource;
   /**
-   * Threads each arena's big kernel calls are split over (default 1). Above 1 the runtime loads the
-   * threads build (SIMD with shared memory) and starts threads − 1 workers (Node's worker_threads,
+   * Threads each arena's big kernel calls are split over (default 1). Above 1 the runtime loads a
+   * threads build (SIMD with shared memory: threads-relaxed for the relaxed variant) and starts threads − 1 workers (Node's worker_threads,
    * or Web Workers). A browser page that is not cross-origin isolated cannot share memory with
    * workers: there the runtime runs one thread and says why in `singleThreadReason`.
    */
@@ -47,22 +61,33 @@ export interface LoadOptions {
 export interface Platform {
   defaultLocation(variant: Variant): URL;
   compileFrom(location: URL | string): Promise<WebAssembly.Module>;
-  /** What `threads` > 1 needs (where the threads build is, how to start a worker), or why it cannot be had here. */
-  threads(): { location: URL; startWorker: StartWorker } | { unavailable: string };
+  /** What `threads` > 1 needs (where the variant's threads build is, how to start a worker), or why it cannot be had here. */
+  threads(variant: ThreadedVariant): { location: URL; startWorker: StartWorker } | { unavailable: string };
 }
 
-/** The `variant` option, checked: 'auto' (the default), 'simd' or 'scalar'. */
+/** The variants with a threads build. */
+export type ThreadedVariant = Exclude<Variant, 'scalar'>;
+/** The packaged builds, build/simdnet.<build>.wasm: one per variant, and one per threaded variant with shared memory. */
+export type PackagedBuild = Variant | 'threads' | 'threads-relaxed';
+
+/** The `variant` option, checked: 'auto' (the default), 'relaxed', 'simd' or 'scalar'. */
 function variantOption(requested: Variant | 'auto' | undefined): Variant | 'auto' {
   const variant = requested ?? 'auto';
-  if (variant !== 'auto' && variant !== 'simd' && variant !== 'scalar') {
-    throw new TypeError(`variant must be 'auto', 'simd' or 'scalar', got ${JSON.stringify(requested)}`);
+  if (variant !== 'auto' && !VARIANTS.includes(variant)) {
+    throw new TypeError(`variant must be 'auto', 'relaxed', 'simd' or 'scalar', got ${JSON.stringify(requested)}`);
   }
   return variant;
 }
 
 export function resolveVariant(requested: Variant | 'auto' | undefined): Variant {
   const variant = variantOption(requested);
-  if (variant === 'auto') return simdSupported() ? 'simd' : 'scalar';
+  if (variant === 'auto') return relaxedSimdSupported() ? 'relaxed' : simdSupported() ? 'simd' : 'scalar';
+  if (variant === 'relaxed' && !relaxedSimdSupported()) {
+    throw new RangeError(
+      "variant 'relaxed' was requested but this engine does not support WebAssembly relaxed SIMD " +
+        `(Node ≥ 22, Chrome ≥ 114, Firefox ≥ 145 do); use ${simdSupported() ? "'simd'" : "'scalar'"} or 'auto'`,
+    );
+  }
   if (variant === 'simd' && !simdSupported()) {
     throw new RangeError(
       "variant 'simd' was requested but this engine does not support WebAssembly SIMD; use 'scalar' or 'auto'",
@@ -106,19 +131,24 @@ export async function loadRuntime(platform: Platform, options: LoadOptions = {})
   const requested = variantOption(options.variant);
   const asked = threadsOption(options.threads);
   if (asked > 1 && requested === 'scalar')
-    throw new RangeError(`threads: ${asked} runs the SIMD threads build; variant 'scalar' runs on one thread only`);
+    throw new RangeError(`threads: ${asked} runs a SIMD threads build; variant 'scalar' runs on one thread only`);
   const minSplitWork = options.minSplitWork;
   if (minSplitWork !== undefined && (typeof minSplitWork !== 'number' || !(minSplitWork >= 0)))
     throw new RangeError(`minSplitWork must be a number ≥ 0, got ${JSON.stringify(options.minSplitWork)}`);
-  const platformThreads = asked > 1 ? platform.threads() : null;
+  // Threads have no scalar build: their 'auto' chooses between the threaded variants only.
+  const threadedAuto = relaxedSimdSupported() ? 'relaxed' : 'simd';
+  const resolved =
+    options.source === undefined
+      ? resolveVariant(asked > 1 && requested === 'auto' ? threadedAuto : requested)
+      : undefined;
+  const platformThreads = asked > 1 ? platform.threads(resolved === 'relaxed' ? 'relaxed' : 'simd') : null;
   const threading = platformThreads !== null && 'location' in platformThreads ? platformThreads : null;
   const singleThreadReason =
     platformThreads !== null && 'unavailable' in platformThreads
       ? `threads: ${asked} was asked for, but ${platformThreads.unavailable}; simdnet runs on one thread`
       : null;
-  const variant = options.source === undefined ? resolveVariant(threading ? 'simd' : requested) : undefined;
   let module: WebAssembly.Module;
-  const source = options.source ?? (threading ? threading.location : platform.defaultLocation(variant!));
+  const source = options.source ?? (threading ? threading.location : platform.defaultLocation(resolved!));
   if (source instanceof WebAssembly.Module) module = source;
   else if (source instanceof URL || typeof source === 'string') module = await platform.compileFrom(source);
   else module = await compileBytes(source, 'the supplied bytes');
@@ -180,8 +210,8 @@ export class Runtime {
       );
     }
     const probe = this.probe;
-    this.variant = probe.simd_build() ? 'simd' : 'scalar';
-    if (threads > 1 && this.variant !== 'simd')
+    this.variant = (['scalar', 'simd', 'relaxed'] as const)[probe.simd_build()]!;
+    if (threads > 1 && this.variant === 'scalar')
       throw new TypeError(`threads: ${threads} needs a SIMD build, got the '${this.variant}' build`);
     this.arenaBase = probe.arena_base();
     this.workspaceBytes = probe.dense_workspace_bytes();

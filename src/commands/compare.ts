@@ -4,7 +4,7 @@
 // (src/report/comparison.ts).
 // Progress goes to stderr, results to stdout.
 import { writeFile } from 'node:fs/promises';
-import { VARIANTS, type Variant } from '../abi.js';
+import type { Variant } from '../abi.js';
 import {
   formatComparisonTable,
   machineInfo,
@@ -13,6 +13,7 @@ import {
   type TfjsBackendName,
 } from '../tfjs/comparison-table.js';
 import { comparisonReport } from '../report/comparison.js';
+import { VARIANT_CHOICES } from './model.js';
 import { checkOutputDirectory } from './output.js';
 import { choiceFlag, integerFlag, parseFlags, UsageError } from './usage.js';
 import { SIMDNET_VERSION } from './version.js';
@@ -21,7 +22,7 @@ export const COMPARE_USAGE = `usage: simdnet compare [options]
   --epochs N             epochs of the mini-batch runs, on both engines   (default 1)
   --backend NAME         tfjs backend: wasm | cpu                          (default wasm;
                          cpu is ~10× slower than wasm: pair it with --quick)
-  --variant NAME         simdnet build: auto | simd | scalar               (default auto)
+  --variant NAME         simdnet build: auto | relaxed | simd | scalar     (default auto)
   --report FILE.html     also write one self-contained page: loss curves against epoch and wall
                          time, speedup bars, the table, machine, versions and date
   --quick                a short run: 2 000 training / 1 000 test images, 5 full-batch iterations
@@ -59,7 +60,7 @@ export function parseCompareArgs(argv: string[]) {
     report: v.report,
     epochs: integerFlag('epochs', v.epochs),
     backend: choiceFlag('backend', v.backend, TFJS_BACKENDS) ?? ('wasm' as TfjsBackendName),
-    variant: choiceFlag('variant', v.variant, ['auto', ...VARIANTS] as const) ?? ('auto' as Variant | 'auto'),
+    variant: choiceFlag('variant', v.variant, VARIANT_CHOICES) ?? ('auto' as Variant | 'auto'),
   };
 }
 

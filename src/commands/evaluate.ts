@@ -22,7 +22,7 @@ export const EVALUATE_USAGE = `usage: simdnet evaluate MODEL [options]
   --data DIR             IDX files (raw or .gz) instead of the embedded MNIST; its test set is used
   --report FILE.html     one self-contained page: the figures, the confusion matrix, a sheet of
                          test digits with the mistakes highlighted, most confident first
-  --variant NAME         auto | simd | scalar             (default auto)
+  --variant NAME         auto | relaxed | simd | scalar   (default auto)
   --json                 print one JSON object: accuracy, loss, perClass, confusion, mistakes
   -h, --help             this message`;
 

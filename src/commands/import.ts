@@ -12,7 +12,7 @@ export const IMPORT_USAGE = `usage: simdnet import MODEL.json --save FILE.snet [
   MODEL.json             a tfjs LayersModel (tfjs model.save, or tensorflowjs_converter from Keras);
                          its weight files beside it; float32, float16 or uint8/uint16-quantized
   --save FILE.snet       where the checkpoint goes
-  --variant NAME         auto | simd | scalar             (default auto)
+  --variant NAME         auto | relaxed | simd | scalar   (default auto)
   --json                 print one JSON object: the layers and the checkpoint written
   -h, --help             this message`;
 

@@ -3,11 +3,12 @@
 // loaded on the requested build, and a usage error for a missing one.
 import { loadNetwork } from '../io.node.js';
 import { loadSimdnet } from '../loader.node.js';
+import { VARIANTS } from '../abi.js';
 import type { Network } from '../network.js';
 import type { Runtime } from '../runtime.js';
 import { choiceFlag, UsageError } from './usage.js';
 
-export const VARIANT_CHOICES = ['auto', 'simd', 'scalar'] as const;
+export const VARIANT_CHOICES = ['auto', ...VARIANTS] as const;
 
 /** MODEL read as a tfjs LayersModel when it names a .json file, else as a checkpoint. */
 export async function readModel(runtime: Runtime, path: string): Promise<Network> {

@@ -10,7 +10,7 @@ export const PREDICT_USAGE = `usage: simdnet predict MODEL IMAGE… [options]
   MODEL                  a checkpoint written by simdnet train --save, or a tfjs model.json
   IMAGE                  PNG or JPEG of one digit, any size, dark on light or light on dark;
                          converted as MNIST was: grayscale, fitted to 20×20, centred by mass in 28×28
-  --variant NAME         auto | simd | scalar             (default auto)
+  --variant NAME         auto | relaxed | simd | scalar   (default auto)
   --json                 print one JSON object: each image's class and ten probabilities
   -h, --help             this message`;
 

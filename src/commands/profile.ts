@@ -9,6 +9,7 @@ import { describeMachine, machineInfo, type MachineInfo } from '../perf/machine.
 import { DEFAULT_FOOTPRINTS, formatBytes, measureLimits, roofline, type MachineLimits } from '../perf/limits.js';
 import { profiledTrainingStep, type Phase } from '../perf/step.js';
 import { timeCalls } from '../perf/timing.js';
+import { VARIANT_CHOICES } from './model.js';
 import { choiceFlag, integerFlag, layersFlag, parseFlags, UsageError } from './usage.js';
 import { SIMDNET_VERSION } from './version.js';
 
@@ -17,7 +18,7 @@ export const PROFILE_USAGE = `usage: simdnet profile [options]
   --batch N              rows per step                        (default 32)
   --optimizer NAME       sgd | momentum | adam                (default adam)
   --steps N              timed repetitions of each kernel call, at least (default 500)
-  --variant NAME         auto | simd | scalar                 (default auto)
+  --variant NAME         auto | relaxed | simd | scalar       (default auto)
   --json                 print one JSON object instead of the table
   -h, --help             this message`;
 
@@ -26,7 +27,7 @@ export interface ProfileSettings {
   batch: number;
   optimizer: (typeof OPTIMIZERS)[number];
   steps: number;
-  variant: 'auto' | 'simd' | 'scalar';
+  variant: (typeof VARIANT_CHOICES)[number];
   json: boolean;
 }
 
@@ -46,7 +47,7 @@ export function parseProfileArgs(argv: string[]): ProfileSettings | 'help' {
     batch: integerFlag('batch', v.batch) ?? 32,
     optimizer: choiceFlag('optimizer', v.optimizer, OPTIMIZERS) ?? 'adam',
     steps: integerFlag('steps', v.steps) ?? 500,
-    variant: choiceFlag('variant', v.variant, ['auto', 'simd', 'scalar'] as const) ?? 'auto',
+    variant: choiceFlag('variant', v.variant, VARIANT_CHOICES) ?? 'auto',
     json: v.json ?? false,
   };
 }

@@ -15,6 +15,7 @@ import {
   type OptimizerName,
 } from '../network.js';
 import { TrainingHistory, trainingPlot, type HistoryEntry } from '../report/training.js';
+import { VARIANT_CHOICES } from './model.js';
 import { checkOutputDirectory } from './output.js';
 import { choiceFlag, integerFlag, layersFlag, numberFlag, parseFlags, UsageError } from './usage.js';
 import { SIMDNET_VERSION } from './version.js';
@@ -32,7 +33,7 @@ export const TRAIN_USAGE = `usage: simdnet train [options]
   --data DIR             IDX files (raw or .gz) instead of the embedded MNIST
   --save FILE            write the trained network as a checkpoint
   --plot FILE.svg        draw loss and accuracy, train and test, per epoch (full batch: per N iterations)
-  --variant NAME         auto | simd | scalar             (default auto)
+  --variant NAME         auto | relaxed | simd | scalar   (default auto)
   --threads N            split big kernel calls over N threads (simd; default 1)
   --json                 print one JSON object last, with the per-epoch history
   -h, --help             this message`;
@@ -107,7 +108,7 @@ export function parseTrainArgs(argv: string[]) {
     data: v.data,
     save: v.save,
     plot: v.plot,
-    variant: choiceFlag('variant', v.variant, ['auto', 'simd', 'scalar'] as const) ?? 'auto',
+    variant: choiceFlag('variant', v.variant, VARIANT_CHOICES) ?? 'auto',
     threads: integerFlag('threads', v.threads, 1) ?? 1,
   };
 }

@@ -47,6 +47,8 @@ describe('the package, as a bundler sees it', () => {
       'build/simdnet.simd.wasm',
       'build/simdnet.scalar.wasm',
       'build/simdnet.threads.wasm',
+      'build/simdnet.relaxed.wasm',
+      'build/simdnet.threads-relaxed.wasm',
     ]) {
       assert.ok(files.has(file), `npm pack would not ship ${file}`);
     }
@@ -84,7 +86,13 @@ describe('the package, as a bundler sees it', () => {
       );
       assert.deepEqual(
         literals.sort(),
-        ['../build/simdnet.scalar.wasm', '../build/simdnet.simd.wasm', '../build/simdnet.threads.wasm'],
+        [
+          '../build/simdnet.relaxed.wasm',
+          '../build/simdnet.scalar.wasm',
+          '../build/simdnet.simd.wasm',
+          '../build/simdnet.threads-relaxed.wasm',
+          '../build/simdnet.threads.wasm',
+        ],
         `${file}: new URL literals`,
       );
       assert.ok(!/new URL\(\s*`/.test(code), `${file}: a template literal in new URL(…) is not rewritten by bundlers`);

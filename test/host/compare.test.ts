@@ -48,7 +48,7 @@ describe('simdnet compare --quick --json', () => {
     assert.equal(report.simdnet, SIMDNET_VERSION);
     for (const key of ['date', 'node', 'cpu', 'cpus']) assert.ok(key in report.machine, `machine.${key}`);
     assert.equal(report.machine.node, process.version);
-    assert.match(report.variant, /^(simd|scalar)$/);
+    assert.match(report.variant, /^(relaxed|simd|scalar)$/);
     assert.equal(report.tfjs[0]!.name, 'wasm');
     assert.match(String(report.tfjs[0]!.binary), /^tfjs-backend-wasm(-simd)?\.wasm$/);
     assert.match(progress, /tfjs-wasm 784-128-10 adam b32/);
@@ -56,7 +56,7 @@ describe('simdnet compare --quick --json', () => {
 
   it('has a simdnet and a tfjs-wasm row for each of the three models, with consistent timings', () => {
     assert.deepEqual(
-      report.rows.map((r) => `${r.model} | ${r.engine.replace(/simd$|scalar$/, 'V')}`),
+      report.rows.map((r) => `${r.model} | ${r.engine.replace(/relaxed$|simd$|scalar$/, 'V')}`),
       [
         '784-10-10 sgd b32 | simdnet-V',
         '784-10-10 sgd b32 | tfjs-wasm',

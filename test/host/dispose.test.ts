@@ -71,8 +71,8 @@ describe('Runtime.dispose()', () => {
     const terminated: number[] = [];
     const platform: Platform = {
       ...nodePlatform,
-      threads() {
-        const threads = nodePlatform.threads();
+      threads(variant) {
+        const threads = nodePlatform.threads(variant);
         if ('unavailable' in threads) return threads;
         return {
           location: threads.location,

@@ -189,7 +189,7 @@ forEachVariant((ctx) => {
     // Packing moves data, not arithmetic: the rows of a packed product equal, bit for bit, the
     // same rows computed four at a time (M = 4 never packs); and on two threads, one thread's C.
     it("NN and TN with packed B equal B read in place bit for bit (and one thread's result on two threads)", async () => {
-      const single = ctx.threads > 1 ? await runtimeFor('simd') : null;
+      const single = ctx.threads > 1 ? await runtimeFor(ctx.variant) : null;
       const rng = new Rng(41);
       for (const transA of [false, true]) {
         for (const dims of [

@@ -7,10 +7,18 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadSimdnet, packagedWasmUrl, simdSupported, type Runtime, type Variant } from '../../src/index.node.js';
+import {
+  loadSimdnet,
+  packagedWasmUrl,
+  relaxedSimdSupported,
+  simdSupported,
+  VARIANTS,
+  type Runtime,
+} from '../../src/index.node.js';
+import { unsupportedReason } from './reference.js';
 
-const buildPath = (variant: Variant): string =>
-  fileURLToPath(new URL(`../../build/simdnet.${variant}.wasm`, import.meta.url));
+const buildPath = (build: string): string =>
+  fileURLToPath(new URL(`../../build/simdnet.${build}.wasm`, import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
 
 /** The runtime works: ReLU of a few values on a fresh arena. */
@@ -34,12 +42,60 @@ async function rejectsWith(
 }
 
 describe('packaged builds', () => {
-  it("auto picks 'simd' on Node 20 (the engine validates SIMD)", async () => {
+  // Node 20 has relaxed SIMD only behind a flag; Node ≥ 22 has it by default.
+  const relaxedHere =
+    Number(process.versions.node.split('.')[0]) >= 22 || process.execArgv.includes('--experimental-wasm-relaxed-simd');
+
+  it(`auto picks '${relaxedHere ? 'relaxed' : 'simd'}' on Node ${process.versions.node} (WebAssembly.validate accepts relaxed SIMD from Node 22)`, async () => {
     assert.equal(simdSupported(), true);
+    assert.equal(relaxedSimdSupported(), relaxedHere);
     for (const options of [undefined, {}, { variant: 'auto' as const }]) {
       const runtime = await loadSimdnet(options);
-      assert.equal(runtime.variant, 'simd');
+      assert.equal(runtime.variant, relaxedHere ? 'relaxed' : 'simd');
       assertRuns(runtime);
+    }
+  });
+
+  it(`threads: 2 with auto loads the ${relaxedHere ? 'threads-relaxed' : 'threads'} build`, async () => {
+    const runtime = await loadSimdnet({ threads: 2 });
+    try {
+      assert.equal(runtime.variant, relaxedHere ? 'relaxed' : 'simd');
+      assert.equal(runtime.threads, 2);
+      assertRuns(runtime);
+    } finally {
+      await runtime.dispose();
+    }
+  });
+
+  it("forcing 'relaxed' loads the relaxed build (and with threads: 2, threads-relaxed), or names what the engine lacks", async () => {
+    if (!relaxedHere) {
+      const message = /variant 'relaxed' was requested but this engine does not support WebAssembly relaxed SIMD/;
+      await rejectsWith(loadSimdnet({ variant: 'relaxed' }), RangeError, message);
+      await rejectsWith(loadSimdnet({ variant: 'relaxed', threads: 2 }), RangeError, message);
+      await rejectsWith(
+        loadSimdnet({ source: buildPath('relaxed') }),
+        TypeError,
+        /simdnet\.relaxed\.wasm failed to compile/,
+      );
+      return;
+    }
+    assertRuns(await loadSimdnet({ variant: 'relaxed' }));
+    const threaded = await loadSimdnet({ variant: 'relaxed', threads: 2 });
+    try {
+      assert.equal(threaded.variant, 'relaxed');
+      assert.equal(threaded.threads, 2);
+    } finally {
+      await threaded.dispose();
+    }
+  });
+
+  it("forcing 'simd' with threads: 2 loads the SIMD threads build where relaxed is available too", async () => {
+    const runtime = await loadSimdnet({ variant: 'simd', threads: 2 });
+    try {
+      assert.equal(runtime.variant, 'simd');
+      assert.equal(runtime.threads, 2);
+    } finally {
+      await runtime.dispose();
     }
   });
 
@@ -49,13 +105,13 @@ describe('packaged builds', () => {
     assertRuns(runtime);
   });
 
-  it('packagedWasmUrl points at build/simdnet.<variant>.wasm', () => {
-    for (const variant of ['simd', 'scalar'] as const)
-      assert.equal(fileURLToPath(packagedWasmUrl(variant)), buildPath(variant));
+  it('packagedWasmUrl points at build/simdnet.<build>.wasm', () => {
+    for (const build of [...VARIANTS, 'threads', 'threads-relaxed'] as const)
+      assert.equal(fileURLToPath(packagedWasmUrl(build)), buildPath(build));
   });
 
   it('an unknown variant → TypeError naming the option, with or without a source', async () => {
-    const message = /^variant must be 'auto', 'simd' or 'scalar', got "avx2"$/;
+    const message = /^variant must be 'auto', 'relaxed', 'simd' or 'scalar', got "avx2"$/;
     await rejectsWith(loadSimdnet({ variant: 'avx2' as never }), TypeError, message);
     await rejectsWith(loadSimdnet({ variant: 'avx2' as never, source: buildPath('simd') }), TypeError, message);
     await rejectsWith(
@@ -67,8 +123,8 @@ describe('packaged builds', () => {
 });
 
 describe('caller-supplied sources', () => {
-  for (const variant of ['simd', 'scalar'] as const) {
-    describe(`the ${variant} build`, () => {
+  for (const variant of VARIANTS) {
+    describe(`the ${variant} build`, { skip: unsupportedReason(variant) }, () => {
       let bytes: Buffer;
       before(async () => {
         bytes = await readFile(buildPath(variant));

@@ -12,6 +12,7 @@ import { loadNetwork, saveNetwork } from '../../src/io.node.js';
 import { loadSimdnet, type Runtime } from '../../src/index.node.js';
 import { Network } from '../../src/network.js';
 import { Rng } from '../../src/rng.js';
+import { unsupportedReason } from './reference.js';
 
 /** Mean cross-entropy of a dense ReLU/softmax stack in float64: the independent reference. */
 function lossF64(layers: number[], params: Float64Array, x: Float64Array, labels: number[]): number {
@@ -55,18 +56,24 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 let mnist: { train: Dataset; test: Dataset };
-const runtimes: Record<'simd' | 'scalar' | 'simd, 2 threads', Runtime> = {} as never;
+/** The runtimes the networks train on; the relaxed ones are loaded, and their tests run, only where the engine has relaxed SIMD. */
+const CONTEXTS = ['relaxed', 'simd', 'scalar', 'simd, 2 threads', 'relaxed, 2 threads'] as const;
+type Context = (typeof CONTEXTS)[number];
+const runtimes: Record<Context, Runtime> = {} as never;
+const skipReason = (context: Context) => unsupportedReason(context.startsWith('relaxed') ? 'relaxed' : 'simd');
 
 before(async () => {
   mnist = await loadMnist();
-  runtimes.simd = await loadSimdnet({ variant: 'simd' });
-  runtimes.scalar = await loadSimdnet({ variant: 'scalar' });
-  // Every call split over both threads, however small, so the tests see every share boundary.
-  runtimes['simd, 2 threads'] = await loadSimdnet({ threads: 2, minSplitWork: 0 });
+  for (const context of CONTEXTS) {
+    if (skipReason(context)) continue;
+    const [variant, threads] = context.split(', ') as ['relaxed' | 'simd' | 'scalar', string | undefined];
+    // Every call split over both threads, however small, so the tests see every share boundary.
+    runtimes[context] = await loadSimdnet(threads ? { variant, threads: 2, minSplitWork: 0 } : { variant });
+  }
 });
 
-for (const variant of ['simd', 'scalar', 'simd, 2 threads'] as const) {
-  describe(`network (${variant})`, () => {
+for (const variant of CONTEXTS) {
+  describe(`network (${variant})`, { skip: skipReason(variant) }, () => {
     it('gradients match float64 central differences for every parameter tensor', () => {
       const layers = [7, 6, 5, 3];
       const net = Network.create(runtimes[variant], { layers, init: 'he', seed: 3 });
@@ -188,24 +195,28 @@ describe('pixel formats', () => {
     return result;
   };
 
-  for (const variant of ['simd', 'scalar', 'simd, 2 threads'] as const) {
-    it(`${variant}: MNIST trains from sparse rows under auto, to the weights dense rows give up to rounding`, () => {
-      const data = subset(mnist.train, 0, 2000);
-      const auto = train(runtimes[variant], data, 'auto'),
-        sparse = train(runtimes[variant], data, 'sparse'),
-        dense = train(runtimes[variant], data, 'dense');
-      assert.deepEqual(auto.params, sparse.params, 'auto trains exactly as sparse');
-      assert.ok(
-        sparse.memoryBytes < dense.memoryBytes,
-        `sparse rows take less memory: ${sparse.memoryBytes} vs ${dense.memoryBytes} bytes`,
-      );
-      const diff = maxAbsDiff(sparse.params, dense.params);
-      assert.ok(diff <= 1e-5, `max |sparse − dense| over the weights after ${2000 / 32} steps: ${diff}`);
-      assert.ok(
-        Math.abs(sparse.accuracy - dense.accuracy) <= 0.002,
-        `test accuracy ${sparse.accuracy} (sparse) vs ${dense.accuracy} (dense)`,
-      );
-    });
+  for (const variant of CONTEXTS) {
+    it(
+      `${variant}: MNIST trains from sparse rows under auto, to the weights dense rows give up to rounding`,
+      { skip: skipReason(variant) },
+      () => {
+        const data = subset(mnist.train, 0, 2000);
+        const auto = train(runtimes[variant], data, 'auto'),
+          sparse = train(runtimes[variant], data, 'sparse'),
+          dense = train(runtimes[variant], data, 'dense');
+        assert.deepEqual(auto.params, sparse.params, 'auto trains exactly as sparse');
+        assert.ok(
+          sparse.memoryBytes < dense.memoryBytes,
+          `sparse rows take less memory: ${sparse.memoryBytes} vs ${dense.memoryBytes} bytes`,
+        );
+        const diff = maxAbsDiff(sparse.params, dense.params);
+        assert.ok(diff <= 1e-5, `max |sparse − dense| over the weights after ${2000 / 32} steps: ${diff}`);
+        assert.ok(
+          Math.abs(sparse.accuracy - dense.accuracy) <= 0.002,
+          `test accuracy ${sparse.accuracy} (sparse) vs ${dense.accuracy} (dense)`,
+        );
+      },
+    );
   }
 
   it('images without zero bytes stay dense under auto', () => {
@@ -235,24 +246,33 @@ describe('pixel formats', () => {
 });
 
 describe('threads', () => {
-  it('two threads train to the same weights, bit for bit, as one (mini-batch Adam and full-batch SGD)', () => {
-    // Every split (rows of outputs, columns of the first layer's gradient from sparse rows,
-    // 16-element blocks of the update) computes each element exactly as one thread does.
-    // 5000 rows make the full batch's first-layer gradient sum in row blocks, split by thread.
-    for (const [layers, options, data] of [
-      [[784, 24, 10], { optimizer: 'adam', lr: 0.002, batchSize: 50, epochs: 1 }, subset(mnist.train, 0, 1000)],
-      [[784, 10, 10], { optimizer: 'sgd', lr: 0.1, batchSize: 'full', iterations: 3 }, subset(mnist.train, 0, 5000)],
-    ] as const) {
-      const trained = (['simd', 'simd, 2 threads'] as const).map((variant) => {
-        const net = Network.create(runtimes[variant], { layers: [...layers], init: 'uniform', seed: 6 });
-        net.fit(data, { ...options });
-        const params = net.getParameters();
-        net.dispose();
-        return params;
-      });
-      assert.deepEqual(trained[1], trained[0], `${layers.join('-')} ${options.optimizer}`);
-    }
-  });
+  for (const variant of ['simd', 'relaxed'] as const)
+    it(
+      `${variant}: two threads train to the same weights, bit for bit, as one (mini-batch Adam and full-batch SGD)`,
+      { skip: unsupportedReason(variant) },
+      () => {
+        // Every split (rows of outputs, columns of the first layer's gradient from sparse rows,
+        // 16-element blocks of the update) computes each element exactly as one thread does.
+        // 5000 rows make the full batch's first-layer gradient sum in row blocks, split by thread.
+        for (const [layers, options, data] of [
+          [[784, 24, 10], { optimizer: 'adam', lr: 0.002, batchSize: 50, epochs: 1 }, subset(mnist.train, 0, 1000)],
+          [
+            [784, 10, 10],
+            { optimizer: 'sgd', lr: 0.1, batchSize: 'full', iterations: 3 },
+            subset(mnist.train, 0, 5000),
+          ],
+        ] as const) {
+          const trained = ([variant, `${variant}, 2 threads`] as const).map((context) => {
+            const net = Network.create(runtimes[context], { layers: [...layers], init: 'uniform', seed: 6 });
+            net.fit(data, { ...options });
+            const params = net.getParameters();
+            net.dispose();
+            return params;
+          });
+          assert.deepEqual(trained[1], trained[0], `${layers.join('-')} ${options.optimizer}`);
+        }
+      },
+    );
 });
 
 describe('checkpoints', () => {

@@ -15,6 +15,7 @@ import { before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   loadSimdnet,
+  relaxedSimdSupported,
   VARIANTS,
   type Arena,
   type DType,
@@ -254,17 +255,29 @@ export interface VariantContext {
   readonly threads: number;
   /** The runtime of this variant; available inside tests and hooks. */
   readonly runtime: Runtime;
+  /**
+   * Whether the SIMD kernels round exactly as their scalar twins. False for relaxed, whose
+   * multiply-adds the engine may fuse: its tests check the proven error bounds instead.
+   */
+  readonly twinExact: boolean;
 }
 
 /**
- * The runtimes every kernel test runs on: each build on one thread, and the SIMD threads build on
+ * The runtimes every kernel test runs on: each build on one thread, and the threads builds on
  * two threads with every call split (minSplitWork 0), so each share boundary of every size is
  * checked against the same references.
  */
 export const CONTEXTS: ReadonlyArray<{ variant: Variant; threads: number }> = [
   ...VARIANTS.map((variant) => ({ variant, threads: 1 })),
   { variant: 'simd', threads: 2 },
+  { variant: 'relaxed', threads: 2 },
 ];
+
+/** Why a context cannot run on this engine (a relaxed build where relaxed SIMD is missing), or undefined. */
+export function unsupportedReason(variant: Variant): string | undefined {
+  if (variant !== 'relaxed' || relaxedSimdSupported()) return undefined;
+  return `this engine (Node ${process.versions.node}) lacks WebAssembly relaxed SIMD: Node ≥ 22 runs the relaxed builds`;
+}
 
 const runtimes = new Map<string, Promise<Runtime>>();
 
@@ -277,11 +290,14 @@ export function runtimeFor(variant: Variant, threads = 1): Promise<Runtime> {
   return runtime;
 }
 
-/** Runs `fn`'s tests in a describe block per context ('simd', 'scalar', then 'simd, 2 threads'). */
+/**
+ * Runs `fn`'s tests in a describe block per context ('relaxed', 'simd', 'scalar', then the threads
+ * builds); the relaxed ones are skipped, with the reason, on engines without relaxed SIMD.
+ */
 export function forEachVariant(fn: (ctx: VariantContext) => void): void {
   for (const { variant, threads } of CONTEXTS) {
     const name = threads > 1 ? `${variant}, ${threads} threads` : variant;
-    describe(name, () => {
+    describe(name, { skip: unsupportedReason(variant) }, () => {
       let runtime: Runtime | undefined;
       before(async () => {
         runtime = await runtimeFor(variant, threads);
@@ -291,6 +307,7 @@ export function forEachVariant(fn: (ctx: VariantContext) => void): void {
       fn({
         variant,
         threads,
+        twinExact: variant !== 'relaxed',
         get runtime(): Runtime {
           if (runtime === undefined) throw new Error(`the ${name} runtime is only available inside tests`);
           return runtime;

@@ -4,7 +4,8 @@
 //     the same f32 sum in the same order, and a zero byte adds exactly +0), which makes the result
 //     independent of the variant, of the thread count and of the sparse or dense form; from
 //     sparse_blocked_min_rows rows the weight gradient sums in fixed row blocks, and is then bit
-//     for bit its own scalar twin's in every variant and thread count;
+//     for bit its own scalar twin's in every variant and thread count; the relaxed kernels (not
+//     their scalar twins) may fuse multiply-adds, so they are held to the bound below alone;
 //   - within the any-order bound of a float64 reference (dense.test.ts's: γ_{K+1}·(Σ|x·w| + |b|));
 //   - writing nothing but their outputs (and the workspace);
 // for rows, inputs and outputs around the vector width and the 16-output blocks, the MLP's first
@@ -64,7 +65,7 @@ function sparseOf(pixels: Uint8Array, inputs: number): { starts: Int32Array; ent
 /** Runs both sparse kernels on `pixels` rows picked by `indices` and checks them as the file header says. */
 function checkShape(
   runtime: Runtime,
-  variant: Variant,
+  { variant, twinExact }: { variant: Variant; twinExact: boolean },
   s: Shape,
   pixels: Uint8Array,
   indices: Int32Array,
@@ -151,16 +152,19 @@ function checkShape(
       shape: describeShape(s),
       cols: outputs,
     });
+    const exact = twinExact || twin.scalar;
     Out.fill(NaN);
     expectWritesOnly(arena, [Out], () => k.sparseForwardU8(Out, S, E, I, Wt, Bt, { relu: true, scalar: twin.scalar }));
-    expectEqual(Out.read(), DenseOut.read(), what('sparseForwardU8 vs denseForwardU8 scalar twin'));
+    if (exact) expectEqual(Out.read(), DenseOut.read(), what('sparseForwardU8 vs denseForwardU8 scalar twin'));
     expectClose(Out.read(), fwd, fwdTol, what('sparseForwardU8'));
     DW.fill(NaN);
     expectWritesOnly(arena, [DW, Ws], () => k.sparseBackwardWeightsU8(DW, S, E, I, D, Ws, { scalar: twin.scalar }));
-    if (!blocked)
-      expectEqual(DW.read(), DenseDW.read(), what('sparseBackwardWeightsU8 vs denseBackwardWeightsU8 scalar twin'));
-    else if (twinDW === undefined) twinDW = DW.read() as Float32Array;
-    else expectEqual(DW.read(), twinDW, what('sparseBackwardWeightsU8 in row blocks vs the kernel'));
+    if (exact) {
+      if (!blocked)
+        expectEqual(DW.read(), DenseDW.read(), what('sparseBackwardWeightsU8 vs denseBackwardWeightsU8 scalar twin'));
+      else if (twinDW === undefined) twinDW = DW.read() as Float32Array;
+      else expectEqual(DW.read(), twinDW, what('sparseBackwardWeightsU8 in row blocks vs the kernel'));
+    }
     expectClose(DW.read(), grad, gradTol, what('sparseBackwardWeightsU8'));
   }
 }
@@ -253,8 +257,6 @@ describe('packSparseRows', () => {
 });
 
 forEachVariant((ctx) => {
-  const { variant } = ctx;
-
   it(`sparseForwardU8 and sparseBackwardWeightsU8: ${SHAPES.length} shapes (sizes, the MLP's first layers)`, () => {
     SHAPES.forEach((s, n) => {
       const rng = new Rng(900 + n);
@@ -262,7 +264,7 @@ forEachVariant((ctx) => {
       const indices = rng.ints(s.rows, pool);
       indices[0] = 2;
       if (s.rows > 1) indices[s.rows - 1] = 1;
-      checkShape(ctx.runtime, variant, s, sparsePixels(rng, pool, s.inputs), indices, rng);
+      checkShape(ctx.runtime, ctx, s, sparsePixels(rng, pool, s.inputs), indices, rng);
     });
   });
 
@@ -271,8 +273,8 @@ forEachVariant((ctx) => {
     const pixels = train.pixels.subarray(0, 300 * PIXELS);
     const rng = new Rng(77);
     const indices = rng.ints(257, 300);
-    checkShape(ctx.runtime, variant, { rows: 257, inputs: PIXELS, outputs: CLASSES }, pixels, indices, rng);
-    checkShape(ctx.runtime, variant, { rows: 257, inputs: PIXELS, outputs: HIDDEN }, pixels, indices, rng);
+    checkShape(ctx.runtime, ctx, { rows: 257, inputs: PIXELS, outputs: CLASSES }, pixels, indices, rng);
+    checkShape(ctx.runtime, ctx, { rows: 257, inputs: PIXELS, outputs: HIDDEN }, pixels, indices, rng);
   });
 
   it('the wrappers refuse malformed sparse rows, bad indices, a small workspace and overlaps, writing nothing', () => {

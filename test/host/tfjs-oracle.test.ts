@@ -29,6 +29,7 @@ import { Network, type OptimizerName } from '../../src/network.js';
 import type { Runtime } from '../../src/runtime.js';
 import { planSchedule, scheduleSteps } from '../../src/schedule.js';
 import { TfjsTwin, scalePixels, useTfjsBackend } from '../../src/tfjs/twin.js';
+import { unsupportedReason } from './reference.js';
 
 const U = 2 ** -24;
 const ROWS = 64;
@@ -191,7 +192,7 @@ describe("the twin's two training modes", () => {
 });
 
 for (const variant of VARIANTS) {
-  describe(`simdnet-${variant} against tfjs-cpu`, () => {
+  describe(`simdnet-${variant} against tfjs-cpu`, { skip: unsupportedReason(variant) }, () => {
     let runtime: Runtime;
     before(async () => {
       runtime = await loadSimdnet({ variant });

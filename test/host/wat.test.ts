@@ -25,8 +25,8 @@ function exportsOf(wat: string): Map<string, string> {
   return new Map([...wat.matchAll(/^ \(export "([^"]+)" \(func (\$\S+)\)\)/gm)].map((m) => [m[1]!, m[2]!]));
 }
 
-function load(variant: 'simd' | 'scalar'): Promise<string> {
-  return readFile(new URL(`../../build/simdnet.${variant}.wat`, import.meta.url), 'utf8');
+function load(build: 'relaxed' | 'simd' | 'scalar' | 'threads' | 'threads-relaxed'): Promise<string> {
+  return readFile(new URL(`../../build/simdnet.${build}.wat`, import.meta.url), 'utf8');
 }
 
 describe('build/simdnet.simd.wat', () => {
@@ -120,4 +120,27 @@ describe('build/simdnet.scalar.wat', () => {
     const line = wat.split('\n').findIndex((l) => SIMD_INSTRUCTION.test(l) || /\bv128\b/.test(l));
     assert.equal(line, -1, `line ${line + 1}: ${wat.split('\n')[line]}`);
   });
+});
+
+// madd (assembly/simd.ts) is the one relaxed instruction: the relaxed builds fuse multiply-adds and
+// nothing else, and the simd builds keep none, so they stay bit-identical to the scalar twins.
+describe('relaxed SIMD in the builds', () => {
+  const RELAXED_INSTRUCTION = /\b(?:f32x4|f64x2|i8x16|i16x8|i32x4)\.relaxed_[a-z_0-9]+/g;
+
+  for (const build of ['relaxed', 'threads-relaxed'] as const) {
+    it(`build/simdnet.${build}.wat uses f32x4.relaxed_fma and no other relaxed instruction; its scalar twins stay scalar`, async () => {
+      const wat = await load(build);
+      const used = new Set(wat.match(RELAXED_INSTRUCTION));
+      assert.deepEqual([...used], ['f32x4.relaxed_fma']);
+      const bodies = functions(wat);
+      for (const [name, fn] of exportsOf(wat))
+        if (name.endsWith('_scalar')) assert.doesNotMatch(bodies.get(fn)!, SIMD_INSTRUCTION, `${name} uses SIMD`);
+    });
+  }
+
+  for (const build of ['simd', 'threads'] as const) {
+    it(`build/simdnet.${build}.wat has no relaxed instruction`, async () => {
+      assert.deepEqual((await load(build)).match(RELAXED_INSTRUCTION), null);
+    });
+  }
 });

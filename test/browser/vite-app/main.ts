@@ -20,10 +20,12 @@ export interface AppApi {
     pixels: number[],
   ): Promise<{ variant: string; probabilities: number[]; classes: number[] }>;
   /**
-   * Trains a checkpoint's network on n 28×28 u8 images with loadSimdnet({ threads, minSplitWork: 0 })
-   * (every split kernel call split), and says what the runtime ran and the trained parameters.
+   * Trains a checkpoint's network on n 28×28 u8 images with loadSimdnet({ variant, threads,
+   * minSplitWork: 0 }) (every split kernel call split), and says what the runtime ran and the
+   * trained parameters.
    */
   train(
+    variant: Variant | 'auto',
     threads: number,
     checkpoint: number[],
     pixels: number[],
@@ -50,6 +52,7 @@ export interface LayersModelOutcome {
 }
 
 export interface TrainOutcome {
+  variant: string;
   threads: number;
   singleThreadReason: string | null;
   crossOriginIsolated: boolean;
@@ -77,7 +80,11 @@ async function outcome(options: LoadOptions): Promise<LoadOutcome> {
 }
 
 window.simdnetApp = {
-  wasmUrls: { simd: packagedWasmUrl('simd').href, scalar: packagedWasmUrl('scalar').href },
+  wasmUrls: {
+    relaxed: packagedWasmUrl('relaxed').href,
+    simd: packagedWasmUrl('simd').href,
+    scalar: packagedWasmUrl('scalar').href,
+  },
   async predict(variant, checkpoint, pixels) {
     const runtime = await loadSimdnet({ variant });
     const net = Network.fromBytes(runtime, Uint8Array.from(checkpoint), 'checkpoint from Node');
@@ -88,8 +95,8 @@ window.simdnetApp = {
       net.dispose();
     }
   },
-  async train(threads, checkpoint, pixels, labels, fit) {
-    const runtime = await loadSimdnet({ threads, minSplitWork: 0 });
+  async train(variant, threads, checkpoint, pixels, labels, fit) {
+    const runtime = await loadSimdnet({ variant, threads, minSplitWork: 0 });
     const net = Network.fromBytes(runtime, Uint8Array.from(checkpoint), 'checkpoint from Node');
     try {
       net.fit(
@@ -97,6 +104,7 @@ window.simdnetApp = {
         fit,
       );
       return {
+        variant: runtime.variant,
         threads: runtime.threads,
         singleThreadReason: runtime.singleThreadReason,
         crossOriginIsolated,
@@ -113,7 +121,8 @@ window.simdnetApp = {
     return outcome({ source: source.packaged === 'bytes' ? bytes : await WebAssembly.compile(bytes) });
   },
   async layersModel(checkpoint, pixels) {
-    const runtime = await loadSimdnet();
+    // The simd build, as the Node reference: probabilities compare within TOLERANCE.
+    const runtime = await loadSimdnet({ variant: 'simd' });
     const net = Network.fromBytes(runtime, Uint8Array.from(checkpoint), 'checkpoint from Node');
     const { modelTopology, weightSpecs, weightData } = await layersModelHandler(net).load!();
     const back = networkFromModelArtifacts(
