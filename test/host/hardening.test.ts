@@ -906,7 +906,7 @@ describe('CLI: bad flags → usage message, exit 2, no stack trace', () => {
     [['--lr', 'Infinity'], /--lr must be a number > 0/],
     [['--batch', 'half'], /--batch must be an integer ≥ 1, got "half"/],
     [['--init', 'zeros'], /--init must be one of uniform, he/],
-    [['--variant', 'gpu'], /--variant must be one of auto, simd, scalar/],
+    [['--variant', 'gpu'], /--variant must be one of auto, relaxed, simd, scalar/],
     [['extra'], /Unexpected argument 'extra'/, 'spawn'],
     [['--json=yes'], /--json.*does not take an argument/],
     [['--save'], /--save.*argument missing/],
