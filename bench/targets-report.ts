@@ -159,7 +159,7 @@ export function headline(result: TargetsResult): PlainTable {
       `${figure(r.simdnet, r.unit)} ${r.unit}`,
       r.first === undefined ? '—' : `${sig(r.first)} / ${sig(r.warm!)}`,
       r.rival === null ? r.rivalName : `${figure(r.rival, r.unit)} ${r.unit} (${r.rivalName})`,
-      `**${times(r.ratio)}**`,
+      r.ratio === null ? '—' : `**${times(r.ratio)}**`,
       `≥ ${r.target}×`,
       verdict(r.met),
       `${times(r.threads)} (≥ ${r.threadsTarget}×)`,
