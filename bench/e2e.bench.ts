@@ -73,13 +73,13 @@ export interface E2eResults {
 type LayerParams = ReturnType<Network['getLayerParameters']>;
 
 /** rows of pixels/255 as f32 (what tfjs is fed; simdnet converts u8 inside its gather kernel). */
-function toF32(pixels: Uint8Array): Float32Array {
+export function toF32(pixels: Uint8Array): Float32Array {
   const out = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) out[i] = pixels[i]! / 255;
   return out;
 }
 
-function oneHot(labels: Uint8Array, classes: number): Float32Array {
+export function oneHot(labels: Uint8Array, classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);
   labels.forEach((y, i) => {
     out[i * classes + y] = 1;
@@ -88,7 +88,7 @@ function oneHot(labels: Uint8Array, classes: number): Float32Array {
 }
 
 /** tfjs-layers Sequential of the same shape holding `params`. */
-function layersModel(layers: readonly number[], params: LayerParams): tf.Sequential {
+export function layersModel(layers: readonly number[], params: LayerParams): tf.Sequential {
   const model = tf.sequential();
   for (let l = 1; l < layers.length; l++) {
     model.add(
@@ -143,7 +143,7 @@ function maxAbs(a: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
   return m;
 }
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
@@ -298,7 +298,7 @@ async function trainSimdnet(
   };
 }
 
-async function trainTfjsFit(
+export async function trainTfjsFit(
   c: E2eConfig,
   initial: LayerParams,
   x: tf.Tensor2D,

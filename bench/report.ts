@@ -12,6 +12,8 @@ import type { LimitsResult } from './limits.bench.js';
 import { htmlFacts, htmlFigure, htmlPage, htmlTable, type HtmlSection } from '../src/plot/html.js';
 import { barChart, lineChart, type Series } from '../src/plot/svg.js';
 import type { TfjsInfo } from './tfjs.js';
+import type { TargetsResult } from './targets.bench.js';
+import { builds, defaultBuild, describeRun, headline, targetsNotes } from './targets-report.js';
 
 export interface ResultsFile<T> {
   name: string;
@@ -223,7 +225,8 @@ export async function writeSummary(dir: string): Promise<string> {
     const f = await readResults<KernelResult[]>(dir, s);
     if (f) kernels.push(f);
   }
-  const any = limits ?? e2e ?? kernels[0];
+  const targets = await readResults<TargetsResult>(dir, 'targets');
+  const any = limits ?? e2e ?? kernels[0] ?? targets;
   if (!any) throw new Error(`no results in ${dir}: run bench/run.ts first`);
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
   // Every markdown table also goes to report.html, its markdown marks removed.
@@ -399,6 +402,25 @@ export async function writeSummary(dir: string): Promise<string> {
       ),
       '',
       ...e2e.results.inference.map((r) => `- ${r.layers.join('-')}: ${r.validation}`),
+      '',
+    );
+  }
+
+  if (targets) {
+    const t = targets.results,
+      h = headline(t),
+      b = builds(t);
+    md.push(
+      '## Targets (bench/targets.bench.ts, issue #15)',
+      '',
+      `${describeRun(t.nodes[0]!.machine, defaultBuild(t.nodes[0]!).variant)}.`,
+      '',
+      table('Targets', h.header, h.rows),
+      '',
+      table('Targets on every Node and build: ratio (simdnet figure)', b.header, b.rows),
+      '',
+      ...targetsNotes(t).map((n) => `- ${n}`),
+      `- ${t.rivals.inference.validation}.`,
       '',
     );
   }

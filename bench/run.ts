@@ -7,11 +7,14 @@
 //            --validate-only   validate every contender, time nothing
 //            --variant relaxed|simd|scalar   the simdnet build (default simd)
 //            --out DIR         results folder
+//            --node PATH       (repeatable; or SIMDNET_BENCH_NODES=PATH:PATH) the targets suite also
+//                              measures simdnet under this Node binary, beside this one's figures
 //            --report-only     only regenerate SUMMARY.md, report.html and the charts from the folder's JSONs
 //
 // Suites: limits (machine limits, run first: every other figure is a share of them), gemm,
 // activations, softmax, bias, optim (kernels vs tfjs-wasm and tfjs-cpu), profile (one training
-// step per kernel call, src/commands/profile.ts), e2e (MNIST training and inference). `validateAll` is the same validation without timing, for the test suite.
+// step per kernel call, src/commands/profile.ts), e2e (MNIST training and inference), targets
+// (issue #15's same-run ratios: bench/targets.bench.ts). `validateAll` is the same validation without timing, for the test suite.
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,9 +43,11 @@ import {
   type ResultsFile,
 } from './report.js';
 import { softmaxCases } from './softmax.bench.js';
+import { runTargets, validateTargets } from './targets.bench.js';
+import { targetsMarkdown } from './targets-report.js';
 import { setupTfjs, type TfjsInfo } from './tfjs.js';
 
-export const SUITES = ['limits', ...KERNEL_SUITES, 'profile', 'e2e'] as const;
+export const SUITES = ['limits', ...KERNEL_SUITES, 'profile', 'e2e', 'targets'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 const KERNEL_CASES: Record<(typeof KERNEL_SUITES)[number], (o: { quick: boolean }) => KernelCase[]> = {
@@ -62,6 +67,8 @@ export interface RunSettings {
   validateOnly?: boolean;
   variant?: Variant;
   out?: string;
+  /** Further Node binaries for the targets suite. */
+  nodes?: readonly string[];
   log?: (line: string) => void;
 }
 
@@ -95,6 +102,7 @@ export async function validateAll(
     const e = await runE2e(runtime, { quick, validateOnly: true });
     for (const t of e.training) for (const v of t.validation) log(`e2e ${t.config.name}: ${v}`);
   }
+  if (only.has('targets')) log(`targets: ${await validateTargets(runtime, quick)}`);
   return lines;
 }
 
@@ -174,6 +182,18 @@ export async function runBenchmarks(s: RunSettings): Promise<string> {
     log(`(e2e: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
 
+  if (only.has('targets')) {
+    log('\n== targets');
+    const t0 = performance.now();
+    if (s.validateOnly) log(`targets: ${await validateTargets(runtime, s.quick)}`);
+    else {
+      const t = await runTargets(runtime, { quick: s.quick, nodes: s.nodes, log });
+      log(`\n${targetsMarkdown(t)}`);
+      await writeResults(dir, file('targets', t, limits ?? undefined));
+    }
+    log(`(targets: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+
   if (!s.validateOnly) {
     const summary = await writeSummary(dir);
     log(
@@ -185,7 +205,7 @@ export async function runBenchmarks(s: RunSettings): Promise<string> {
 }
 
 const USAGE =
-  'usage: node --import tsx bench/run.ts [--quick] [--only SUITE,…] [--validate-only] [--report-only] [--variant relaxed|simd|scalar] [--out DIR]\n' +
+  'usage: node --import tsx bench/run.ts [--quick] [--only SUITE,…] [--validate-only] [--report-only] [--variant relaxed|simd|scalar] [--out DIR] [--node PATH]…\n' +
   `  suites: ${SUITES.join(', ')}`;
 
 async function main(argv: string[]): Promise<number> {
@@ -201,6 +221,7 @@ async function main(argv: string[]): Promise<number> {
         'validate-only': { type: 'boolean' },
         variant: { type: 'string' },
         out: { type: 'string' },
+        node: { type: 'string', multiple: true },
         'report-only': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -237,6 +258,7 @@ async function main(argv: string[]): Promise<number> {
       validateOnly: v['validate-only'] ?? false,
       variant: v.variant as Variant | undefined,
       out: v.out ? path.resolve(v.out) : undefined,
+      nodes: [...(v.node ?? []), ...(process.env.SIMDNET_BENCH_NODES?.split(':').filter(Boolean) ?? [])],
     });
     return 0;
   } catch (err) {

@@ -203,7 +203,7 @@ export function formatProfile(r: ProfileReport): string {
   const lines = [
     `simdnet profile: layers ${s.layers.join('-')}, batch ${s.batch}, ${s.optimizer}; ${r.parameters} parameters`,
     describeMachine(r.machine),
-    `limits: peak ${(r.limits.peakFlops / 1e9).toFixed(1)} GFLOP/s (f32 mul+add, no FMA in WASM SIMD); copy bandwidth ` +
+    `limits: peak ${(r.limits.peakFlops / 1e9).toFixed(1)} GFLOP/s (${r.limits.variant === 'relaxed' ? 'f32 relaxed_madd, fused where the CPU has FMA' : 'f32 mul+add, no FMA in WASM SIMD'}); copy bandwidth ` +
       r.limits.bandwidth.map((b) => `${formatBytes(b.footprint)} ${(b.copy / 1e9).toFixed(0)}`).join(', ') +
       ' GB/s',
     '',
