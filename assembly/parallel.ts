@@ -145,8 +145,7 @@ export function parallel_run(control: usize, t: i32): void {
         sparseBackwardWeightsU8(argP(control, SPARSE_BACKWARD_WEIGHTS_U8.dweights), argP(control, SPARSE_BACKWARD_WEIGHTS_U8.starts),
           argP(control, SPARSE_BACKWARD_WEIGHTS_U8.entries), argP(control, SPARSE_BACKWARD_WEIGHTS_U8.indices),
           argP(control, SPARSE_BACKWARD_WEIGHTS_U8.dout), rows, inputs,
-          argI(control, SPARSE_BACKWARD_WEIGHTS_U8.outputs), argF(control, SPARSE_BACKWARD_WEIGHTS_U8.scale),
-          argP(control, SPARSE_BACKWARD_WEIGHTS_U8.workspace), c0, c1);
+          argI(control, SPARSE_BACKWARD_WEIGHTS_U8.outputs), argF(control, SPARSE_BACKWARD_WEIGHTS_U8.scale), c0, c1);
       }
       break;
     }

@@ -33,25 +33,15 @@ export function sparse_blocked_min_rows(): i32 {
 }
 
 // Bytes of workspace sparse_backward_weights_u8 needs (a number, for it can pass 2³¹): the
-// blocks' partial gradients for a blocked call; else, when outputs is not a multiple of 4, one
-// gradient in rows padded to whole f32x4 (aligned read-modify-writes that never touch a
-// neighbouring row, so threads owning other columns are safe), copied out at the end; else
-// nothing, the sums going to dW directly. Partial gradients are padded likewise.
+// blocks' partial gradients for a blocked call, else nothing (the sums go to dW directly).
 export function sparse_workspace_bytes(rows: i32, inputs: i32, outputs: i32): f64 {
-  const gradient = <f64>inputs * <f64>paddedWidth(outputs) * 4;
-  if (rows >= BLOCKED_MIN_ROWS) return ROW_BLOCKS * gradient;
-  return outputs & 3 ? gradient : 0;
+  return rows >= BLOCKED_MIN_ROWS ? ROW_BLOCKS * <f64>inputs * <f64>outputs * 4 : 0;
 }
 
 // Where block k of ROW_BLOCKS starts among `rows` rows.
 // @ts-ignore: decorator
 @inline function blockStart(rows: i32, k: i32): i32 {
   return <i32>((<i64>rows * k) / ROW_BLOCKS);
-}
-
-// @ts-ignore: decorator
-@inline function paddedWidth(outputs: i32): i32 {
-  return (outputs + 3) & ~3;
 }
 
 // out (rows×outputs) = act(Σ over row indices[r]'s entries of (f32(byte) · scale) · W[column, :]
@@ -168,78 +158,85 @@ export function sparse_backward_weights_u8(
     sparseWeightBlocks(starts, entries, indices, dout, rows, inputs, outputs, scale, workspace, 0, ROW_BLOCKS);
     reduceWeightBlocks(dweights, workspace, inputs, outputs, 0, inputs);
   } else {
-    sparseBackwardWeightsU8(dweights, starts, entries, indices, dout, rows, inputs, outputs, scale, workspace, 0, inputs);
+    sparseBackwardWeightsU8(dweights, starts, entries, indices, dout, rows, inputs, outputs, scale, 0, inputs);
   }
 }
 
-// Columns [c0, c1) of an unblocked sparse_backward_weights_u8 (rows c0 … c1 − 1 of dweights and
-// of the workspace): a thread's share.
+// Columns [c0, c1) of an unblocked sparse_backward_weights_u8 (rows c0 … c1 − 1 of dweights): a
+// thread's share.
 export function sparseBackwardWeightsU8(
   dweights: usize, starts: usize, entries: usize, indices: usize, dout: usize,
-  rows: i32, inputs: i32, outputs: i32, scale: f32, workspace: usize, c0: i32, c1: i32,
+  rows: i32, inputs: i32, outputs: i32, scale: f32, c0: i32, c1: i32,
 ): void {
-  const padded = outputs & 3 ? paddedWidth(outputs) : outputs;
-  const sums = outputs & 3 ? workspace : dweights;
-  const sumRowBytes = <usize>padded << 2;
-  memory.fill(sums + <usize>c0 * sumRowBytes, 0, <usize>(c1 - c0) * sumRowBytes);
-  accumulateRows(sums, sumRowBytes, starts, entries, indices, dout, 0, rows, inputs, outputs, scale, c0, c1);
-  if (sums == dweights) return;
-  const outRowBytes = <usize>outputs << 2;
-  for (let c = c0; c < c1; c++) memory.copy(dweights + <usize>c * outRowBytes, sums + <usize>c * sumRowBytes, outRowBytes);
+  const rowBytes = <usize>outputs << 2;
+  memory.fill(dweights + <usize>c0 * rowBytes, 0, <usize>(c1 - c0) * rowBytes);
+  accumulateRows(dweights, starts, entries, indices, dout, 0, rows, inputs, outputs, scale, c0, c1);
 }
 
 // Blocks [k0, k1) of a blocked sparse_backward_weights_u8: block k's rows summed into partial
-// gradient k of the workspace (padded rows). A thread's share of the first phase.
+// gradient k (inputs×outputs) of the workspace. A thread's share of the first phase.
 export function sparseWeightBlocks(
   starts: usize, entries: usize, indices: usize, dout: usize,
   rows: i32, inputs: i32, outputs: i32, scale: f32, workspace: usize, k0: i32, k1: i32,
 ): void {
-  const sumRowBytes = <usize>paddedWidth(outputs) << 2, partial = <usize>inputs * sumRowBytes;
+  const partial = <usize>inputs * outputs << 2;
   for (let k = k0; k < k1; k++) {
     const sums = workspace + <usize>k * partial;
     memory.fill(sums, 0, partial);
-    accumulateRows(sums, sumRowBytes, starts, entries, indices, dout, blockStart(rows, k), blockStart(rows, k + 1), inputs, outputs, scale, 0, inputs);
+    accumulateRows(sums, starts, entries, indices, dout, blockStart(rows, k), blockStart(rows, k + 1), inputs, outputs, scale, 0, inputs);
   }
 }
 
 // Rows c0 … c1 − 1 of dweights = Σ over the ROW_BLOCKS partial gradients, in block order: the
 // second phase of a blocked call (a thread's share), and the same code in both builds.
 export function reduceWeightBlocks(dweights: usize, workspace: usize, inputs: i32, outputs: i32, c0: i32, c1: i32): void {
-  const padded = paddedWidth(outputs), partial = <usize>inputs * padded;
+  const partial = <usize>inputs * outputs;
   for (let c = c0; c < c1; c++) {
     for (let j = 0; j < outputs; j++) {
-      const at = workspace + ((<usize>c * padded + j) << 2);
-      let sum = load<f32>(at);
-      for (let k = 1; k < ROW_BLOCKS; k++) sum += load<f32>(at + ((<usize>k * partial) << 2));
-      store<f32>(dweights + ((<usize>c * outputs + j) << 2), sum);
+      const at = (<usize>c * outputs + j) << 2;
+      let sum = load<f32>(workspace + at);
+      for (let k = 1; k < ROW_BLOCKS; k++) sum += load<f32>(workspace + at + ((<usize>k * partial) << 2));
+      store<f32>(dweights + at, sum);
     }
   }
 }
 
-// Adds rows r0 … r1 − 1 into the rows c0 … c1 − 1 (row stride sumRowBytes, padded to f32x4) of
-// `sums`: each row's entries in the column range (found by a scan) add x · dout[r, :] into their
-// column's row, dout's row held in registers 16 outputs at a time (a partial last vector is loaded
-// with zeros beyond `outputs`, so the padding stays zero).
+// Adds rows r0 … r1 − 1 into the rows c0 … c1 − 1 of `sums` (inputs×outputs): each row's entries
+// in the column range (found by a scan) add x · dout[r, :] into their column's row, dout's row
+// held in registers 16 outputs at a time. A last vector of 1 to 3 outputs is read and written
+// lane by lane, so no write passes the row's end: threads owning the next rows are safe.
 function accumulateRows(
-  sums: usize, sumRowBytes: usize, starts: usize, entries: usize, indices: usize, dout: usize,
+  sums: usize, starts: usize, entries: usize, indices: usize, dout: usize,
   r0: i32, r1: i32, inputs: i32, outputs: i32, scale: f32, c0: i32, c1: i32,
 ): void {
-  const low = <u32>c0 << 8, high = <u32>c1 << 8;
+  const low = <u32>c0 << 8, high = <u32>c1 << 8, rowBytes = <usize>outputs << 2;
   for (let r = r0; r < r1; r++) {
     const row = <usize>load<i32>(indices + (<usize>r << 2)) << 2;
     let first = entries + (<usize>load<i32>(starts + row) << 2), end = entries + (<usize>load<i32>(starts + row, 4) << 2);
     if (c0 > 0) first = firstAtLeast(first, end, low);
     if (c1 < inputs) end = firstAtLeast(first, end, high);
-    const d = dout + ((<usize>r * outputs) << 2);
+    const d = dout + <usize>r * rowBytes;
     for (let j = 0; j < outputs; j += 16) {
       const left = outputs - j;
-      if (left >= 16) backwardBlock(4, 0, sums, sumRowBytes, first, end, d, j, scale);
-      else if (left > 12) backwardBlock(4, left & 3, sums, sumRowBytes, first, end, d, j, scale);
-      else if (left > 8) backwardBlock(3, left & 3, sums, sumRowBytes, first, end, d, j, scale);
-      else if (left > 4) backwardBlock(2, left & 3, sums, sumRowBytes, first, end, d, j, scale);
-      else backwardBlock(1, left & 3, sums, sumRowBytes, first, end, d, j, scale);
+      if (left >= 16) backwardBlock(4, 0, sums, rowBytes, first, end, d, j, scale);
+      else if (left > 12) lastBackwardBlock(4, left & 3, sums, rowBytes, first, end, d, j, scale);
+      else if (left > 8) lastBackwardBlock(3, left & 3, sums, rowBytes, first, end, d, j, scale);
+      else if (left > 4) lastBackwardBlock(2, left & 3, sums, rowBytes, first, end, d, j, scale);
+      else lastBackwardBlock(1, left & 3, sums, rowBytes, first, end, d, j, scale);
     }
   }
+}
+
+// backwardBlock with `partial` made a constant in each branch, so that the lane-by-lane reads and
+// writes of the last vector are chosen once per block, not once per entry.
+// @ts-ignore: decorator
+@inline function lastBackwardBlock(
+  vectors: i32, partial: i32, sums: usize, rowBytes: usize, first: usize, end: usize, d: usize, j: i32, scale: f32,
+): void {
+  if (partial == 0) backwardBlock(vectors, 0, sums, rowBytes, first, end, d, j, scale);
+  else if (partial == 1) backwardBlock(vectors, 1, sums, rowBytes, first, end, d, j, scale);
+  else if (partial == 2) backwardBlock(vectors, 2, sums, rowBytes, first, end, d, j, scale);
+  else backwardBlock(vectors, 3, sums, rowBytes, first, end, d, j, scale);
 }
 
 // The first entry in [first, end) whose column is ≥ key >> 8 (entries are sorted by column). A
@@ -252,35 +249,50 @@ function firstAtLeast(first: usize, end: usize, key: u32): usize {
 }
 
 // Adds x · dout[r, j … j + 4·vectors) into each entry's column row of `sums`; the last vector
-// holds `partial` (1 to 3) outputs and zeros when partial ≠ 0. `vectors` and `partial` are
-// constants at every call.
+// holds `partial` (1 to 3) outputs when partial ≠ 0. `vectors` and `partial` are constants at
+// every call, so each is a loop of its own without branches.
 // @ts-ignore: decorator
 @inline function backwardBlock(
-  vectors: i32, partial: i32, sums: usize, sumRowBytes: usize, first: usize, end: usize, d: usize, j: i32, scale: f32,
+  vectors: i32, partial: i32, sums: usize, rowBytes: usize, first: usize, end: usize, d: usize, j: i32, scale: f32,
 ): void {
   const dj = d + (<usize>j << 2);
-  const d0 = vectors == 1 && partial ? loadPartialZero(dj, partial) : v128.load(dj);
-  const d1 = vectors < 2 ? d0 : vectors == 2 && partial ? loadPartialZero(dj + 16, partial) : v128.load(dj + 16);
-  const d2 = vectors < 3 ? d0 : vectors == 3 && partial ? loadPartialZero(dj + 32, partial) : v128.load(dj + 32);
-  const d3 = vectors < 4 ? d0 : partial ? loadPartialZero(dj + 48, partial) : v128.load(dj + 48);
+  const d0 = vectors == 1 && partial ? loadPartial(dj, partial) : v128.load(dj);
+  const d1 = vectors < 2 ? d0 : vectors == 2 && partial ? loadPartial(dj + 16, partial) : v128.load(dj + 16);
+  const d2 = vectors < 3 ? d0 : vectors == 3 && partial ? loadPartial(dj + 32, partial) : v128.load(dj + 32);
+  const d3 = vectors < 4 ? d0 : partial ? loadPartial(dj + 48, partial) : v128.load(dj + 48);
   const column = sums + (<usize>j << 2);
   for (let e = first; e < end; e += 4) {
     const entry = load<u32>(e);
     const x = f32x4.splat(<f32>(entry & 255) * scale);
-    const s = column + <usize>(entry >> 8) * sumRowBytes;
-    v128.store(s, madd(x, d0, v128.load(s)));
-    if (vectors > 1) v128.store(s, madd(x, d1, v128.load(s, 16)), 16);
-    if (vectors > 2) v128.store(s, madd(x, d2, v128.load(s, 32)), 32);
-    if (vectors > 3) v128.store(s, madd(x, d3, v128.load(s, 48)), 48);
+    const s = column + <usize>(entry >> 8) * rowBytes;
+    addAt(vectors == 1 ? partial : 0, s, x, d0);
+    if (vectors > 1) addAt(vectors == 2 ? partial : 0, s + 16, x, d1);
+    if (vectors > 2) addAt(vectors == 3 ? partial : 0, s + 32, x, d2);
+    if (vectors > 3) addAt(partial, s + 48, x, d3);
   }
+}
+
+// s[0 … 4) += x · d, or only its first `count` (1 to 3) lanes when count ≠ 0 (a constant).
+// @ts-ignore: decorator
+@inline function addAt(count: i32, s: usize, x: v128, d: v128): void {
+  if (count == 0) v128.store(s, madd(x, d, v128.load(s)));
+  else storePartial(s, madd(x, d, loadPartial(s, count)), count);
 }
 
 // The first `count` (1 to 3) f32 at p, zeros in the other lanes; reads only those elements.
 // @ts-ignore: decorator
-@inline function loadPartialZero(p: usize, count: i32): v128 {
+@inline function loadPartial(p: usize, count: i32): v128 {
   if (count == 1) return v128.load32_zero(p);
   const pair = v128.load64_zero(p);
   return count == 2 ? pair : f32x4.replace_lane(pair, 2, load<f32>(p, 8));
+}
+
+// Writes the first `count` (1 to 3) lanes of v to p, nothing beyond.
+// @ts-ignore: decorator
+@inline function storePartial(p: usize, v: v128, count: i32): void {
+  if (count == 1) v128.store32_lane(p, v, 0);
+  else v128.store64_lane(p, v, 0);
+  if (count == 3) v128.store32_lane(p, v, 2, 8);
 }
 
 // Scalar twin of sparse_backward_weights_u8 (same contract; the workspace holds the partial
@@ -291,21 +303,21 @@ export function sparse_backward_weights_u8_scalar(
 ): void {
   if (rows < BLOCKED_MIN_ROWS) {
     memory.fill(dweights, 0, (<usize>inputs * outputs) << 2);
-    accumulateRowsScalar(dweights, outputs, starts, entries, indices, dout, 0, rows, outputs, scale);
+    accumulateRowsScalar(dweights, starts, entries, indices, dout, 0, rows, outputs, scale);
     return;
   }
-  const padded = paddedWidth(outputs), partial = <usize>inputs * padded;
+  const partial = <usize>inputs * outputs;
   for (let k = 0; k < ROW_BLOCKS; k++) {
     const sums = workspace + ((<usize>k * partial) << 2);
     memory.fill(sums, 0, partial << 2);
-    accumulateRowsScalar(sums, padded, starts, entries, indices, dout, blockStart(rows, k), blockStart(rows, k + 1), outputs, scale);
+    accumulateRowsScalar(sums, starts, entries, indices, dout, blockStart(rows, k), blockStart(rows, k + 1), outputs, scale);
   }
   reduceWeightBlocks(dweights, workspace, inputs, outputs, 0, inputs);
 }
 
-// Adds rows r0 … r1 − 1 into `sums` (rows of `stride` elements), one element at a time.
+// Adds rows r0 … r1 − 1 into `sums` (inputs×outputs), one element at a time.
 function accumulateRowsScalar(
-  sums: usize, stride: i32, starts: usize, entries: usize, indices: usize, dout: usize, r0: i32, r1: i32, outputs: i32, scale: f32,
+  sums: usize, starts: usize, entries: usize, indices: usize, dout: usize, r0: i32, r1: i32, outputs: i32, scale: f32,
 ): void {
   for (let r = r0; r < r1; r++) {
     const row = <usize>load<i32>(indices + (<usize>r << 2)) << 2;
@@ -313,7 +325,7 @@ function accumulateRowsScalar(
     for (let e = first; e < end; e++) {
       const entry = load<u32>(entries + (e << 2));
       const x = <f32>(entry & 255) * scale;
-      const w = sums + ((<usize>(entry >> 8) * stride) << 2);
+      const w = sums + ((<usize>(entry >> 8) * outputs) << 2);
       for (let j = 0; j < outputs; j++) {
         const p = w + (<usize>j << 2);
         store<f32>(p, load<f32>(p) + x * load<f32>(dout + ((<usize>r * outputs + j) << 2)));

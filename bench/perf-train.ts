@@ -3,9 +3,11 @@
 // Each figure is the best of `--reps` runs (the machine is shared; the best run is the one least
 // disturbed), after one warm-up run; the fit's own clock excludes data residency and planning.
 // --vs VARIANT trains each configuration on a second build too, runs alternating, and prints the ratio.
+// --baseline FILE.wasm trains on that build of the same variant too (e.g. main's, copied aside
+// before a kernel change), runs alternating: the before/after ratio of one run.
 // --min-split-work sets loadSimdnet's minSplitWork (default: each kernel's minWork, src/abi.ts).
-//   node --import tsx bench/perf-train.ts [--variant relaxed|simd|scalar] [--vs simd] [--threads N]
-//     [--min-split-work W] [--reps 3] [--only b32|adam|seed|infer]
+//   node --import tsx bench/perf-train.ts [--variant relaxed|simd|scalar] [--vs simd | --baseline FILE.wasm]
+//     [--threads N] [--min-split-work W] [--reps 3] [--only b32|adam|seed|infer]
 import { loadMnist, subset } from '../src/data/mnist.js';
 import { countNonzero, packSparseRows } from '../src/data/sparse.js';
 import { loadSimdnet } from '../src/loader.node.js';
@@ -24,13 +26,20 @@ const only = flag('only', '');
 const threads = Number(flag('threads', '1'));
 
 const versus = args.includes('--vs') ? (flag('vs', 'simd') as Variant) : null;
+const baseline = args.includes('--baseline') ? flag('baseline', '') : null;
 
 const minSplitWork = args.includes('--min-split-work') ? Number(flag('min-split-work', '')) : undefined;
 const runtime = await loadSimdnet({ variant, threads, minSplitWork });
 // With --vs, a second build trains the same configurations, its runs alternating with the first's.
-const runtimes = [runtime, ...(versus ? [await loadSimdnet({ variant: versus, threads, minSplitWork })] : [])];
+const second = versus
+  ? await loadSimdnet({ variant: versus, threads, minSplitWork })
+  : baseline
+    ? await loadSimdnet({ variant, threads, minSplitWork, source: baseline })
+    : null;
+const runtimes = second ? [runtime, second] : [runtime];
+const names = [variant, versus ?? `baseline ${baseline}`];
 console.log(
-  `${runtimes.map((rt) => rt.variant).join(' vs ')} build, ${runtime.threads} thread${runtime.threads > 1 ? 's' : ''}` +
+  `${runtimes.map((_, i) => names[i]).join(' vs ')} build, ${runtime.threads} thread${runtime.threads > 1 ? 's' : ''}` +
     `${runtime.threads > 1 ? `, minSplitWork ${minSplitWork ?? 'per kernel'}` : ''}, Node ${process.version}`,
 );
 const { train, test } = await loadMnist();
@@ -47,13 +56,11 @@ function timed(label: string, unit: string, make: (rt: Runtime) => Network, run:
   for (let r = 0; r < reps; r++) nets.forEach((net, i) => times[i]!.push(run(net)));
   nets.forEach((net, i) =>
     console.log(
-      `${label} (${net.runtime.variant}): ${best(times[i]!).toFixed(2)} ${unit} (runs ${times[i]!.map((t) => t.toFixed(1)).join(', ')}), test acc ${net.evaluate(test).accuracy.toFixed(4)}`,
+      `${label} (${names[i]}): ${best(times[i]!).toFixed(2)} ${unit} (runs ${times[i]!.map((t) => t.toFixed(1)).join(', ')}), test acc ${net.evaluate(test).accuracy.toFixed(4)}`,
     ),
   );
   if (nets.length === 2)
-    console.log(
-      `${label}: ${nets[0]!.runtime.variant} ×${(best(times[1]!) / best(times[0]!)).toFixed(2)} of ${nets[1]!.runtime.variant}`,
-    );
+    console.log(`${label}: ${names[0]} ×${(best(times[1]!) / best(times[0]!)).toFixed(2)} as fast as ${names[1]}`);
   nets.forEach((net) => net.dispose());
 }
 

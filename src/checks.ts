@@ -4,6 +4,9 @@
 import type { Arena } from './arena.js';
 import { Tensor, formatShape, type DType } from './tensor.js';
 
+/** Tensors with the names errors call them by. */
+export type NamedTensors = ReadonlyArray<readonly [name: string, tensor: Tensor]>;
+
 function describe(t: Tensor): string {
   return `${t.name} ${formatShape(t.shape)}`;
 }
@@ -58,6 +61,14 @@ export class Checks {
         `${fn}: ${outName} ${formatShape(out.shape)} partly overlaps ${inpName} ${formatShape(inp.shape)}; use the same buffer or disjoint ones`,
       );
     }
+  }
+
+  /** Each output disjoint from the outputs after it and from every input (inputs may share memory). */
+  outputsApart(fn: string, outputs: NamedTensors, inputs: NamedTensors): void {
+    outputs.forEach(([name, t], i) => {
+      for (const [otherName, other] of [...outputs.slice(i + 1), ...inputs])
+        this.disjoint(fn, t, name, other, otherName);
+    });
   }
 
   disjoint(fn: string, a: Tensor, aName: string, b: Tensor, bName: string): void {

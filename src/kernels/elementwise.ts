@@ -186,8 +186,14 @@ export class ElementwiseKernels extends GemmKernels {
     this.checkUnary(fn, out, inp);
     this.check.tensor(fn, 'mask', mask, 'u8');
     this.check.sameShape(fn, mask, 'mask', inp, 'inp');
-    this.check.disjoint(fn, mask, 'mask', out, 'out');
-    this.check.disjoint(fn, mask, 'mask', inp, 'inp');
+    this.check.outputsApart(
+      fn,
+      [['mask', mask]],
+      [
+        ['out', out],
+        ['inp', inp],
+      ],
+    );
     const rate = checkRate(fn, options?.rate);
     const { seed, first = 0 } = options;
     if (!Number.isInteger(seed) || seed < 0 || seed >= U32_LIMIT)
@@ -254,8 +260,14 @@ export class ElementwiseKernels extends GemmKernels {
         `${fn}: indices ${formatShape(indices.shape)} must have one entry per row of out ${formatShape(out.shape)}`,
       );
     this.check.indicesInRange(fn, 'indices', indices, pixels.shape[0]!, 'row of pixels');
-    this.check.disjoint(fn, out, 'out', pixels, 'pixels');
-    this.check.disjoint(fn, out, 'out', indices, 'indices');
+    this.check.outputsApart(
+      fn,
+      [['out', out]],
+      [
+        ['pixels', pixels],
+        ['indices', indices],
+      ],
+    );
     const scale = this.check.finite(fn, 'scale', options.scale ?? 1 / 255);
     (options.scalar ? this.raw.gather_images_scalar : this.raw.gather_images)(
       out.offset,
@@ -279,8 +291,14 @@ export class ElementwiseKernels extends GemmKernels {
         `${fn}: indices ${formatShape(indices.shape)} and out ${formatShape(out.shape)} must have the same length`,
       );
     this.check.indicesInRange(fn, 'indices', indices, labels.length, 'index into labels');
-    this.check.disjoint(fn, out, 'out', labels, 'labels');
-    this.check.disjoint(fn, out, 'out', indices, 'indices');
+    this.check.outputsApart(
+      fn,
+      [['out', out]],
+      [
+        ['labels', labels],
+        ['indices', indices],
+      ],
+    );
     this.raw.gather_labels(out.offset, labels.offset, indices.offset, out.length);
     return out;
   }

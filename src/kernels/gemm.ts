@@ -34,8 +34,14 @@ export class GemmKernels extends KernelBase {
         `${fn}: C ${formatShape(C.shape)} must be ${formatShape([M, N])} for op(A) ${M}×${K} and op(B) ${K}×${N}`,
       );
     }
-    this.check.disjoint(fn, C, 'C', A, 'A');
-    this.check.disjoint(fn, C, 'C', B, 'B');
+    this.check.outputsApart(
+      fn,
+      [['C', C]],
+      [
+        ['A', A],
+        ['B', B],
+      ],
+    );
     const kernel = options.scalar ? this.raw.sgemm_scalar : this.par.sgemm;
     kernel(+transA, +transB, M, N, K, A.offset, B.offset, C.offset, +(options.accumulate ?? false));
     return C;
@@ -71,12 +77,15 @@ export class GemmKernels extends KernelBase {
       throw new RangeError(
         `${fn}: out ${formatShape(out.shape)} must have one row per row of inp ${formatShape(inp.shape)}`,
       );
-    for (const [t, name] of [
-      [inp, 'inp'],
-      [weights, 'weights'],
-      [bias, 'bias'],
-    ] as const)
-      this.check.disjoint(fn, out, 'out', t, name);
+    this.check.outputsApart(
+      fn,
+      [['out', out]],
+      [
+        ['inp', inp],
+        ['weights', weights],
+        ['bias', bias],
+      ],
+    );
     (options.scalar ? this.raw.dense_forward_scalar : this.par.dense_forward)(
       out.offset,
       inp.offset,
@@ -123,21 +132,19 @@ export class GemmKernels extends KernelBase {
         `${fn}: indices ${formatShape(indices.shape)} must have one entry per row of out ${formatShape(out.shape)}`,
       );
     this.check.indicesInRange(fn, 'indices', indices, pixels.shape[0]!, 'row of pixels');
-    for (const [t, name] of [
-      [pixels, 'pixels'],
-      [indices, 'indices'],
-      [weights, 'weights'],
-      [bias, 'bias'],
-      [ws, 'workspace'],
-    ] as const)
-      this.check.disjoint(fn, out, 'out', t, name);
-    for (const [t, name] of [
-      [pixels, 'pixels'],
-      [indices, 'indices'],
-      [weights, 'weights'],
-      [bias, 'bias'],
-    ] as const)
-      this.check.disjoint(fn, ws, 'workspace', t, name);
+    this.check.outputsApart(
+      fn,
+      [
+        ['out', out],
+        ['workspace', ws],
+      ],
+      [
+        ['pixels', pixels],
+        ['indices', indices],
+        ['weights', weights],
+        ['bias', bias],
+      ],
+    );
     const scale = this.check.finite(fn, 'scale', options.scale ?? 1 / 255);
     (options.scalar ? this.raw.dense_forward_u8_scalar : this.par.dense_forward_u8)(
       out.offset,
@@ -182,19 +189,18 @@ export class GemmKernels extends KernelBase {
         `${fn}: indices ${formatShape(indices.shape)} must have one entry per row of dout ${formatShape(dout.shape)}`,
       );
     this.check.indicesInRange(fn, 'indices', indices, pixels.shape[0]!, 'row of pixels');
-    for (const [t, name] of [
-      [pixels, 'pixels'],
-      [indices, 'indices'],
-      [dout, 'dout'],
-      [ws, 'workspace'],
-    ] as const)
-      this.check.disjoint(fn, dweights, 'dweights', t, name);
-    for (const [t, name] of [
-      [pixels, 'pixels'],
-      [indices, 'indices'],
-      [dout, 'dout'],
-    ] as const)
-      this.check.disjoint(fn, ws, 'workspace', t, name);
+    this.check.outputsApart(
+      fn,
+      [
+        ['dweights', dweights],
+        ['workspace', ws],
+      ],
+      [
+        ['pixels', pixels],
+        ['indices', indices],
+        ['dout', dout],
+      ],
+    );
     const scale = this.check.finite(fn, 'scale', options.scale ?? 1 / 255);
     (options.scalar ? this.raw.dense_backward_weights_u8_scalar : this.par.dense_backward_weights_u8)(
       dweights.offset,
@@ -250,14 +256,17 @@ export class GemmKernels extends KernelBase {
         `${fn}: indices ${formatShape(indices.shape)} must have one entry per row of out ${formatShape(out.shape)}`,
       );
     this.check.indicesInRange(fn, 'indices', indices, count, 'sparse row');
-    for (const [t, name] of [
-      [starts, 'starts'],
-      [entries, 'entries'],
-      [indices, 'indices'],
-      [weights, 'weights'],
-      [bias, 'bias'],
-    ] as const)
-      this.check.disjoint(fn, out, 'out', t, name);
+    this.check.outputsApart(
+      fn,
+      [['out', out]],
+      [
+        ['starts', starts],
+        ['entries', entries],
+        ['indices', indices],
+        ['weights', weights],
+        ['bias', bias],
+      ],
+    );
     const scale = this.check.finite(fn, 'scale', options.scale ?? 1 / 255);
     (options.scalar ? this.raw.sparse_forward_u8_scalar : this.par.sparse_forward_u8)(
       out.offset,
@@ -310,21 +319,19 @@ export class GemmKernels extends KernelBase {
       this.sparseWorkspaceBytes(rows, inputs, outputs),
       `dweights ${formatShape(dweights.shape)}`,
     );
-    for (const [t, name] of [
-      [starts, 'starts'],
-      [entries, 'entries'],
-      [indices, 'indices'],
-      [dout, 'dout'],
-      [ws, 'workspace'],
-    ] as const)
-      this.check.disjoint(fn, dweights, 'dweights', t, name);
-    for (const [t, name] of [
-      [starts, 'starts'],
-      [entries, 'entries'],
-      [indices, 'indices'],
-      [dout, 'dout'],
-    ] as const)
-      this.check.disjoint(fn, ws, 'workspace', t, name);
+    this.check.outputsApart(
+      fn,
+      [
+        ['dweights', dweights],
+        ['workspace', ws],
+      ],
+      [
+        ['starts', starts],
+        ['entries', entries],
+        ['indices', indices],
+        ['dout', dout],
+      ],
+    );
     const scale = this.check.finite(fn, 'scale', options.scale ?? 1 / 255);
     (options.scalar ? this.raw.sparse_backward_weights_u8_scalar : this.par.sparse_backward_weights_u8)(
       dweights.offset,
@@ -368,12 +375,15 @@ export class GemmKernels extends KernelBase {
         `${fn}: dinp ${formatShape(dinp.shape)} must have one row per row of dout ${formatShape(dout.shape)}`,
       );
     this.check.sameShape(fn, dinp, 'dinp', act, 'act');
-    for (const [t, name] of [
-      [dout, 'dout'],
-      [weights, 'weights'],
-      [act, 'act'],
-    ] as const)
-      this.check.disjoint(fn, dinp, 'dinp', t, name);
+    this.check.outputsApart(
+      fn,
+      [['dinp', dinp]],
+      [
+        ['dout', dout],
+        ['weights', weights],
+        ['act', act],
+      ],
+    );
     (options.scalar ? this.raw.dense_backward_input_scalar : this.par.dense_backward_input)(
       dinp.offset,
       dout.offset,

@@ -28,12 +28,15 @@ export class SoftmaxKernels extends ElementwiseKernels {
     this.check.disjoint(fn, dlogits, 'dlogits', labels, 'labels');
     if (correct.length !== 1)
       throw new RangeError(`${fn}: correct ${formatShape(correct.shape)} must hold exactly one element`);
-    for (const [t, name] of [
-      [dlogits, 'dlogits'],
-      [logits, 'logits'],
-      [labels, 'labels'],
-    ] as const)
-      this.check.disjoint(fn, correct, 'correct', t, name);
+    this.check.outputsApart(
+      fn,
+      [['correct', correct]],
+      [
+        ['dlogits', dlogits],
+        ['logits', logits],
+        ['labels', labels],
+      ],
+    );
     const rows = logits.shape[0]!,
       cols = logits.shape[1]!;
     const scale = this.check.finite(fn, 'scale', options.scale ?? 1 / rows);

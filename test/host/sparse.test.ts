@@ -278,6 +278,7 @@ forEachVariant((ctx) => {
   });
 
   it('the wrappers refuse malformed sparse rows, bad indices, a small workspace and overlaps, writing nothing', () => {
+    const BLOCKED_ROWS = 4096;
     const { starts, entries } = sparseOf(Uint8Array.from([0, 5, 0, 255, 0, 0, 7, 0]), 4);
     const arena = makeArena(ctx.runtime, {
       starts: { dtype: 'i32', shape: [3], data: starts },
@@ -294,9 +295,13 @@ forEachVariant((ctx) => {
       dout: { shape: [2, 5] },
       dW: { shape: [4, 5] },
       dW6: { shape: [4, 6] },
-      ws: { dtype: 'u8', shape: [ctx.runtime.sparseWorkspaceBytes(2, 4, 5)] },
+      // Only a call of sparse_blocked_min_rows rows or more needs a workspace.
+      manyIndices: { dtype: 'i32', shape: [BLOCKED_ROWS] },
+      manyDout: { shape: [BLOCKED_ROWS, 5] },
+      ws: { dtype: 'u8', shape: [16] },
       small: { dtype: 'u8', shape: [16] },
     });
+    assert.equal(arena.exports.sparse_blocked_min_rows(), BLOCKED_ROWS);
     const k = arena.kernels;
     const [S, E, I, W, b, out, dout, dW, ws] = [
       i32(arena, 'starts'),
@@ -332,8 +337,8 @@ forEachVariant((ctx) => {
       /dweights \[4,6\] must have 5 columns, one per column of dout \[2,5\]/,
     );
     refused(
-      () => k.sparseBackwardWeightsU8(dW, S, E, I, dout, u8(arena, 'small')),
-      /workspace small \[16\] holds 16 bytes but dweights \[4,5\] needs 128/,
+      () => k.sparseBackwardWeightsU8(dW, S, E, i32(arena, 'manyIndices'), f32(arena, 'manyDout'), u8(arena, 'small')),
+      /workspace small \[16\] holds 16 bytes but dweights \[4,5\] needs 1280/,
     );
     refused(
       () => k.sparseBackwardWeightsU8(dW, S, E, I, dW.slice(0, [2, 5]), ws),
