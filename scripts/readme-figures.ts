@@ -11,6 +11,7 @@ import type { E2eResults } from '../bench/e2e.bench.js';
 import type { KernelResult } from '../bench/harness.js';
 import type { LimitsResult } from '../bench/limits.bench.js';
 import { KERNEL_SUITES, type ResultsFile } from '../bench/report.js';
+import type { MachineInfo } from '../src/perf/machine.js';
 import type { TargetsResult } from '../bench/targets.bench.js';
 import { targetsMarkdown } from '../bench/targets-report.js';
 
@@ -23,7 +24,7 @@ export const README = fileURLToPath(new URL('../README.md', import.meta.url));
 
 /** What `simdnet compare --json` writes (src/commands/compare.ts), as bench/results/compare.json holds it. */
 interface CompareFile {
-  machine: { date: string; node: string; cpu: string; cpus: number; platform: string; arch: string };
+  machine: MachineInfo;
   variant: string;
   tfjs: Array<{ name: string; version: string; binary?: string; threads?: number }>;
   trainCount: number;
@@ -81,7 +82,7 @@ function trainingTable(c: CompareFile): string {
   return [
     '### Training: simdnet against TensorFlow.js (`npm start`)',
     '',
-    `Run of ${when(m.date)} on ${m.cpu} (${m.cpus} cores), Node ${m.node}, ${m.platform}-${m.arch}; simdnet \`${c.variant}\` build, ` +
+    `Run of ${when(m.date)} on ${m.cpu} (${m.cores} cores), Node ${m.node}, ${m.platform}; simdnet \`${c.variant}\` build, ` +
       `one thread; TensorFlow.js ${c.tfjs[0]?.version ?? '?'} ${tfjs}. ${c.trainCount} training / ${c.testCount} test images. ` +
       'Source: `bench/results/compare.json`.',
     '',

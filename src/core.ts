@@ -25,32 +25,7 @@ export {
   type DropoutOptions,
   type DropoutForwardOptions,
 } from './kernels.js';
-export {
-  Network,
-  OPTIMIZERS,
-  INITIALIZERS,
-  PIXEL_FORMATS,
-  type PixelFormat,
-  type NetworkOptions,
-  type FitOptions,
-  type FitResult,
-  type OptimizerConfig,
-  type OptimizerName,
-  type Initializer,
-  type StepInfo,
-  type EpochInfo,
-  type Evaluation,
-  type InferenceOptions,
-  type Prediction,
-  type FeatureSet,
-  type TrainingData,
-  ACTIVATIONS,
-  type Activation,
-  type InputSpec,
-  type LayerSpec,
-  type LayerType,
-  type NetworkSpec,
-} from './network.js';
+export * from './network.js';
 export {
   encodeCheckpoint,
   decodeCheckpoint,

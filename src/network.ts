@@ -1,7 +1,5 @@
 // Network and its types live in src/model/; this module keeps the import path they had.
 export { Network } from './model/network.js';
-export { MAX_PARAMETER } from './model/train.js';
-export { resolveOptimizer, defaultLearningRate } from './model/optimizers.js';
 export {
   OPTIMIZERS,
   INITIALIZERS,

@@ -5,13 +5,8 @@
 // Progress goes to stderr, results to stdout.
 import { writeFile } from 'node:fs/promises';
 import type { Variant } from '../abi.js';
-import {
-  formatComparisonTable,
-  machineInfo,
-  MEMORY_NOTE,
-  TFJS_BACKENDS,
-  type TfjsBackendName,
-} from '../tfjs/comparison-table.js';
+import { describeMachine, machineInfo } from '../perf/machine.js';
+import { formatComparisonTable, MEMORY_NOTE, TFJS_BACKENDS, type TfjsBackendName } from '../tfjs/comparison-table.js';
 import { comparisonReport } from '../report/comparison.js';
 import { VARIANT_CHOICES } from './model.js';
 import { checkOutputDirectory } from './output.js';
@@ -89,14 +84,14 @@ export async function compareCommand(argv: string[], io: CompareIo = processIo):
       onProgress: (message) => io.stderr(`${message}\n`),
     });
     if (args.report !== undefined) {
-      await writeFile(args.report, comparisonReport(report, machineInfo(), SIMDNET_VERSION));
+      await writeFile(args.report, comparisonReport(report, machineInfo(report.variant), SIMDNET_VERSION));
       io.stderr(`wrote ${args.report}\n`);
     }
     if (args.json) {
       io.stdout(
         `${JSON.stringify({
           simdnet: SIMDNET_VERSION,
-          machine: machineInfo(),
+          machine: machineInfo(report.variant),
           variant: report.variant,
           tfjs: report.tfjs,
           trainCount: report.trainCount,
@@ -108,13 +103,13 @@ export async function compareCommand(argv: string[], io: CompareIo = processIo):
         })}\n`,
       );
     } else {
-      const m = machineInfo();
+      const m = machineInfo(report.variant);
       const wasm = report.tfjs.find((t) => t.binary);
       io.stdout(
         `simdnet ${report.variant} vs TensorFlow.js ${report.tfjs.map((t) => t.name).join(', ')} ` +
           `(${wasm ? `${wasm.binary}, ${wasm.threads} thread(s), ` : ''}twin mode '${report.mode}') — ` +
           `${report.trainCount} training / ${report.testCount} test images\n` +
-          `${m.cpu} (${m.cpus} cores), Node ${m.node}, ${m.platform}-${m.arch}, ${m.date}\n\n` +
+          `${describeMachine(m)}\n\n` +
           `${formatComparisonTable(report.rows)}\n`,
       );
     }

@@ -4,7 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { loadMnist } from '../data/mnist.js';
 import { encodeGrayPng } from '../data/image.node.js';
-import { machineInfo } from '../tfjs/comparison-table.js';
+import { machineInfo } from '../perf/machine.js';
 import {
   classificationMetrics,
   evaluationReport,
@@ -67,7 +67,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
           href: `data:image/png;base64,${Buffer.from(png).toString('base64')}`,
         });
       }
-      const m = machineInfo();
+      const m = machineInfo(net.runtime.variant, net.runtime.threads);
       await writeFile(
         v.report,
         evaluationReport({
@@ -76,7 +76,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
             ['model', `${model}: ${net.layers.join('-')} (${net.runtime.variant})`],
             ['data', `${data}, test set: ${test.count} images`],
             ['simdnet', SIMDNET_VERSION],
-            ['machine', `${m.cpu} (${m.cpus} cores), Node ${m.node}, ${m.platform}-${m.arch}`],
+            ['machine', `${m.cpu} (${m.cores} cores), Node ${m.node}, ${m.platform}`],
             ['date', m.date],
           ],
           accuracy: evaluation.accuracy,

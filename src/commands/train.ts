@@ -5,8 +5,8 @@ import type { Variant } from '../abi.js';
 import { loadMnist, type Dataset } from '../data/mnist.js';
 import { saveNetwork } from '../io.node.js';
 import { loadSimdnet } from '../loader.node.js';
+import { defaultLearningRate } from '../model/optimizers.js';
 import {
-  defaultLearningRate,
   INITIALIZERS,
   Network,
   OPTIMIZERS,

@@ -9,16 +9,16 @@ export interface MachineInfo {
   platform: string;
   node: string;
   v8: string;
-  /** simdnet's build: simd or scalar. */
+  /** simdnet's build (relaxed, simd, scalar), or the builds a run compared. */
   variant: string;
-  /** simdnet runs on one thread. */
+  /** The threads simdnet's kernels ran on. */
   threads: number;
   /** Load average over the last minute when measuring began: > cores means the figures are shared. */
   loadAverage: number;
   date: string;
 }
 
-export function machineInfo(variant: string): MachineInfo {
+export function machineInfo(variant: string, threads = 1): MachineInfo {
   const cpus = os.cpus();
   return {
     cpu: cpus[0]?.model.trim() ?? 'unknown',
@@ -28,12 +28,12 @@ export function machineInfo(variant: string): MachineInfo {
     node: process.version,
     v8: process.versions.v8,
     variant,
-    threads: 1,
+    threads,
     loadAverage: Math.round(os.loadavg()[0]! * 100) / 100,
     date: new Date().toISOString(),
   };
 }
 
 export function describeMachine(m: MachineInfo): string {
-  return `${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), ${m.platform}; Node ${m.node}, V8 ${m.v8}; simdnet ${m.variant} build, ${m.threads} thread; load ${m.loadAverage}; ${m.date}`;
+  return `${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), ${m.platform}; Node ${m.node}, V8 ${m.v8}; simdnet ${m.variant} build, ${m.threads} thread${m.threads === 1 ? '' : 's'}; load ${m.loadAverage}; ${m.date}`;
 }

@@ -1,13 +1,8 @@
 // `simdnet compare --report`: the comparison as one self-contained HTML page. For each model both
 // engines' training-loss curves on shared axes, against epoch and against wall-clock time; the
 // speedup of simdnet per model as bars; the table; and the machine, versions and date.
-import {
-  comparisonCells,
-  MEMORY_NOTE,
-  type ComparisonReport,
-  type ComparisonRow,
-  type MachineInfo,
-} from '../tfjs/comparison-table.js';
+import { comparisonCells, MEMORY_NOTE, type ComparisonReport, type ComparisonRow } from '../tfjs/comparison-table.js';
+import type { MachineInfo } from '../perf/machine.js';
 import { htmlFacts, htmlFigure, htmlPage, htmlParagraph, htmlTable, type HtmlSection } from '../plot/html.js';
 import { barChart, lineChart, type Series } from '../plot/svg.js';
 
@@ -110,8 +105,8 @@ export function comparisonReport(report: ComparisonReport, machine: MachineInfo,
       ],
       ['simdnet', `${simdnetVersion}, ${report.variant} build`],
       ['TensorFlow.js', tfjs],
-      ['machine', `${machine.cpu} (${machine.cpus} cores), ${machine.platform}-${machine.arch}`],
-      ['Node', machine.node],
+      ['machine', `${machine.cpu} (${machine.cores} cores, ${machine.memoryGiB} GiB), ${machine.platform}`],
+      ['Node', `${machine.node}, V8 ${machine.v8}`],
       ['date', machine.date],
     ]),
     sections,

@@ -1,7 +1,6 @@
 // What a comparison of simdnet and TensorFlow.js reports, and its table: the types, the console
 // table and the machine it ran on. No TensorFlow.js is loaded here (type imports only), so the
 // CLI's help, the HTML report and `evaluate` work without the optional tfjs peers.
-import os from 'node:os';
 import type { Variant } from '../abi.js';
 import type { Initializer, OptimizerName } from '../network.js';
 import type { TfjsBackendInfo, TfjsBackendName } from './backend-info.js';
@@ -129,25 +128,4 @@ export function formatComparisonTable(rows: readonly ComparisonRow[]): string {
   if (notes.length) out.push('', 'notes:', ...notes);
   out.push('', MEMORY_NOTE);
   return out.join('\n');
-}
-
-export interface MachineInfo {
-  date: string;
-  node: string;
-  cpu: string;
-  cpus: number;
-  platform: string;
-  arch: string;
-}
-
-export function machineInfo(): MachineInfo {
-  const cpus = os.cpus();
-  return {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpu: cpus[0]?.model ?? 'unknown',
-    cpus: cpus.length,
-    platform: process.platform,
-    arch: process.arch,
-  };
 }

@@ -93,6 +93,24 @@ async function loadPath(location: string): Promise<string> {
   return location;
 }
 
+/** What model.json and ModelArtifacts hold alike, copied as it is (the weights go their own ways). */
+const MODEL_JSON_FIELDS = [
+  'modelTopology',
+  'format',
+  'generatedBy',
+  'convertedBy',
+  'trainingConfig',
+  'signature',
+  'userDefinedMetadata',
+  'modelInitializer',
+  'initializerSignature',
+] as const satisfies ReadonlyArray<keyof io.ModelJSON & keyof io.ModelArtifacts>;
+type ModelJsonFields = Pick<io.ModelJSON, (typeof MODEL_JSON_FIELDS)[number]>;
+
+function modelJsonFields(source: ModelJsonFields): ModelJsonFields {
+  return Object.fromEntries(MODEL_JSON_FIELDS.map((key) => [key, source[key]])) as ModelJsonFields;
+}
+
 async function loadFiles(location: string): Promise<io.ModelArtifacts> {
   const modelPath = await loadPath(location);
   const text = new TextDecoder().decode(await readOrThrow(modelPath, 'tfjs model'));
@@ -133,27 +151,8 @@ async function loadFiles(location: string): Promise<io.ModelArtifacts> {
     weightData.set(file, at);
     at += file.length;
   }
-  const {
-    modelTopology,
-    format,
-    generatedBy,
-    convertedBy,
-    trainingConfig,
-    signature,
-    userDefinedMetadata,
-    modelInitializer,
-    initializerSignature,
-  } = json as io.ModelJSON;
   return {
-    modelTopology,
-    format,
-    generatedBy,
-    convertedBy,
-    trainingConfig,
-    signature,
-    userDefinedMetadata,
-    modelInitializer,
-    initializerSignature,
+    ...modelJsonFields(json as io.ModelJSON),
     weightSpecs: manifest.flatMap((group) => group.weights as io.WeightsManifestEntry[]),
     weightData: weightData.buffer,
   };
@@ -167,27 +166,8 @@ async function saveFiles(location: string, artifacts: io.ModelArtifacts): Promis
     );
   }
   const files = savePaths(location);
-  const {
-    modelTopology,
-    format,
-    generatedBy,
-    convertedBy,
-    trainingConfig,
-    signature,
-    userDefinedMetadata,
-    modelInitializer,
-    initializerSignature,
-  } = artifacts;
   const modelJson: io.ModelJSON = {
-    modelTopology: modelTopology!,
-    format,
-    generatedBy,
-    convertedBy,
-    trainingConfig,
-    signature,
-    userDefinedMetadata,
-    modelInitializer,
-    initializerSignature,
+    ...modelJsonFields(artifacts as io.ModelJSON),
     weightsManifest: [{ paths: [path.basename(files.weights)], weights: artifacts.weightSpecs ?? [] }],
   };
   try {

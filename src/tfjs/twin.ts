@@ -26,7 +26,8 @@
 import { tf, type TfModule as Tf } from './peer.js';
 import { parameterCount } from '../checkpoint.js';
 import type { Dataset } from '../data/dataset.js';
-import { resolveOptimizer, type Evaluation, type Network, type OptimizerConfig, type Prediction } from '../network.js';
+import { resolveOptimizer } from '../model/optimizers.js';
+import type { Evaluation, Network, OptimizerConfig, Prediction } from '../network.js';
 import { useTfjsBackend, type TfjsBackendName } from './backend.js';
 import { planSchedule } from '../schedule.js';
 import {

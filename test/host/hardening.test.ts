@@ -25,7 +25,8 @@ import { loadMnist } from '../../src/data/mnist.js';
 import { SimdnetError, type SimdnetErrorCode } from '../../src/errors.js';
 import { loadNetwork, saveNetwork } from '../../src/io.node.js';
 import { loadSimdnet, type Runtime } from '../../src/index.node.js';
-import { MAX_PARAMETER, Network, type FitOptions } from '../../src/network.js';
+import { MAX_PARAMETER } from '../../src/model/train.js';
+import { Network, type FitOptions } from '../../src/network.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
