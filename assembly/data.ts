@@ -52,3 +52,57 @@ export function gather_labels(out: usize, labels: usize, indices: usize, count: 
     store<i32>(out + (<usize>r << 2), <i32>load<u8>(labels + <usize>row));
   }
 }
+
+// The sparse rows (sparse.ts) of `rows` rows of `width` bytes at pixels, written from entry `first`
+// on: starts[r] = first + the entries of the rows before r, for r ≤ rows, and entries[first + …] =
+// (column << 8) | byte for every non-zero byte, columns increasing. Returns the entries written.
+// Called chunk by chunk, the starts of one chunk's last row and the next chunk's first row are the
+// same element and the same value. starts (rows + 1 i32) and entries (first + rows·width i32 at
+// most) must not overlap pixels. width < 2²³. SIMD: 16 bytes compared with zero at once, and only
+// their non-zero lanes visited, so a zero background costs a compare per 16 bytes.
+export function pack_sparse_u8(starts: usize, entries: usize, pixels: usize, rows: i32, width: i32, first: i32): i32 {
+  let n = first;
+  for (let r = 0; r < rows; r++) {
+    store<i32>(starts + (<usize>r << 2), n);
+    const row = pixels + <usize>r * width;
+    let c = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; c + 16 <= width; c += 16) {
+        let lanes = i8x16.bitmask(i8x16.ne(v128.load(row + c), i8x16.splat(0)));
+        while (lanes) {
+          const column = c + ctz(lanes);
+          store<u32>(entries + (<usize>n << 2), (<u32>column << 8) | load<u8>(row + column));
+          n++;
+          lanes &= lanes - 1;
+        }
+      }
+    }
+    n = packBytes(entries, row, c, width, n);
+  }
+  store<i32>(starts + (<usize>rows << 2), n);
+  return n - first;
+}
+
+// Scalar twin of pack_sparse_u8 (same contract).
+export function pack_sparse_u8_scalar(starts: usize, entries: usize, pixels: usize, rows: i32, width: i32, first: i32): i32 {
+  let n = first;
+  for (let r = 0; r < rows; r++) {
+    store<i32>(starts + (<usize>r << 2), n);
+    n = packBytes(entries, pixels + <usize>r * width, 0, width, n);
+  }
+  store<i32>(starts + (<usize>rows << 2), n);
+  return n - first;
+}
+
+// Entries of the non-zero bytes row[from … to) from entry n on; returns the next entry.
+// @ts-ignore: decorator
+@inline function packBytes(entries: usize, row: usize, from: i32, to: i32, n: i32): i32 {
+  for (let c = from; c < to; c++) {
+    const byte = load<u8>(row + c);
+    if (byte) {
+      store<u32>(entries + (<usize>n << 2), (<u32>c << 8) | byte);
+      n++;
+    }
+  }
+  return n;
+}

@@ -236,6 +236,11 @@ export const ABI = {
     scalar: true,
   }),
   gather_labels: entry(['out:ptr', 'labels:ptr', 'indices:ptr', 'count:i32'], {}),
+  /** Sparse rows of u8 rows (assembly/data.ts); returns the entries written. */
+  pack_sparse_u8: entry(['starts:ptr', 'entries:ptr', 'pixels:ptr', 'rows:i32', 'width:i32', 'first:i32'], {
+    returns: 'i32',
+    scalar: true,
+  }),
   /** Machine limits (assembly/limits.ts): iterations × 96 f32 FLOPs from registers; returns a checksum. */
   peak_flops: entry(['iterations:i32'], { returns: 'f32' }),
   /** dst[i] = src[i] for n f32 elements: 8 bytes of traffic per element. */

@@ -1,5 +1,7 @@
-// Element- and row-wise kernels: bias, ReLU, sigmoid, tanh, dropout, and the gathers that
-// assemble a batch from u8 pixels and labels. Checked as kernels.ts describes.
+// Element- and row-wise kernels: bias, ReLU, sigmoid, tanh, dropout, the gathers that assemble a
+// batch from u8 pixels and labels, and the packing of u8 rows as sparse rows. Checked as
+// kernels.ts describes.
+import { countNonzero, SPARSE_MAX_WIDTH } from '../data/sparse.js';
 import { formatShape, type Tensor } from '../tensor.js';
 import type { ScalarOption } from './base.js';
 import { GemmKernels } from './gemm.js';
@@ -301,5 +303,53 @@ export class ElementwiseKernels extends GemmKernels {
     );
     this.raw.gather_labels(out.offset, labels.offset, indices.offset, out.length);
     return out;
+  }
+
+  /**
+   * Packs the rows×width u8 `pixels` as sparse rows (data/sparse.ts, what packSparseRows writes),
+   * from entry `first` (default 0) on: starts (rows + 1) holds first + the entries before each row.
+   * entries must hold first + the non-zero bytes. Returns the entries written.
+   */
+  packSparseU8(
+    starts: Tensor<'i32'>,
+    entries: Tensor<'i32'>,
+    pixels: Tensor<'u8'>,
+    options: ScalarOption & { first?: number } = {},
+  ): number {
+    const fn = 'packSparseU8';
+    this.check.tensor(fn, 'pixels', pixels, 'u8', 2);
+    this.check.tensor(fn, 'starts', starts, 'i32', 1);
+    this.check.tensor(fn, 'entries', entries, 'i32', 1);
+    const [rows, width] = [pixels.shape[0]!, pixels.shape[1]!];
+    if (width > SPARSE_MAX_WIDTH)
+      throw new RangeError(`${fn}: pixels ${formatShape(pixels.shape)} rows are wider than ${SPARSE_MAX_WIDTH} bytes`);
+    if (starts.length !== rows + 1)
+      throw new RangeError(
+        `${fn}: starts ${formatShape(starts.shape)} must hold one offset per row of pixels ${formatShape(pixels.shape)}, plus one`,
+      );
+    const first = options.first ?? 0;
+    if (!Number.isInteger(first) || first < 0)
+      throw new RangeError(`${fn}: first must be an integer ≥ 0, got ${String(first)}`);
+    const needed = first + countNonzero(pixels.view() as Uint8Array);
+    if (needed > entries.length)
+      throw new RangeError(
+        `${fn}: entries ${formatShape(entries.shape)} holds ${entries.length} elements but pixels ${formatShape(pixels.shape)} need ${needed} from first ${first}`,
+      );
+    this.check.outputsApart(
+      fn,
+      [
+        ['starts', starts],
+        ['entries', entries],
+      ],
+      [['pixels', pixels]],
+    );
+    return (options.scalar ? this.raw.pack_sparse_u8_scalar : this.raw.pack_sparse_u8)(
+      starts.offset,
+      entries.offset,
+      pixels.offset,
+      rows,
+      width,
+      first,
+    );
   }
 }

@@ -2,7 +2,6 @@
 // INFERENCE_ROWS (and the arena's rows) at a time. Pixels are staged as sparse rows when fit's
 // rule would hold them so, and the first layer then reads only their non-zero bytes: evaluate packs
 // its set once (NetworkState.evaluationRows), predict packs its pixels chunk by chunk.
-import { countNonzero, packSparseRows } from '../data/sparse.js';
 import { checkFeatureSet, isFeatureSet, stageFeatureRows, type TrainingData } from './features.js';
 import { INFERENCE_ROWS, layerBuffer } from './plan.js';
 import { checkPixelFormat, type NetworkState, type SparseRows } from './state.js';
@@ -76,14 +75,7 @@ export function predict(
   checkOptions('predict', options);
   const format = checkPixelFormat('predict', options.pixelFormat);
   const chunk = Math.min(state.capacity, INFERENCE_ROWS);
-  // Each chunk's non-zero bytes, counted once: the rule reads their sum, the packing each count.
-  const nonzero: number[] = [];
-  if (pixels && format !== 'dense') {
-    for (let at = 0; at < inputs.length; at += chunk * width)
-      nonzero.push(countNonzero(inputs.subarray(at, at + chunk * width)));
-  }
-  const total = nonzero.reduce((sum, n) => sum + n, 0);
-  const form = pixels ? state.pixelForm('predict', inputs, format, total) : null;
+  const form = pixels ? state.pixelForm('predict', inputs, format) : null;
   const density = form?.sparse ? form.entries / inputs.length : null;
   const key = pixels ? (density === null ? 'u8' : 'sparse') : 'f32';
   const probabilities = new Float32Array(count * classes);
@@ -93,7 +85,7 @@ export function predict(
   for (let start = 0; start < count; start += chunk) {
     const rows = Math.min(chunk, count - start);
     const part = inputs.subarray(start * width, (start + rows) * width);
-    if (pixels) stagePixels(state, part as Uint8Array, density === null ? null : nonzero[start / chunk]!);
+    if (pixels) stagePixels(state, part as Uint8Array, density !== null);
     else state.tensor('x').write(part);
     state.program(`predict ${rows} ${key}`, () => predictProgram(state, rows, pixels ? { density } : 'f32')).run();
     probabilities.set(
@@ -119,16 +111,20 @@ function stageSparseRows(state: NetworkState, sparse: SparseRows, start: number,
   state.tensor('stagingEntries').write(sparse.entries.subarray(first, sparse.starts[start + rows]));
 }
 
-/** Writes whole rows of pixels to the staging buffers: as they are, or packed as sparse rows of `nonzero` entries. */
-function stagePixels(state: NetworkState, pixels: Uint8Array, nonzero: number | null): void {
-  if (nonzero === null) {
-    state.tensor('stagingPixels').write(pixels);
-    return;
-  }
+/** Writes whole rows of pixels to the staging buffers: as they are, or then also packed as sparse rows. */
+function stagePixels(state: NetworkState, pixels: Uint8Array, sparse: boolean): void {
+  state.tensor('stagingPixels').write(pixels);
+  if (!sparse) return;
   const rows = pixels.length / state.inputSize;
-  const starts = state.tensor('stagingStarts').view() as Int32Array;
-  const entries = state.tensor('stagingEntries').view() as Int32Array;
-  packSparseRows(pixels, state.inputSize, starts.subarray(0, rows + 1), entries.subarray(0, nonzero));
+  // stagingEntries holds every byte of the staging rows: room for any count of non-zero bytes.
+  state.arena.exports.pack_sparse_u8(
+    state.ptr('stagingStarts'),
+    state.ptr('stagingEntries'),
+    state.ptr('stagingPixels'),
+    rows,
+    state.inputSize,
+    0,
+  );
 }
 
 /**

@@ -51,6 +51,24 @@ export interface SparseRows {
   entries: Int32Array;
 }
 
+/**
+ * Packs `pixels` (rows of `width` bytes) into the arena's trainStarts and trainEntries as sparse
+ * rows, chunk by chunk through stagingPixels (the kernel reads linear memory), each chunk's entries
+ * after the last one's.
+ */
+function packResident(arena: Arena, pixels: Uint8Array, width: number): void {
+  const staging = arena.tensor('stagingPixels', 'u8');
+  const chunk = staging.shape[0]!,
+    rows = pixels.length / width;
+  const starts = arena.tensor('trainStarts', 'i32').offset,
+    entries = arena.tensor('trainEntries', 'i32').offset;
+  for (let r = 0, written = 0; r < rows; r += chunk) {
+    const n = Math.min(chunk, rows - r);
+    staging.write(pixels.subarray(r * width, (r + n) * width));
+    written += arena.exports.pack_sparse_u8(starts + 4 * r, entries, staging.offset, n, width, written);
+  }
+}
+
 export class NetworkState {
   arena: Arena;
   /** Rows the activation buffers hold. */
@@ -143,14 +161,8 @@ export class NetworkState {
     const identity = arena.tensor('stagingOrder', 'i32').view();
     for (let i = 0; i < identity.length; i++) identity[i] = i;
     if (train) {
-      if (train.sparse) {
-        packSparseRows(
-          train.data.pixels,
-          this.inputSize,
-          arena.tensor('trainStarts', 'i32').view(),
-          arena.tensor('trainEntries', 'i32').view().subarray(0, train.entries),
-        );
-      } else {
+      if (train.sparse) packResident(arena, train.data.pixels, this.inputSize);
+      else {
         arena.tensor('trainPixels', 'u8').write(train.data.pixels);
       }
       arena.tensor('trainLabels', 'u8').write(train.data.labels);
@@ -170,18 +182,12 @@ export class NetworkState {
 
   /**
    * Whether `fn` reads `pixels` (whole rows) as sparse rows in `format`, the rule fit, evaluate
-   * and predict share, and their non-zero bytes (counted only when it asks for them, and unless
-   * the caller has: `nonzero`).
+   * and predict share, and their non-zero bytes (counted only when it asks for them).
    */
-  pixelForm(
-    fn: string,
-    pixels: Uint8Array,
-    format: PixelFormat,
-    nonzero?: number,
-  ): { sparse: boolean; entries: number } {
+  pixelForm(fn: string, pixels: Uint8Array, format: PixelFormat): { sparse: boolean; entries: number } {
     if (format === 'sparse') this.checkSparseWidth(fn);
     // Only sparse rows need the count (dense rows hold every byte).
-    const entries = format === 'dense' ? 0 : (nonzero ?? countNonzero(pixels));
+    const entries = format === 'dense' ? 0 : countNonzero(pixels);
     const sparse =
       format === 'sparse' || (format === 'auto' && sparseByDefault(entries, pixels.length, this.inputSize));
     return { sparse, entries };

@@ -1,8 +1,9 @@
-// gather_images (and its scalar twin) and gather_labels against a reference gather.
+// gather_images (and its scalar twin) and gather_labels against a reference gather; pack_sparse_u8
+// (and its twin) against a byte-by-byte reference packing.
 //
 // Tolerance: gather_images rounds once (f32(byte)·scale): max(1e-5, 1e-6·|ref|). With scale = 1 it
 // must be exact, and gather_labels only copies, so it must be exact too.
-import { gather_images, gather_images_scalar, gather_labels } from "../../assembly/data";
+import { gather_images, gather_images_scalar, gather_labels, pack_sparse_u8, pack_sparse_u8_scalar } from "../../assembly/data";
 import { below, Buffer, close, fail, fillNaN, mismatch, nextU32, seed, shape2, SIZES } from "./helpers";
 
 // Row lengths around the 16-byte vector of u8 pixels, and MNIST's 28·28.
@@ -111,6 +112,65 @@ describe("gather_labels", () => {
       if (!out.guardsIntact()) fail("gather_labels wrote outside out, count=" + count.toString());
       if (!labels.sameAs(labels0) || !indices.sameAs(indices0)) fail("gather_labels modified an input, count=" + count.toString());
       labels.free(); labels0.free(); indices.free(); indices0.free(); out.free();
+    }
+  });
+});
+
+// Packs `rows` rows of `rowLength` bytes (about `density` of them non-zero, the rest zero) with
+// both kernels, from entry `first` on, and checks every start and entry against a byte-by-byte
+// reference, the returned count, and that nothing else was written.
+function checkPack(rows: i32, rowLength: i32, density: f64, first: i32, pixelOffset: usize): void {
+  const pixels = new Buffer<u8>(rows * rowLength, pixelOffset);
+  let count = 0;
+  for (let i = 0; i < rows * rowLength; i++) {
+    pixels[i] = <f64>(nextU32() >>> 8) < density * 16777216 ? <u8>(1 + below(255)) : 0;
+    if (pixels[i]) count++;
+  }
+  const pixels0 = pixels.copy();
+  for (let k = 0; k < 2; k++) {
+    const starts = new Buffer<i32>(rows + 1), entries = new Buffer<i32>(first + count);
+    for (let i = 0; i <= rows; i++) starts[i] = -1;
+    for (let i = 0; i < first + count; i++) entries[i] = -1;
+    const name = k == 0 ? "pack_sparse_u8" : "pack_sparse_u8_scalar";
+    const written = k == 0
+      ? pack_sparse_u8(starts.ptr, entries.ptr, pixels.ptr, rows, rowLength, first)
+      : pack_sparse_u8_scalar(starts.ptr, entries.ptr, pixels.ptr, rows, rowLength, first);
+    expect<i32>(written).toBe(count, at(name + " entries written", rows, rowLength, -1));
+    let n = first;
+    for (let r = 0; r < rows; r++) {
+      if (starts[r] != n) expect<i32>(starts[r]).toBe(n, at(name + " starts", rows, rowLength, r));
+      for (let c = 0; c < rowLength; c++) {
+        const byte = <i32>pixels[r * rowLength + c];
+        if (byte == 0) continue;
+        const want = (c << 8) | byte;
+        if (entries[n] != want) expect<i32>(entries[n]).toBe(want, at(name + " entries", rows, rowLength, n));
+        n++;
+      }
+    }
+    expect<i32>(starts[rows]).toBe(n, at(name + " last start", rows, rowLength, rows));
+    for (let i = 0; i < first; i++) if (entries[i] != -1) fail(at(name + " wrote before entry first", rows, rowLength, i));
+    if (!starts.guardsIntact() || !entries.guardsIntact()) fail(at(name + " wrote outside starts or entries", rows, rowLength, -1));
+    starts.free(); entries.free();
+  }
+  if (!pixels.sameAs(pixels0)) fail(at("pack_sparse_u8 modified the pixels", rows, rowLength, -1));
+  pixels.free(); pixels0.free();
+}
+
+describe("pack_sparse_u8", () => {
+  test("every byte a non-zero byte, none, and mixes, for row lengths around the 16-byte vector", () => {
+    seed(65);
+    const densities: f64[] = [0, 0.2, 0.7, 1];
+    for (let d = 0; d < densities.length; d++) {
+      for (let b = 0; b < ROW_LENGTHS.length; b++) {
+        for (let a = 0; a < COUNTS.length; a++) checkPack(COUNTS[a], ROW_LENGTHS[b], densities[d], 0, 0);
+      }
+    }
+  });
+
+  test("entries from first > 0 on, pixels at odd byte offsets", () => {
+    seed(66);
+    for (let offset: usize = 1; offset < 4; offset++) {
+      for (let b = 0; b < ROW_LENGTHS.length; b++) checkPack(3, ROW_LENGTHS[b], 0.3, 7, offset);
     }
   });
 });

@@ -12,7 +12,7 @@
 // layers, and real MNIST rows. The wrappers refuse malformed sparse rows before any kernel runs.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { countNonzero, loadMnist, packSparseRows, type Runtime, type Variant } from '../../src/index.node.js';
+import { countNonzero, loadMnist, packSparseRows, Tensor, type Runtime, type Variant } from '../../src/index.node.js';
 import {
   CLASSES,
   HIDDEN,
@@ -275,6 +275,76 @@ forEachVariant((ctx) => {
     const indices = rng.ints(257, 300);
     checkShape(ctx.runtime, ctx, { rows: 257, inputs: PIXELS, outputs: CLASSES }, pixels, indices, rng);
     checkShape(ctx.runtime, ctx, { rows: 257, inputs: PIXELS, outputs: HIDDEN }, pixels, indices, rng);
+  });
+
+  it('packSparseU8 (kernel and twin) writes what packSparseRows does, whole or in two chunks, and nothing else', async () => {
+    const { train } = await loadMnist();
+    const rng = new Rng(43);
+    const cases: Array<{ pixels: Uint8Array; width: number }> = [
+      { pixels: train.pixels.subarray(0, 300 * PIXELS), width: PIXELS },
+    ];
+    for (const width of [1, 3, 15, 16, 17, 31, 32, 33, 40, PIXELS]) {
+      for (const density of [0, 0.2, 0.7, 1]) {
+        const rows = 1 + rng.int(9);
+        cases.push({
+          width,
+          pixels: new Uint8Array(rows * width).map(() => (rng.next() < density ? 1 + rng.int(255) : 0)),
+        });
+      }
+    }
+    for (const { pixels, width } of cases) {
+      const rows = pixels.length / width;
+      const want = sparseOf(pixels, width);
+      const split = Math.floor(rows / 2); // rows before the second chunk (none for one row)
+      const arena = makeArena(ctx.runtime, {
+        pixels: { dtype: 'u8', shape: [rows, width], data: pixels },
+        starts: { dtype: 'i32', shape: [rows + 1], fill: -1 },
+        entries: { dtype: 'i32', shape: [Math.max(1, want.entries.length)], fill: -1 },
+      });
+      const [P, S, E] = [u8(arena, 'pixels'), i32(arena, 'starts'), i32(arena, 'entries')];
+      const shape = `${rows} rows of ${width}, ${want.entries.length} non-zero`;
+      for (const twin of TWINS) {
+        const written = expectWritesOnly(arena, [S, E], () => arena.kernels.packSparseU8(S, E, P, twin));
+        assert.equal(written, want.entries.length, `${twin.label}: ${shape}`);
+        assert.deepEqual(S.read(), want.starts, `${twin.label} starts: ${shape}`);
+        assert.deepEqual(E.read().subarray(0, written), want.entries, `${twin.label} entries: ${shape}`);
+        if (split === 0) continue;
+        S.fill(-1);
+        E.fill(-1);
+        // The first `split` rows, then the rest from where they ended, as fit packs its training set.
+        const head = arena.kernels.packSparseU8(S.slice(0, [split + 1]), E, P.slice(0, [split, width]), twin);
+        const rest = [rows - split, width];
+        arena.kernels.packSparseU8(S.slice(split, [rows - split + 1]), E, P.slice(split * width, rest), {
+          ...twin,
+          first: head,
+        });
+        assert.deepEqual(S.read(), want.starts, `${twin.label} in two chunks, starts: ${shape}`);
+        assert.deepEqual(E.read().subarray(0, written), want.entries, `${twin.label} in two chunks: ${shape}`);
+      }
+    }
+  });
+
+  it('packSparseU8 refuses too few entries, starts of the wrong length, a bad first and overlaps, writing nothing', () => {
+    const arena = makeArena(ctx.runtime, {
+      pixels: { dtype: 'u8', shape: [2, 4], data: [0, 5, 0, 255, 1, 0, 0, 0] },
+      starts: { dtype: 'i32', shape: [3] },
+      entries: { dtype: 'i32', shape: [3] },
+    });
+    const k = arena.kernels;
+    const [P, S, E] = [u8(arena, 'pixels'), i32(arena, 'starts'), i32(arena, 'entries')];
+    const refused = (fn: () => unknown, message: RegExp) =>
+      expectWritesOnly(arena, [], () =>
+        assert.throws(fn, (e: Error) => e instanceof RangeError && message.test(e.message)),
+      );
+    refused(() => k.packSparseU8(S, E.slice(0, [2]), P), /entries \[2\] holds 2 elements but pixels \[2,4\] need 3/);
+    refused(() => k.packSparseU8(S, E, P, { first: 1 }), /need 4 from first 1/);
+    refused(() => k.packSparseU8(S.slice(0, [2]), E, P), /starts \[2\] must hold one offset per row of pixels \[2,4\]/);
+    refused(() => k.packSparseU8(S, E, P, { first: -1 }), /first must be an integer ≥ 0, got -1/);
+    refused(() => k.packSparseU8(S, E, P, { first: 0.5 }), /first must be an integer ≥ 0, got 0.5/);
+    refused(
+      () => k.packSparseU8(new Tensor(arena, 'i32', [3], P.offset), E, P),
+      /starts \[3\] must not overlap pixels/,
+    );
   });
 
   it('the wrappers refuse malformed sparse rows, bad indices, a small workspace and overlaps, writing nothing', () => {
