@@ -101,17 +101,21 @@ function checkGemm(runtime: Runtime, variant: Variant, c: GemmCase, accumulate: 
   const A = f32(arena, 'A'),
     B = f32(arena, 'B'),
     C = f32(arena, 'C');
-  for (const twin of TWINS) {
-    if (accumulate) C.write(c0);
-    else C.fill(NaN);
-    expectWritesOnly(arena, [C], () =>
-      arena.kernels.sgemm(C, A, B, { transA: c.transA, transB: c.transB, accumulate, scalar: twin.scalar }),
-    );
-    expectClose(C.read(), expected, tol, {
-      what: `sgemm ${gemmMode(c)} ${accumulate ? 'accumulate' : 'overwrite'} (${variant} ${twin.label})`,
-      shape: shapeOf(c),
-      cols: c.N,
-    });
+  try {
+    for (const twin of TWINS) {
+      if (accumulate) C.write(c0);
+      else C.fill(NaN);
+      expectWritesOnly(arena, [C], () =>
+        arena.kernels.sgemm(C, A, B, { transA: c.transA, transB: c.transB, accumulate, scalar: twin.scalar }),
+      );
+      expectClose(C.read(), expected, tol, {
+        what: `sgemm ${gemmMode(c)} ${accumulate ? 'accumulate' : 'overwrite'} (${variant} ${twin.label})`,
+        shape: shapeOf(c),
+        cols: c.N,
+      });
+    }
+  } finally {
+    arena.dispose();
   }
 }
 

@@ -204,7 +204,8 @@ export function u8(arena: Arena, name: string): Tensor<'u8'> {
  * With no outputs it asserts that nothing at all was written (e.g. by a call that threw).
  */
 export function expectWritesOnly<R>(arena: Arena, outputs: readonly Tensor[], run: () => R): R {
-  const before = new Uint8Array(arena.memory.buffer).slice();
+  const memory = new Uint8Array(arena.memory.buffer);
+  const before = snapshotOf(memory);
   const result = run();
   const after = new Uint8Array(arena.memory.buffer);
   // Below the planned buffers lie the module's static data, whose GEMM pack blocks are scratch
@@ -237,6 +238,19 @@ export function expectInputsUnchanged<R>(inputs: readonly Tensor[], run: () => R
     expectEqual(t.read(), before[k]!, { what: `input ${t.name} was modified`, shape: `[${t.shape.join(',')}]` }),
   );
   return result;
+}
+
+// One buffer for every snapshot, grown as needed: a fresh copy of an arena's memory (at least the
+// module's static data, megabytes) per call would fault in new pages every time, which costs far
+// more than the copy where page faults are slow.
+let snapshot = new Uint8Array(0);
+
+/** A copy of `memory` in the shared snapshot buffer (valid until the next call). */
+function snapshotOf(memory: Uint8Array): Uint8Array {
+  if (snapshot.length < memory.length) snapshot = new Uint8Array(memory.length);
+  const copy = snapshot.subarray(0, memory.length);
+  copy.set(memory);
+  return copy;
 }
 
 function firstDifference(a: Uint8Array, b: Uint8Array, from: number, to: number): number {
