@@ -134,7 +134,13 @@ export const ABI = {
       'scale:f32',
       'relu:i32',
     ],
-    { scalar: true, split: { id: 10, axis: 'rows', align: 1, work: [64, 'rows', 'outputs'], minWork: 2 ** 16 } },
+    {
+      scalar: true,
+      // Timed alone a split pays from 2¹⁶; inside Adam b32 steps, splitting 32 rows × 128 or 256
+      // outputs made the step slower (the worker's share, 16 rows, is a few µs of work that waits
+      // on its wake-up, and on a shared VM on a descheduled core). Mini-batches stay on one thread.
+      split: { id: 10, axis: 'rows', align: 1, work: [64, 'rows', 'outputs'], minWork: 2 ** 21 },
+    },
   ),
   // A blocked call splits its ROW_BLOCKS blocks first, then (secondPass) the columns of their sum.
   // A smaller call splits its columns, every thread reading every row: it gains little (≤ 1.2×).
@@ -229,7 +235,12 @@ export const ABI = {
     ],
     {
       scalar: true,
-      split: { id: 9, axis: 'n', align: 16, work: [8, 'n'], minWork: 2 ** 18 },
+      // Not from bench/split-crossover.ts: timed alone, with every buffer in both cores' caches, a
+      // split pays from 2¹⁸. In a training step the main thread has just written the gradients
+      // and reads the parameters next, so each step moves half of them from core to core: Adam
+      // b32 784-128-10 (102k parameters) and 784-256-10 ran 1.0× and 0.6× of one thread split,
+      // 784-1024-10 (814k) 1.27×.
+      split: { id: 9, axis: 'n', align: 16, work: [8, 'n'], minWork: 2 ** 22 },
     },
   ),
   gather_images: entry(['out:ptr', 'pixels:ptr', 'indices:ptr', 'count:i32', 'rowLength:i32', 'scale:f32'], {
