@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 // The simdnet command line: one module per command in commands/.
-import { setFlagsFromString } from 'node:v8';
 import { SimdnetError } from './errors.js';
 import { TRAIN_USAGE, trainCommand } from './commands/train.js';
 import { UsageError } from './commands/usage.js';
@@ -73,12 +72,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// V8 compiles WebAssembly lazily, function by function with its baseline compiler, and optimizes
-// each one only once it has run for a while, in the background: a training run's first epoch ran
-// mostly on baseline code (784-10-10 SGD b32: 80-87 ms against 47 for the next epoch). Compiling
-// every function up front and optimizing them all at once in the background (68 ms of one
-// core's time, while the command reads MNIST and packs it) brings the first epoch to 58 ms.
-// Set before any module is compiled; this process is the command's own.
-setFlagsFromString('--no-wasm-lazy-compilation');
-setFlagsFromString('--no-wasm-dynamic-tiering');
 process.exitCode = await main(process.argv.slice(2));
