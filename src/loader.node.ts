@@ -64,7 +64,9 @@ async function compileFrom(location: URL | string): Promise<WebAssembly.Module> 
       { cause: err },
     );
   }
-  return compileBytes(bytes, path);
+  // Synchronously: Node allows it at any size, and under --no-wasm-lazy-compilation (which the
+  // simdnet command sets, src/cli.ts) Node 24's WebAssembly.compile never settles.
+  return compileBytes(bytes, path, true);
 }
 
 export const nodePlatform: Platform = {

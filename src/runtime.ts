@@ -96,8 +96,15 @@ export function resolveVariant(requested: Variant | 'auto' | undefined): Variant
   return variant;
 }
 
-/** Compiles bytes after checking the `\0asm` magic, so a wrong file gives a clear error. */
-export async function compileBytes(bytes: ArrayBuffer | ArrayBufferView, label: string): Promise<WebAssembly.Module> {
+/**
+ * Compiles bytes after checking the `\0asm` magic, so a wrong file gives a clear error;
+ * `synchronously` with new WebAssembly.Module (Node, see loader.node.ts), else WebAssembly.compile.
+ */
+export async function compileBytes(
+  bytes: ArrayBuffer | ArrayBufferView,
+  label: string,
+  synchronously = false,
+): Promise<WebAssembly.Module> {
   const view =
     bytes instanceof ArrayBuffer
       ? new Uint8Array(bytes)
@@ -109,7 +116,8 @@ export async function compileBytes(bytes: ArrayBuffer | ArrayBufferView, label: 
     );
   }
   try {
-    return await WebAssembly.compile(view as Uint8Array<ArrayBuffer>);
+    const source = view as Uint8Array<ArrayBuffer>;
+    return synchronously ? new WebAssembly.Module(source) : await WebAssembly.compile(source);
   } catch (err) {
     throw new TypeError(`${label} failed to compile: ${(err as Error).message}`, { cause: err });
   }
