@@ -119,7 +119,8 @@ const times = (x: number | null) => (x === null ? '—' : `${x.toFixed(x >= 10 ?
 const verdict = (m: boolean | null) => (m === null ? 'not measured' : m ? 'met' : 'not met');
 const percent = (x: number | undefined) => (x === undefined ? '—' : `${(100 * x).toFixed(0)} %`);
 
-function mdTable(header: string[], right: boolean[], rows: string[][]): string {
+/** A Markdown table; `right` aligns each column right. */
+export function mdTable(header: string[], right: boolean[], rows: string[][]): string {
   return [
     `| ${header.join(' | ')} |`,
     `|${right.map((r) => (r ? ' ---: ' : ' --- ')).join('|')}|`,

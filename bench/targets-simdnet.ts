@@ -25,8 +25,15 @@ export interface TrainingSpec {
   optimizer: 'sgd' | 'adam';
   lr: number;
   batch: number | 'full';
-  /** What the CLI is given besides --json, --variant and --threads. */
-  cli: string[];
+  /** The CLI preset that is this workload, if one is. */
+  preset?: 'seed';
+}
+
+/** What the CLI is given for `spec`, besides --json, --variant and --threads. */
+function cliArgs(spec: TrainingSpec): string[] {
+  if (spec.preset !== undefined) return ['--preset', spec.preset];
+  const { layers, optimizer, lr, batch } = spec;
+  return ['--layers', layers.join(','), '--optimizer', optimizer, '--lr', String(lr), '--batch', String(batch)];
 }
 
 /** The issue's workloads, as the CLI spells them. */
@@ -37,7 +44,7 @@ export const TRAINING: Record<TrainingWorkload, TrainingSpec> = {
     optimizer: 'sgd',
     lr: 0.1,
     batch: 'full',
-    cli: ['--preset', 'seed'],
+    preset: 'seed',
   },
   sgd: {
     label: '784-10-10 SGD lr 0.1 batch 32',
@@ -45,7 +52,6 @@ export const TRAINING: Record<TrainingWorkload, TrainingSpec> = {
     optimizer: 'sgd',
     lr: 0.1,
     batch: 32,
-    cli: ['--layers', '784,10,10', '--optimizer', 'sgd', '--lr', '0.1', '--batch', '32'],
   },
   adam: {
     label: '784-128-10 Adam lr 0.001 batch 32',
@@ -53,7 +59,6 @@ export const TRAINING: Record<TrainingWorkload, TrainingSpec> = {
     optimizer: 'adam',
     lr: 0.001,
     batch: 32,
-    cli: ['--layers', '784,128,10', '--optimizer', 'adam', '--lr', '0.001', '--batch', '32'],
   },
 };
 export const INFERENCE_LAYERS = [784, 128, 10];
@@ -120,7 +125,7 @@ export function cliTrain(spec: TrainingSpec, variant: string, threads: number, q
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (the targets time the CLI)`);
   // Two epochs: the first is cold, the second warm. The seed's full batch: 20 iterations (5 quick).
   const length = spec.batch === 'full' ? ['--iterations', quick ? '5' : '20'] : ['--epochs', '2'];
-  const args = ['train', ...spec.cli, ...length, '--variant', variant, '--threads', String(threads), '--json'];
+  const args = ['train', ...cliArgs(spec), ...length, '--variant', variant, '--threads', String(threads), '--json'];
   const started = performance.now();
   const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const wallMs = performance.now() - started;
