@@ -78,15 +78,18 @@ function applyEdits(model: unknown, edits: Edit[]): unknown {
   for (const e of edits) {
     const all = paths(copy);
     const path = all[e.at % all.length]!;
+    // A copy: fast-check hands the same constant objects ([null, 0], {}…) to every run, and a later
+    // edit of this model must not change them (it made cyclic "constants" in later runs).
+    const value = structuredClone(e.value);
     if (path.length === 0) {
-      copy = e.value;
+      copy = value;
       continue;
     }
     const parent = path.slice(0, -1).reduce((o: any, k) => o[k], copy); // eslint-disable-line @typescript-eslint/no-explicit-any
     const key = path[path.length - 1]!;
     if (e.remove && Array.isArray(parent)) parent.splice(key as number, 1);
     else if (e.remove) delete parent[key];
-    else parent[key] = e.value;
+    else parent[key] = value;
   }
   return copy;
 }
