@@ -120,6 +120,7 @@ async function compileFrom(location: URL | string): Promise<WebAssembly.Module> 
 export const browserPlatform: Platform = {
   defaultLocation: packagedWasmUrl,
   compileFrom,
+  compileBytes,
   threads: (variant) => {
     const unavailable = threadsUnavailable();
     if (unavailable !== null) return { unavailable };

@@ -51,7 +51,7 @@ async function compileFrom(location: URL | string): Promise<WebAssembly.Module> 
       throw new TypeError(`fetching ${url} failed: ${(err as Error).message}`, { cause: err });
     }
     if (!response.ok) throw new TypeError(`fetching ${url} failed: HTTP ${response.status} ${response.statusText}`);
-    return compileBytes(await response.arrayBuffer(), String(url));
+    return compileSynchronously(await response.arrayBuffer(), String(url));
   }
   const path = url ? fileURLToPath(url) : (location as string);
   let bytes: Buffer;
@@ -64,14 +64,19 @@ async function compileFrom(location: URL | string): Promise<WebAssembly.Module> 
       { cause: err },
     );
   }
-  // Synchronously: Node allows it at any size, and under --no-wasm-lazy-compilation (which the
-  // simdnet command sets, src/cli.ts) Node 24's WebAssembly.compile never settles.
-  return compileBytes(bytes, path, true);
+  return compileSynchronously(bytes, path);
+}
+
+// Node compiles synchronously at any size, and under --no-wasm-lazy-compilation (which the simdnet
+// command sets, src/cli.ts) Node 24's WebAssembly.compile never settles.
+function compileSynchronously(bytes: ArrayBuffer | ArrayBufferView, label: string): Promise<WebAssembly.Module> {
+  return compileBytes(bytes, label, true);
 }
 
 export const nodePlatform: Platform = {
   defaultLocation: packagedWasmUrl,
   compileFrom,
+  compileBytes: compileSynchronously,
   threads: (variant) => ({
     location: packagedWasmUrl(variant === 'relaxed' ? 'threads-relaxed' : 'threads'),
     startWorker,

@@ -61,6 +61,8 @@ export interface LoadOptions {
 export interface Platform {
   defaultLocation(variant: Variant): URL;
   compileFrom(location: URL | string): Promise<WebAssembly.Module>;
+  /** compileBytes as this platform compiles (Node: synchronously, see loader.node.ts). */
+  compileBytes(bytes: ArrayBuffer | ArrayBufferView, label: string): Promise<WebAssembly.Module>;
   /** What `threads` > 1 needs (where the variant's threads build is, how to start a worker), or why it cannot be had here. */
   threads(variant: ThreadedVariant): { location: URL; startWorker: StartWorker } | { unavailable: string };
 }
@@ -159,7 +161,7 @@ export async function loadRuntime(platform: Platform, options: LoadOptions = {})
   const source = options.source ?? (threading ? threading.location : platform.defaultLocation(resolved!));
   if (source instanceof WebAssembly.Module) module = source;
   else if (source instanceof URL || typeof source === 'string') module = await platform.compileFrom(source);
-  else module = await compileBytes(source, 'the supplied bytes');
+  else module = await platform.compileBytes(source, 'the supplied bytes');
   const workers = threading ? new WorkerGroup(asked, module, threading.startWorker, minSplitWork) : null;
   const runtime = new Runtime(module, workers, singleThreadReason);
   if (requested !== 'auto' && runtime.variant !== requested) {

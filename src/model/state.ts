@@ -162,9 +162,7 @@ export class NetworkState {
     for (let i = 0; i < identity.length; i++) identity[i] = i;
     if (train) {
       if (train.sparse) packResident(arena, train.data.pixels, this.inputSize);
-      else {
-        arena.tensor('trainPixels', 'u8').write(train.data.pixels);
-      }
+      else arena.tensor('trainPixels', 'u8').write(train.data.pixels);
       arena.tensor('trainLabels', 'u8').write(train.data.labels);
     }
     return arena;

@@ -3,6 +3,7 @@
 // loaded, and wrong or missing sources fail with a clear error.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -177,6 +178,31 @@ describe('caller-supplied sources', () => {
       });
     });
   }
+
+  it('loads from the packaged file and from bytes with the flags the CLI sets (under them Node 24 never settles an async compile)', () => {
+    const script = [
+      "import { readFile } from 'node:fs/promises';",
+      `import { loadSimdnet } from ${JSON.stringify(fileURLToPath(new URL('../../src/loader.node.ts', import.meta.url)))};`,
+      `const fromBytes = await loadSimdnet({ source: await readFile(${JSON.stringify(buildPath('simd'))}) });`,
+      "const fromFile = await loadSimdnet({ variant: 'simd' });",
+      'console.log(fromBytes.variant, fromFile.variant);',
+    ].join('\n');
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--no-wasm-lazy-compilation',
+        '--no-wasm-dynamic-tiering',
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(run.status, 0, `exit ${run.status} (signal ${run.signal}): ${run.stderr}`);
+    assert.equal(run.stdout.trim(), 'simd simd');
+  });
 
   it('bytes that are not WebAssembly (a text file, nothing) → TypeError "not a WebAssembly module"', async () => {
     const text = await readFile(PACKAGE_JSON);
