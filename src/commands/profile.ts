@@ -11,20 +11,23 @@ import { profiledTrainingStep, type Phase } from '../perf/step.js';
 import { timeCalls } from '../perf/timing.js';
 import { VARIANT_CHOICES } from './model.js';
 import { choiceFlag, integerFlag, layersFlag, parseFlags, UsageError } from './usage.js';
+import { SEED_PRESET } from './train.js';
 import { SIMDNET_VERSION } from './version.js';
 
 export const PROFILE_USAGE = `usage: simdnet profile [options]
+  --preset seed          the seed's step: 784-10-10, sgd, the full batch of 60000 images
   --layers 784,128,10    layer widths, input to output        (default 784,128,10)
-  --batch N              rows per step                        (default 32)
+  --batch N|full         rows per step                        (default 32)
   --optimizer NAME       sgd | momentum | adam                (default adam)
-  --steps N              timed repetitions of each kernel call, at least (default 500)
+  --steps N              timed repetitions of each kernel call, at least (default 500; full batch 20)
   --variant NAME         auto | relaxed | simd | scalar       (default auto)
   --json                 print one JSON object instead of the table
   -h, --help             this message`;
 
 export interface ProfileSettings {
   layers: number[];
-  batch: number;
+  /** Rows per step; `full`: every image of the pool (MNIST's training set for 784 inputs). */
+  batch: number | 'full';
   optimizer: (typeof OPTIMIZERS)[number];
   steps: number;
   variant: (typeof VARIANT_CHOICES)[number];
@@ -33,6 +36,7 @@ export interface ProfileSettings {
 
 export function parseProfileArgs(argv: string[]): ProfileSettings | 'help' {
   const v = parseFlags(argv, {
+    preset: { type: 'string' },
     layers: { type: 'string' },
     batch: { type: 'string' },
     optimizer: { type: 'string' },
@@ -42,11 +46,14 @@ export function parseProfileArgs(argv: string[]): ProfileSettings | 'help' {
     help: { type: 'boolean', short: 'h' },
   });
   if (v.help) return 'help';
+  const seed = choiceFlag('preset', v.preset, ['seed']) === 'seed';
+  const batch = v.batch === 'full' ? 'full' : (integerFlag('batch', v.batch) ?? (seed ? SEED_PRESET.batch : 32));
   return {
-    layers: layersFlag(v.layers) ?? [784, 128, 10],
-    batch: integerFlag('batch', v.batch) ?? 32,
-    optimizer: choiceFlag('optimizer', v.optimizer, OPTIMIZERS) ?? 'adam',
-    steps: integerFlag('steps', v.steps) ?? 500,
+    layers: layersFlag(v.layers) ?? (seed ? SEED_PRESET.layers : [784, 128, 10]),
+    batch,
+    optimizer: choiceFlag('optimizer', v.optimizer, OPTIMIZERS) ?? (seed ? SEED_PRESET.optimizer : 'adam'),
+    // A full batch's calls take milliseconds each: fewer repetitions keep the run to seconds.
+    steps: integerFlag('steps', v.steps) ?? (batch === 'full' ? 20 : 500),
     variant: choiceFlag('variant', v.variant, VARIANT_CHOICES) ?? 'auto',
     json: v.json ?? false,
   };
@@ -77,7 +84,8 @@ export interface ProfiledCall {
 
 export interface ProfileReport {
   machine: MachineInfo;
-  settings: Omit<ProfileSettings, 'json'>;
+  /** The settings, a full batch resolved to its rows. */
+  settings: Omit<ProfileSettings, 'json' | 'batch'> & { batch: number };
   parameters: number;
   limits: MachineLimits;
   calls: ProfiledCall[];
@@ -87,6 +95,8 @@ export interface ProfileReport {
 
 /** Inputs of an MNIST image. */
 const MNIST_PIXELS = 28 * 28;
+/** A full batch's rows when the inputs are not MNIST's: profiledTrainingStep's pool of random images. */
+const FULL_BATCH_POOL = 60000;
 
 /** Profiles one step; `log` receives progress lines (stderr in the command). */
 export async function profileStep(
@@ -96,9 +106,10 @@ export async function profileStep(
   const runtime = await loadSimdnet({ variant: settings.variant });
   // 784 inputs: MNIST's own training images, whose zeros (and where they fall) set the sparse layer's cost.
   const pixels = settings.layers[0] === MNIST_PIXELS ? (await loadMnist()).train.pixels : undefined;
-  if (pixels && settings.batch > pixels.length / MNIST_PIXELS) {
+  const batch = settings.batch === 'full' ? (pixels ? pixels.length / MNIST_PIXELS : FULL_BATCH_POOL) : settings.batch;
+  if (pixels && batch > pixels.length / MNIST_PIXELS) {
     throw new UsageError(
-      `--batch ${settings.batch} is larger than MNIST's ${pixels.length / MNIST_PIXELS} training images, which a 784-input step draws from`,
+      `--batch ${batch} is larger than MNIST's ${pixels.length / MNIST_PIXELS} training images, which a 784-input step draws from`,
     );
   }
   log(
@@ -108,7 +119,7 @@ export async function profileStep(
   );
   const step = profiledTrainingStep(runtime, {
     layers: settings.layers,
-    batch: settings.batch,
+    batch,
     optimizer: settings.optimizer,
     pixels,
   });
@@ -171,7 +182,7 @@ export async function profileStep(
       machine: machineInfo(runtime.variant),
       settings: {
         layers: settings.layers,
-        batch: settings.batch,
+        batch,
         optimizer: settings.optimizer,
         steps: settings.steps,
         variant: settings.variant,

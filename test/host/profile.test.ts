@@ -40,7 +40,28 @@ describe('profile flags', () => {
       json: true,
     });
   });
+  it("--preset seed profiles the seed's step: 784-10-10, sgd, the full batch, 20 repetitions", () => {
+    assert.deepEqual(parseProfileArgs(['--preset', 'seed']), {
+      layers: [784, 10, 10],
+      batch: 'full',
+      optimizer: 'sgd',
+      steps: 20,
+      variant: 'auto',
+      json: false,
+    });
+    // Flags given override the preset's, and a mini-batch keeps the mini-batch repetitions.
+    assert.deepEqual(parseProfileArgs(['--preset', 'seed', '--batch', '32', '--optimizer', 'adam']), {
+      layers: [784, 10, 10],
+      batch: 32,
+      optimizer: 'adam',
+      steps: 500,
+      variant: 'auto',
+      json: false,
+    });
+    assert.equal(parseProfileArgs(['--batch', 'full', '--steps', '3']).batch, 'full');
+  });
   for (const bad of [
+    ['--preset', 'keras'],
     ['--batch', '0'],
     ['--batch', 'x'],
     ['--layers', '784'],
@@ -94,5 +115,12 @@ describe('profileStep', () => {
       assert.ok(c.ofLimit > 0 && Number.isFinite(c.ofLimit), `${c.label}: of limit ${c.ofLimit}`);
     }
     assert.ok(Math.abs(r.calls.reduce((a, c) => a + c.share, 0) - 1) < 1e-9);
+  });
+
+  it('resolves a full batch to the whole pool of images (60000 random ones for inputs other than 784)', async () => {
+    const r = await profileStep({ layers: [20, 6, 3], batch: 'full', optimizer: 'sgd', steps: 1, variant: 'simd' });
+    assert.equal(r.settings.batch, 60000);
+    const firstLayer = r.calls.find((c) => c.phase === 'forward')!;
+    assert.match(firstLayer.label, / 60000×6×20$/);
   });
 });
