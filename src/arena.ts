@@ -3,7 +3,7 @@
 // can go stale; views are still derived from the current buffer on every use.
 import type { KernelExports } from './abi.js';
 import { BYTES_PER_ELEMENT, elementCount, Tensor, type DType } from './tensor.js';
-import type { ParallelKernels } from './threads.js';
+import type { ParallelKernels, ThreadBinding } from './threads.js';
 
 export interface TensorSpec {
   dtype?: DType;
@@ -59,12 +59,7 @@ export interface ArenaHost {
   /** Bytes of the control block a threaded arena reserves at its start. */
   readonly controlBytes: number;
   instantiate(memory: WebAssembly.Memory): KernelExports;
-  attachArena(
-    arena: object,
-    exports: KernelExports,
-    memory: WebAssembly.Memory,
-    control: number,
-  ): { kernels: ParallelKernels; detach(): void };
+  attachArena(arena: object, exports: KernelExports, memory: WebAssembly.Memory, control: number): ThreadBinding;
   /** Throws the TypeError of a use after the host's dispose(), naming `method`. */
   checkLive(method: string): void;
 }
@@ -78,7 +73,7 @@ export class Arena {
   readonly end: number;
   private exportsOrNull: KernelExports | null;
   /** A threaded runtime's binding of this arena to its workers (threads > 1). */
-  private readonly pool: { kernels: ParallelKernels; detach(): void } | null;
+  private readonly pool: ThreadBinding | null;
 
   constructor(
     readonly runtime: ArenaHost,
@@ -135,6 +130,11 @@ export class Arena {
   get parallel(): ParallelKernels {
     const exports = this.exports;
     return this.pool ? this.pool.kernels : exports;
+  }
+
+  /** Whether a call of `kernel` with `args` runs split over this arena's threads (src/threads.ts); never on one thread. */
+  splits(kernel: string, args: readonly number[]): boolean {
+    return this.pool !== null && this.pool.splits(kernel, args);
   }
 
   /** Threads this arena's split kernels run on. */

@@ -3,7 +3,7 @@
 import { KERNEL_EXPORT_NAMES, VARIANTS, type KernelExports, type Variant } from './abi.js';
 import { Arena, type ArenaPlan, type ArenaOptions } from './arena.js';
 import { Kernels } from './kernels.js';
-import { MAX_THREADS, WorkerGroup, type ParallelKernels, type StartWorker } from './threads.js';
+import { MAX_THREADS, WorkerGroup, type StartWorker, type ThreadBinding } from './threads.js';
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 /** Pages of the memory a runtime probes its module with (8 MiB, more than any build's static data). */
@@ -260,12 +260,7 @@ export class Runtime {
    * Binds a threaded arena (its shared memory, with the control block at `control`) to this
    * runtime's workers; returns its split kernels and how to release the binding.
    */
-  attachArena(
-    arena: object,
-    exports: KernelExports,
-    memory: WebAssembly.Memory,
-    control: number,
-  ): { kernels: ParallelKernels; detach(): void } {
+  attachArena(arena: object, exports: KernelExports, memory: WebAssembly.Memory, control: number): ThreadBinding {
     this.checkLive('Runtime.attachArena');
     if (this.workers === null) throw new Error('internal: attachArena on a single-threaded runtime');
     return this.workers.attach(arena, exports, memory, control);

@@ -24,6 +24,14 @@ export type ParallelKernels = Pick<KernelExports, ParallelKernelName>;
 
 export { MAX_THREADS };
 
+/** An arena bound to a runtime's workers: its split kernels, and the end of the binding. */
+export interface ThreadBinding {
+  kernels: ParallelKernels;
+  /** Whether a call of `name` with `args` runs split over the threads (false for a kernel without a split version, or a call with too little work). */
+  splits(name: string, args: readonly number[]): boolean;
+  detach(): void;
+}
+
 /** A split kernel's declaration (src/abi.ts) resolved to argument positions, once. */
 interface SplitCall {
   name: ParallelKernelName;
@@ -203,12 +211,7 @@ export class WorkerGroup {
   }
 
   /** Binds an arena's memory and control block in every worker; returns the arena's split kernels. */
-  attach(
-    owner: object,
-    exports: KernelExports,
-    memory: WebAssembly.Memory,
-    control: number,
-  ): { kernels: ParallelKernels; detach(): void } {
+  attach(owner: object, exports: KernelExports, memory: WebAssembly.Memory, control: number): ThreadBinding {
     if (this.workers === null) throw new Error('internal: attach before the workers started');
     const id = this.nextId++;
     this.post({ id, memory, control });
@@ -248,15 +251,22 @@ export class WorkerGroup {
       new Int32Array(memory.buffer, a[partials.countAt]!, 1)[0] = count;
       return sum / a[partials.divideBy]!;
     };
+    const minWork = new Map(
+      (Object.keys(SPLIT) as ParallelKernelName[]).map((name) => [name, minSplitWorkOf(name, this.minSplitWork)]),
+    );
+    const splits = (name: string, a: readonly number[]): boolean => {
+      const least = minWork.get(name as ParallelKernelName);
+      return least !== undefined && SPLIT[name as ParallelKernelName].work(a) >= least;
+    };
     const kernels: Partial<Record<ParallelKernelName, (...a: number[]) => number | void>> = {};
     for (const name of Object.keys(SPLIT) as ParallelKernelName[]) {
       const direct = exports[name] as (...a: number[]) => number | void,
-        call = SPLIT[name],
-        minWork = minSplitWorkOf(name, this.minSplitWork);
-      kernels[name] = (...a: number[]) => (call.work(a) < minWork ? direct(...a) : run(call, a));
+        call = SPLIT[name];
+      kernels[name] = (...a: number[]) => (splits(name, a) ? run(call, a) : direct(...a));
     }
     return {
       kernels: kernels as ParallelKernels,
+      splits,
       detach: () => {
         if (detached) return;
         detached = true;

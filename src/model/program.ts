@@ -38,6 +38,13 @@ export type Emit = (call: CallSpec) => void;
 
 type Callable = (...args: number[]) => number | void;
 
+/** What a program runs its calls on: an arena's raw exports, its split kernels, and which calls split. */
+export interface KernelHost {
+  readonly exports: KernelExports;
+  readonly parallel: ParallelKernels;
+  splits(kernel: string, args: readonly number[]): boolean;
+}
+
 export class StepProgram {
   readonly calls: readonly KernelCall[];
   private readonly fns: readonly Callable[];
@@ -48,8 +55,11 @@ export class StepProgram {
     seed: [],
   };
 
-  /** `raw` runs the calls `parallel` (a threaded arena's split kernels) lacks. */
-  constructor(specs: readonly CallSpec[], raw: KernelExports, parallel: ParallelKernels) {
+  /**
+   * A call runs the arena's split kernel when it splits over threads (too little work stays on
+   * the calling thread, decided here once, not on every call), else the raw export.
+   */
+  constructor(specs: readonly CallSpec[], arena: KernelHost) {
     this.argv = specs.map((spec, c) =>
       spec.args.map((arg, a) => {
         if (typeof arg === 'number') return arg;
@@ -58,7 +68,12 @@ export class StepProgram {
       }),
     );
     this.calls = specs.map(({ args: _, ...rest }, c) => ({ ...rest, args: this.argv[c]! }));
-    this.fns = specs.map(({ kernel }) => ((parallel as Partial<KernelExports>)[kernel] ?? raw[kernel]) as Callable);
+    this.fns = specs.map(
+      ({ kernel }, c) =>
+        (arena.splits(kernel, this.argv[c]!)
+          ? (arena.parallel as Partial<KernelExports>)[kernel]!
+          : arena.exports[kernel]) as Callable,
+    );
   }
 
   /** Sets every argument that is `slot` to `value` plus its `plus` (a no-op when no call takes it; until set, each holds its `plus`). */

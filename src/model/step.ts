@@ -125,7 +125,7 @@ function lossAndBackward(emit: Emit, state: NetworkState, rows: number, ios: rea
 function compile(state: NetworkState, write: (emit: Emit) => void): StepProgram {
   const calls: CallSpec[] = [];
   write((call) => calls.push(call));
-  return new StepProgram(calls, state.arena.exports, state.arena.parallel);
+  return new StepProgram(calls, state.arena);
 }
 
 /**

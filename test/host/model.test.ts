@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Dataset } from '../../src/data/dataset.js';
 import { loadSimdnet, type Runtime } from '../../src/index.node.js';
+import { ABI } from '../../src/abi.js';
 import { parameterCount } from '../../src/checkpoint.js';
 import { denseModel, initialParameters } from '../../src/model/model.js';
 import { defaultLearningRate, OPTIMIZERS, resolveOptimizer } from '../../src/model/optimizers.js';
-import { StepProgram } from '../../src/model/program.js';
+import { StepProgram, type CallSpec, type KernelHost } from '../../src/model/program.js';
 import { Network } from '../../src/network.js';
 import { profiledTrainingStep } from '../../src/perf/step.js';
 import { Rng } from '../../src/rng.js';
@@ -100,8 +101,7 @@ describe('StepProgram', () => {
           bytes: 0,
         },
       ],
-      arena.exports,
-      arena.parallel,
+      arena,
     );
     program.set('indices', at('order'));
     program.run();
@@ -111,6 +111,55 @@ describe('StepProgram', () => {
     assert.deepEqual(Array.from(arena.tensor('labels', 'i32').view()), [11, 10, 12, 12]);
     assert.deepEqual(program.calls[0]!.args, [at('labels'), at('source'), at('order') + 16, 4]);
     arena.dispose();
+  });
+});
+
+describe('StepProgram on threads', () => {
+  it('binds each call once: the split kernel where the call splits, else the raw export', () => {
+    const ran: string[] = [];
+    const record = (where: string) =>
+      new Proxy(
+        {},
+        {
+          get:
+            (_, kernel) =>
+            (...args: number[]) =>
+              void ran.push(`${where} ${String(kernel)} ${args[0]}`),
+        },
+      );
+    const host = {
+      exports: record('raw') as KernelHost['exports'],
+      parallel: record('split') as KernelHost['parallel'],
+      splits: (kernel: string, args: readonly number[]) => kernel === 'sgemm' && args[0]! >= 100,
+    };
+    const call = (kernel: 'sgemm' | 'relu_forward', size: number): CallSpec => ({
+      kernel,
+      args: [size],
+      label: kernel,
+      phase: 'forward',
+      flops: 0,
+      bytes: 0,
+    });
+    new StepProgram([call('sgemm', 99), call('sgemm', 100), call('relu_forward', 1000)], host).run();
+    assert.deepEqual(ran, ['raw sgemm 99', 'split sgemm 100', 'raw relu_forward 1000']);
+  });
+
+  it("Arena.splits follows the kernels' work rule (minWork of src/abi.ts), never on one thread", async () => {
+    const threaded = await loadSimdnet({ threads: 2 });
+    try {
+      const arena = threaded.createArena({ x: [4] }),
+        single = runtimes['1 thread']!.createArena({ x: [4] });
+      const sgemm = (m: number, n: number, k: number) => [0, 0, m, n, k, 0, 0, 0, 0];
+      const least = ABI.sgemm.split.minWork;
+      assert.equal(arena.splits('sgemm', sgemm(least / 64, 8, 8)), true);
+      assert.equal(arena.splits('sgemm', sgemm(least / 64 - 1, 8, 8)), false);
+      assert.equal(single.splits('sgemm', sgemm(1024, 1024, 1024)), false);
+      assert.equal(arena.splits('gather_labels', [0, 0, 0, 1 << 30]), false);
+      arena.dispose();
+      single.dispose();
+    } finally {
+      await threaded.dispose();
+    }
   });
 });
 
