@@ -108,7 +108,9 @@ function touchRows(starts: usize, entries: usize, indices: usize, rows: i32): vo
   for (let r = 0; r < rows; r++) {
     const row = <usize>load<i32>(indices + (<usize>r << 2)) << 2;
     const end = entries + (<usize>load<i32>(starts + row, 4) << 2);
-    for (let p = entries + (<usize>load<i32>(starts + row) << 2); p < end; p += 64) _unused += load<u32>(p);
+    // From the start of the first entry's cache line (inside memory, as is any address below a valid one),
+    // so that the line holding the row's last entry is touched too.
+    for (let p = (entries + (<usize>load<i32>(starts + row) << 2)) & ~63; p < end; p += 64) _unused += load<u32>(p);
   }
 }
 
