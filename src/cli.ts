@@ -79,14 +79,22 @@ export async function main(argv: string[]): Promise<number> {
  * a function only once it has run for a while, in the background: a fresh process's first epoch
  * ran mostly on baseline code (784-10-10 SGD b32: 93 ms against 47 for the next epoch). Compiling
  * every function at load and optimizing them all at once in the background (68 ms of one core,
- * while the command reads MNIST and packs it) brings the first epoch to 47 ms. Set before the
- * module compiles, in this process only. Not for compare: it compiles tfjs-backend-wasm with
- * WebAssembly.instantiate, which under --no-wasm-lazy-compilation never settles on Node 24
- * (simdnet's own Node loader compiles synchronously, src/loader.node.ts).
+ * while the command reads MNIST and packs it) brings the first epoch to 47 ms.
+ * Every call from JS into a kernel goes through a JS-to-wasm wrapper; V8's generic one, which
+ * reads the signature at run time, serves each export of a new instance (fit instantiates the
+ * module over its training arena) until a per-signature wrapper replaces it after 1000 calls,
+ * i.e. for the first ~1000 steps. Per-signature wrappers from
+ * the start cut the first epoch's main-thread time by 3–4 ms (medians of 11 CLI runs: 53→49 ms
+ * on Node 20, 49→45 on 22, 46→43 on 24). Compiling them at the first call instead
+ * (--wasm-wrapper-tiering-budget=1, Node 22+) gained nothing.
+ * Set before the module compiles, in this process only. Not for compare: it compiles
+ * tfjs-backend-wasm with WebAssembly.instantiate, which under --no-wasm-lazy-compilation never
+ * settles on Node 24 (simdnet's own Node loader compiles synchronously, src/loader.node.ts).
  */
 function compileEagerly(): void {
   setFlagsFromString('--no-wasm-lazy-compilation');
   setFlagsFromString('--no-wasm-dynamic-tiering');
+  setFlagsFromString('--no-wasm-generic-wrapper');
 }
 
 process.exitCode = await main(process.argv.slice(2));
