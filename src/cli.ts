@@ -83,10 +83,10 @@ export async function main(argv: string[]): Promise<number> {
  * Every call from JS into a kernel goes through a JS-to-wasm wrapper; V8's generic one, which
  * reads the signature at run time, serves each export of a new instance (fit instantiates the
  * module over its training arena) until a per-signature wrapper replaces it after 1000 calls,
- * i.e. for the first ~1000 steps. Per-signature wrappers from
- * the start cut the first epoch's main-thread time by 3–4 ms (medians of 11 CLI runs: 53→49 ms
- * on Node 20, 49→45 on 22, 46→43 on 24). Compiling them at the first call instead
- * (--wasm-wrapper-tiering-budget=1, Node 22+) gained nothing.
+ * i.e. for the first ~1000 steps. Per-signature wrappers from the start cut the first epoch's
+ * main-thread CPU time by 2–4 ms (medians of 11–13 alternating CLI runs in two sessions: 53→49
+ * and 50→48 ms on Node 20, 49→45 and 48→44 on 22, 46→43 and 45→42 on 24). Compiling them at the
+ * first call instead (--wasm-wrapper-tiering-budget=1, Node 22+), inside the epoch, gained nothing.
  * Set before the module compiles, in this process only. Not for compare: it compiles
  * tfjs-backend-wasm with WebAssembly.instantiate, which under --no-wasm-lazy-compilation never
  * settles on Node 24 (simdnet's own Node loader compiles synchronously, src/loader.node.ts).
