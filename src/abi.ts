@@ -252,6 +252,10 @@ export const ABI = {
     returns: 'i32',
     scalar: true,
   }),
+  /** order[i] = i (assembly/order.ts). */
+  order_identity: entry(['order:ptr', 'count:i32'], {}),
+  /** Rng.shuffle of order in place from mulberry32 state `state` (u32 bits); returns the state after. */
+  order_shuffle: entry(['order:ptr', 'count:i32', 'state:i32'], { returns: 'i32' }),
   /** Machine limits (assembly/limits.ts): iterations × 96 f32 FLOPs from registers; returns a checksum. */
   peak_flops: entry(['iterations:i32'], { returns: 'f32' }),
   /** dst[i] = src[i] for n f32 elements: 8 bytes of traffic per element. */

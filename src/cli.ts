@@ -53,7 +53,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`simdnet: unknown command ${JSON.stringify(name)}\n${USAGE}\n`);
     return 2;
   }
-  if (name !== 'compare') compileEagerly();
+  if (name !== 'compare') {
+    compileEagerly();
+    leaveRoomForTheArena();
+  }
   try {
     return await (
       await load()
@@ -79,14 +82,36 @@ export async function main(argv: string[]): Promise<number> {
  * a function only once it has run for a while, in the background: a fresh process's first epoch
  * ran mostly on baseline code (784-10-10 SGD b32: 93 ms against 47 for the next epoch). Compiling
  * every function at load and optimizing them all at once in the background (68 ms of one core,
- * while the command reads MNIST and packs it) brings the first epoch to 47 ms. Set before the
- * module compiles, in this process only. Not for compare: it compiles tfjs-backend-wasm with
- * WebAssembly.instantiate, which under --no-wasm-lazy-compilation never settles on Node 24
- * (simdnet's own Node loader compiles synchronously, src/loader.node.ts).
+ * while the command reads MNIST and packs it) brings the first epoch to 47 ms.
+ * Every call from JS into a kernel goes through a JS-to-wasm wrapper; V8's generic one, which
+ * reads the signature at run time, serves each export of a new instance (fit instantiates the
+ * module over its training arena) until a per-signature wrapper replaces it after 1000 calls,
+ * i.e. for the first ~1000 steps. Per-signature wrappers from the start cut the first epoch's
+ * main-thread CPU time by 2–4 ms (medians of 11–13 alternating CLI runs in two sessions: 53→49
+ * and 50→48 ms on Node 20, 49→45 and 48→44 on 22, 46→43 and 45→42 on 24). Compiling them at the
+ * first call instead (--wasm-wrapper-tiering-budget=1, Node 22+), inside the epoch, gained nothing.
+ * Set before the module compiles, in this process only. Not for compare: it compiles
+ * tfjs-backend-wasm with WebAssembly.instantiate, which under --no-wasm-lazy-compilation never
+ * settles on Node 24 (simdnet's own Node loader compiles synchronously, src/loader.node.ts).
  */
 function compileEagerly(): void {
   setFlagsFromString('--no-wasm-lazy-compilation');
   setFlagsFromString('--no-wasm-dynamic-tiering');
+  setFlagsFromString('--no-wasm-generic-wrapper');
+}
+
+/**
+ * On Node 20 and 22, V8 counts the memory a process allocates outside its heap (ArrayBuffers,
+ * WebAssembly memories) since the last full GC against the old generation's limit, which it sets
+ * after each full GC at 1.1–4× the heap then live (~5 MB here). fit's training arena (40 MB for
+ * 784-10-10 on MNIST) overshoots it, and the first old-space allocation after that, inside the
+ * first epoch, ran a full GC: the epoch's slowest step took 5–8 ms in 3 runs of 5 on Node 20
+ * (step 48) and 5 of 5 on 22. With a limit of 11× the live heap it took at most 0.7 ms in all 10,
+ * for 4 MB more peak RSS (first-epoch medians of 9 alternating CLI runs: 49→45 ms on Node 20,
+ * 42→43 on 22, 42→41 on 24, where no full GC fell in the first epoch either way).
+ */
+function leaveRoomForTheArena(): void {
+  setFlagsFromString('--heap-growing-percent=1000');
 }
 
 process.exitCode = await main(process.argv.slice(2));

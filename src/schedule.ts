@@ -5,7 +5,9 @@
 //                                                                     the order epoch e−1 left)
 //   step s of the epoch takes rows order[s·batch … min((s+1)·batch, count)) — the last is partial
 // Browser-safe: no tfjs, no Node imports.
+import type { Kernels } from './kernels.js';
 import { Rng } from './rng.js';
+import type { Tensor } from './tensor.js';
 
 export interface ScheduleOptions {
   /** Rows per step, or `full`. Default 32. */
@@ -70,21 +72,62 @@ export function planSchedule(count: number, options: ScheduleOptions): Schedule 
 }
 
 /**
- * The steps of `schedule` over `count` rows, in Network.fit's order, kept in `order` (count
- * elements, overwritten; e.g. a view of the arena that the kernels read the batches from).
+ * The order array of a schedule and how it is set up and shuffled: rngOrder, the reference, on a
+ * host array with src/rng.ts, or kernelOrder, on an arena's with the kernels (assembly/order.ts),
+ * which give the very same order.
+ */
+export interface BatchOrder {
+  /** The row indices, one per row (overwritten; e.g. a view of the arena the kernels read the batches from). */
+  readonly values: Int32Array<ArrayBufferLike>;
+  /** values = 0, 1, …, count−1. */
+  identity(): void;
+  /** Shuffles values in place as Rng.shuffle does, continuing one generator seeded with the schedule's seed. */
+  shuffle(): void;
+}
+
+/** The reference BatchOrder over `values`, shuffled by `new Rng(seed)`. */
+export function rngOrder(values: Int32Array<ArrayBufferLike>, seed: number): BatchOrder {
+  const rng = new Rng(seed);
+  return {
+    values,
+    identity: () => {
+      for (let i = 0; i < values.length; i++) values[i] = i;
+    },
+    shuffle: () => rng.shuffle(values),
+  };
+}
+
+/**
+ * The BatchOrder of `order`, a tensor of the arena of `kernels` (its view stays valid: arena memory
+ * never grows), set up and shuffled by its kernels, continuing one generator seeded with `seed`.
+ */
+export function kernelOrder(kernels: Kernels, order: Tensor<'i32'>, seed: number): BatchOrder {
+  let state = seed >>> 0; // as new Rng(seed) starts
+  return {
+    values: order.view(),
+    identity: () => kernels.identityOrder(order),
+    shuffle: () => {
+      state = kernels.shuffleOrder(order, state);
+    },
+  };
+}
+
+/**
+ * The steps of `schedule` over `count` rows, in Network.fit's order, kept in `order` (its values
+ * are overwritten; by default a new host array shuffled with the schedule's seed).
  */
 export function* scheduleSteps(
   count: number,
   schedule: Schedule,
-  order: Int32Array<ArrayBufferLike> = new Int32Array(count),
+  order: BatchOrder = rngOrder(new Int32Array(count), schedule.seed),
 ): Generator<ScheduledStep> {
-  if (order.length !== count)
-    throw new RangeError(`scheduleSteps: order holds ${order.length} elements for ${count} rows`);
-  for (let i = 0; i < count; i++) order[i] = i;
-  const rng = new Rng(schedule.seed);
+  const values = order.values;
+  if (values.length !== count)
+    throw new RangeError(`scheduleSteps: order holds ${values.length} elements for ${count} rows`);
+  order.identity();
   for (let step = 0; step < schedule.totalSteps; step++) {
     const positionInEpoch = step % schedule.stepsPerEpoch;
-    if (positionInEpoch === 0 && schedule.shuffle) rng.shuffle(order);
+    if (positionInEpoch === 0 && schedule.shuffle) order.shuffle();
     const start = positionInEpoch * schedule.batch;
     const rows = Math.min(schedule.batch, count - start);
     yield {
@@ -92,7 +135,7 @@ export function* scheduleSteps(
       epoch: Math.floor(step / schedule.stepsPerEpoch) + 1,
       positionInEpoch,
       start,
-      indices: order.subarray(start, start + rows),
+      indices: values.subarray(start, start + rows),
     };
   }
 }

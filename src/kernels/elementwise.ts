@@ -1,5 +1,6 @@
 // Element- and row-wise kernels: bias, ReLU, sigmoid, tanh, dropout, the gathers that assemble a
-// batch from u8 pixels and labels, and the packing of u8 rows as sparse rows. Checked as
+// batch from u8 pixels and labels, the batch order they read, and the packing of u8 rows as
+// sparse rows. Checked as
 // kernels.ts describes.
 import { countNonzero, SPARSE_MAX_WIDTH } from '../data/sparse.js';
 import { formatShape, type Tensor } from '../tensor.js';
@@ -303,6 +304,26 @@ export class ElementwiseKernels extends GemmKernels {
     );
     this.raw.gather_labels(out.offset, labels.offset, indices.offset, out.length);
     return out;
+  }
+
+  /** order = 0, 1, …, length−1: a batch order's start (src/schedule.ts). */
+  identityOrder(order: Tensor<'i32'>): Tensor<'i32'> {
+    this.check.tensor('identityOrder', 'order', order, 'i32', 1);
+    this.raw.order_identity(order.offset, order.length);
+    return order;
+  }
+
+  /**
+   * Shuffles `order` in place exactly as Rng.shuffle (src/rng.ts) does from generator state
+   * `state` (a u32; `new Rng(seed)` starts at seed >>> 0). Returns the state after, which the next
+   * shuffle continues from as the same Rng would.
+   */
+  shuffleOrder(order: Tensor<'i32'>, state: number): number {
+    const fn = 'shuffleOrder';
+    this.check.tensor(fn, 'order', order, 'i32', 1);
+    if (typeof state !== 'number' || !Number.isInteger(state) || state < 0 || state >= U32_LIMIT)
+      throw new RangeError(`${fn}: state must be an integer in [0, 2^32), got ${String(state)}`);
+    return this.raw.order_shuffle(order.offset, order.length, state | 0) >>> 0;
   }
 
   /**

@@ -4,7 +4,7 @@
 import { layoutPlan, WASM32_MAX_BYTES, type Arena } from '../arena.js';
 import type { Dataset } from '../data/dataset.js';
 import { countNonzero, packSparseRows, sparseByDefault, SPARSE_MAX_WIDTH } from '../data/sparse.js';
-import type { Runtime } from '../runtime.js';
+import type { KernelArena, Runtime } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
 import type { Model } from './model.js';
 import type { OptimizerName } from './optimizers.js';
@@ -70,7 +70,7 @@ function packResident(arena: Arena, pixels: Uint8Array, width: number): void {
 }
 
 export class NetworkState {
-  arena: Arena;
+  arena: KernelArena;
   /** Rows the activation buffers hold. */
   capacity = INFERENCE_ROWS;
   /** Rows of f32 inputs x holds (grows only for computeGradients on more rows). */
@@ -154,7 +154,7 @@ export class NetworkState {
     this.resident = keepTrain;
   }
 
-  private buildArena(rows: number, train: Resident | null, xRows: number): Arena {
+  private buildArena(rows: number, train: Resident | null, xRows: number): KernelArena {
     const arena = this.runtime.createArena(arenaPlan(this.model, rows, train, xRows, NetworkState.sizes(this.runtime)));
     this.offsets = Object.fromEntries(Object.entries(arena.tensors).map(([name, t]) => [name, t.offset]));
     this.programs = new Map();

@@ -3,7 +3,8 @@
 import { checkFeatureSet, isFeatureSet, stageFeatureRows, type TrainingData } from './features.js';
 import { evaluate } from './inference.js';
 import { SimdnetError } from '../errors.js';
-import { planSchedule, scheduleSteps } from '../schedule.js';
+import { kernelOrder, planSchedule, rngOrder, scheduleSteps } from '../schedule.js';
+import type { Tensor } from '../tensor.js';
 import { resolveOptimizer, type OptimizerConfig } from './optimizers.js';
 import type { StepProgram } from './program.js';
 import { checkPixelFormat, type NetworkState } from './state.js';
@@ -122,12 +123,15 @@ export function fit(state: NetworkState, seed: number, train: TrainingData, opti
   const started = performance.now();
 
   // The schedule shuffles the order array in place: for images the arena's, whose kernels read
-  // each batch's row indices from it (memory never grows, so the view stays valid); for float
-  // rows one of the host's, which stages each batch's rows.
+  // each batch's row indices from it (and set it up and shuffle it: its loops over every row run
+  // in JS's interpreter otherwise, at the start of a fresh process's first epoch); for float rows
+  // one of the host's, which stages each batch's rows.
   for (const { step, epoch, positionInEpoch, start, indices: batchRows } of scheduleSteps(
     count,
     schedule,
-    floats ? new Int32Array(count) : (state.tensor('order').view() as Int32Array),
+    floats
+      ? rngOrder(new Int32Array(count), fitSeed)
+      : kernelOrder(state.arena.kernels, state.tensor('order') as Tensor<'i32'>, fitSeed),
   )) {
     // The last good weights: restored if the loss turns non-finite during this epoch.
     if (positionInEpoch === 0) copyParameters(state, 'params', 'backup');

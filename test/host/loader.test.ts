@@ -194,6 +194,7 @@ describe('caller-supplied sources', () => {
         'tsx',
         '--no-wasm-lazy-compilation',
         '--no-wasm-dynamic-tiering',
+        '--no-wasm-generic-wrapper',
         '--input-type=module',
         '-e',
         script,
