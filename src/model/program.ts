@@ -49,11 +49,9 @@ export class StepProgram {
   readonly calls: readonly KernelCall[];
   private readonly fns: readonly Callable[];
   private readonly argv: number[][];
-  private readonly slots: Record<Slot, Array<[call: number, arg: number, plus: number]>> = {
-    indices: [],
-    step: [],
-    seed: [],
-  };
+  /** Per slot, flat (call, argument, plus) triples: set runs at every step, in the interpreter too while fit's loop warms up. */
+  private readonly slots: Record<Slot, number[]> = { indices: [], step: [], seed: [] };
+  private readonly firstOfPhase = new Map<Phase, number>();
 
   /**
    * A call runs the arena's split kernel when it splits over threads (too little work stays on
@@ -63,11 +61,14 @@ export class StepProgram {
     this.argv = specs.map((spec, c) =>
       spec.args.map((arg, a) => {
         if (typeof arg === 'number') return arg;
-        this.slots[arg.slot].push([c, a, arg.plus ?? 0]);
+        this.slots[arg.slot].push(c, a, arg.plus ?? 0);
         return arg.plus ?? 0;
       }),
     );
     this.calls = specs.map(({ args: _, ...rest }, c) => ({ ...rest, args: this.argv[c]! }));
+    specs.forEach(({ phase }, c) => {
+      if (!this.firstOfPhase.has(phase)) this.firstOfPhase.set(phase, c);
+    });
     this.fns = specs.map(
       ({ kernel }, c) =>
         (arena.splits(kernel, this.argv[c]!)
@@ -78,13 +79,14 @@ export class StepProgram {
 
   /** Sets every argument that is `slot` to `value` plus its `plus` (a no-op when no call takes it; until set, each holds its `plus`). */
   set(slot: Slot, value: number): void {
-    for (const [c, a, plus] of this.slots[slot]) this.argv[c]![a] = (value + plus) | 0;
+    const triples = this.slots[slot];
+    for (let t = 0; t < triples.length; t += 3)
+      this.argv[triples[t]!]![triples[t + 1]!] = (value + triples[t + 2]!) | 0;
   }
 
   /** Index of the first call of `phase`, or the number of calls when there is none. */
   indexOf(phase: Phase): number {
-    const i = this.calls.findIndex((c) => c.phase === phase);
-    return i < 0 ? this.calls.length : i;
+    return this.firstOfPhase.get(phase) ?? this.calls.length;
   }
 
   /** Runs call `i` once; returns what the kernel returns (the loss, for softmax_crossentropy). */

@@ -43,6 +43,7 @@ function runStep(
   indices: number,
   opt: Required<OptimizerConfig>,
   where: { step: number; epoch: number; seed: number },
+  correctCount: Int32Array,
 ): { loss: number; correct: number } {
   const lossAt = program.indexOf('loss'),
     updateAt = program.indexOf('update');
@@ -50,7 +51,7 @@ function runStep(
   program.set('seed', dropoutSeed(where.seed, where.step));
   program.run(0, lossAt);
   const loss = program.call(lossAt) as number;
-  const correct = new Int32Array(state.arena.buffer, state.ptr('correct'), 1)[0]!;
+  const correct = correctCount[0]!;
   if (!Number.isFinite(loss)) {
     restoreBackup(state);
     throw new SimdnetError(
@@ -120,6 +121,10 @@ export function fit(state: NetworkState, seed: number, train: TrainingData, opti
     epochStart = performance.now();
   let finalLoss = NaN;
   const fullBatch = trainingStep(state, schedule.batch, opt, floats);
+  // Looked up once, not at every step: a fresh process runs the step loop in V8's interpreter for
+  // its first hundreds of steps, where each lookup costs (arena memory never grows, so views stay valid).
+  const orderAt = floats ? 0 : state.ptr('order'),
+    correctCount = state.tensor('correct').view() as Int32Array;
   const started = performance.now();
 
   // The schedule shuffles the order array in place: for images the arena's, whose kernels read
@@ -138,8 +143,8 @@ export function fit(state: NetworkState, seed: number, train: TrainingData, opti
     const rows = batchRows.length;
     const program = rows === schedule.batch ? fullBatch : trainingStep(state, rows, opt, floats);
     if (floats) stageFeatureRows(state, train, batchRows, 0, rows);
-    const indices = floats ? 0 : state.ptr('order') + 4 * start;
-    const { loss, correct } = runStep(state, program, indices, opt, { step, epoch, seed: fitSeed });
+    const indices = floats ? 0 : orderAt + 4 * start;
+    const { loss, correct } = runStep(state, program, indices, opt, { step, epoch, seed: fitSeed }, correctCount);
     finalLoss = loss;
     epochLoss += loss;
     epochCorrect += correct;
