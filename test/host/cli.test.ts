@@ -1,13 +1,12 @@
 // The command line as a user meets it: real runs print what they promise, bad flags get a usage
 // message and exit code 2, never a stack trace.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { runCli } from './cli-process.js';
 import { parseCompareArgs } from '../../src/commands/compare.js';
 import { parseProfileArgs } from '../../src/commands/profile.js';
 import { parseTrainArgs } from '../../src/commands/train.js';
@@ -15,16 +14,12 @@ import { UsageError } from '../../src/commands/usage.js';
 import { loadNetwork } from '../../src/io.node.js';
 import { loadSimdnet, relaxedSimdSupported } from '../../src/index.node.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 const STACK = /\n\s+at /;
 /** The build `--variant auto` runs here (the CLI runs on this test's node). */
 const AUTO_VARIANT = relaxedSimdSupported() ? 'relaxed' : 'simd';
 
-function simdnet(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const simdnet = runCli;
 
 describe('simdnet train', () => {
   it('--json prints one JSON object last with the promised fields, and --save writes a loadable checkpoint', async () => {

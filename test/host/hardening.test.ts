@@ -16,6 +16,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { gzipSync } from 'node:zlib';
 
+import { startCli } from './cli-process.js';
 import { encodeCheckpoint, crc32 } from '../../src/checkpoint.js';
 import { parseTrainArgs } from '../../src/commands/train.js';
 import { UsageError } from '../../src/commands/usage.js';
@@ -28,7 +29,6 @@ import { loadSimdnet, type Runtime } from '../../src/index.node.js';
 import { MAX_PARAMETER } from '../../src/model/train.js';
 import { Network, type FitOptions } from '../../src/network.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const STACK = /\n\s+at /;
 
@@ -107,7 +107,8 @@ interface Run {
 
 function simdnet(...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = startCli(...args);
+    child.stdin.end();
     let stdout = '',
       stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => {

@@ -2,24 +2,18 @@
 // model saved by tfjs through fileHandler becomes a checkpoint holding the same layers and
 // weights; a layer simdnet cannot run fails the command with the layer named.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { runCli } from './cli-process.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { loadNetwork } from '../../src/io.node.js';
 import { loadSimdnet } from '../../src/loader.node.js';
 import { fileHandler, importLayersModel } from '../../src/tfjs/interop.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-
-function simdnet(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const simdnet = runCli;
 
 let dir: string;
 before(async () => {

@@ -9,9 +9,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
+import { runCli } from './cli-process.js';
 import { compareCommand } from '../../src/commands/compare.js';
 import { CURVE_POINTS, type ComparisonRow } from '../../src/tfjs/comparison-table.js';
 import { subset, type Dataset } from '../../src/data/dataset.js';
@@ -22,13 +22,9 @@ import { relaxedSimdSupported } from '../../src/runtime.js';
 import { TrainingHistory, type HistoryEntry } from '../../src/report/training.js';
 import { allElements, allText, parseXml, type XmlElement } from './xml.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const SIDE = 28;
 
-function simdnet(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const simdnet = runCli;
 
 function lastJson(stdout: string) {
   const lines = stdout.trim().split('\n');
