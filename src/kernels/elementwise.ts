@@ -1,7 +1,6 @@
 // Element- and row-wise kernels: bias, ReLU, sigmoid, tanh, dropout, the gathers that assemble a
 // batch from u8 pixels and labels, the batch order they read, and the packing of u8 rows as
-// sparse rows. Checked as
-// kernels.ts describes.
+// sparse rows. Checked as kernels.ts describes.
 import { countNonzero, SPARSE_MAX_WIDTH } from '../data/sparse.js';
 import { formatShape, type Tensor } from '../tensor.js';
 import type { ScalarOption } from './base.js';
