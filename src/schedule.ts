@@ -74,7 +74,7 @@ export function planSchedule(count: number, options: ScheduleOptions): Schedule 
 /**
  * The order array of a schedule and how it is set up and shuffled: rngOrder, the reference, on a
  * host array with src/rng.ts, or kernelOrder, on an arena's with the kernels (assembly/order.ts),
- * which give the very same order.
+ * which give the very same order. scheduleSteps makes it (OrderMaker) with the schedule's seed.
  */
 export interface BatchOrder {
   /** The row indices, one per row (overwritten; e.g. a view of the arena the kernels read the batches from). */
@@ -84,6 +84,9 @@ export interface BatchOrder {
   /** Shuffles values in place as Rng.shuffle does, continuing one generator seeded with the schedule's seed. */
   shuffle(): void;
 }
+
+/** Makes a schedule's BatchOrder, whose shuffles continue one generator seeded with `seed`. */
+export type OrderMaker = (seed: number) => BatchOrder;
 
 /** The reference BatchOrder over `values`, shuffled by `new Rng(seed)`. */
 export function rngOrder(values: Int32Array<ArrayBufferLike>, seed: number): BatchOrder {
@@ -113,14 +116,15 @@ export function kernelOrder(kernels: Kernels, order: Tensor<'i32'>, seed: number
 }
 
 /**
- * The steps of `schedule` over `count` rows, in Network.fit's order, kept in `order` (its values
- * are overwritten; by default a new host array shuffled with the schedule's seed).
+ * The steps of `schedule` over `count` rows, in Network.fit's order, kept in the order `makeOrder`
+ * makes with the schedule's seed (its values are overwritten; by default a new host array).
  */
 export function* scheduleSteps(
   count: number,
   schedule: Schedule,
-  order: BatchOrder = rngOrder(new Int32Array(count), schedule.seed),
+  makeOrder: OrderMaker = (seed) => rngOrder(new Int32Array(count), seed),
 ): Generator<ScheduledStep> {
+  const order = makeOrder(schedule.seed);
   const values = order.values;
   if (values.length !== count)
     throw new RangeError(`scheduleSteps: order holds ${values.length} elements for ${count} rows`);

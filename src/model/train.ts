@@ -3,7 +3,7 @@
 import { checkFeatureSet, isFeatureSet, stageFeatureRows, type TrainingData } from './features.js';
 import { evaluate } from './inference.js';
 import { SimdnetError } from '../errors.js';
-import { kernelOrder, planSchedule, rngOrder, scheduleSteps } from '../schedule.js';
+import { kernelOrder, planSchedule, scheduleSteps } from '../schedule.js';
 import type { Tensor } from '../tensor.js';
 import { resolveOptimizer, type OptimizerConfig } from './optimizers.js';
 import type { StepProgram } from './program.js';
@@ -134,9 +134,7 @@ export function fit(state: NetworkState, seed: number, train: TrainingData, opti
   for (const { step, epoch, positionInEpoch, start, indices: batchRows } of scheduleSteps(
     count,
     schedule,
-    floats
-      ? rngOrder(new Int32Array(count), fitSeed)
-      : kernelOrder(state.arena.kernels, state.tensor('order') as Tensor<'i32'>, fitSeed),
+    floats ? undefined : (seed) => kernelOrder(state.arena.kernels, state.tensor('order') as Tensor<'i32'>, seed),
   )) {
     // The last good weights: restored if the loss turns non-finite during this epoch.
     if (positionInEpoch === 0) copyParameters(state, 'params', 'backup');

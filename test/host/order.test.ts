@@ -74,7 +74,7 @@ forEachVariant((ctx) => {
           for (const seed of SEEDS.slice(0, 3)) {
             const schedule = planSchedule(count, { batchSize, epochs: EPOCHS, shuffle: true, seed });
             const arena = makeArena(ctx.runtime, { order: { dtype: 'i32', shape: [count] } });
-            const steps = scheduleSteps(count, schedule, kernelOrder(arena.kernels, i32(arena, 'order'), seed));
+            const steps = scheduleSteps(count, schedule, (s) => kernelOrder(arena.kernels, i32(arena, 'order'), s));
             let n = 0;
             for (const expected of scheduleSteps(count, schedule)) {
               const actual = steps.next();
