@@ -58,7 +58,14 @@ describe('profile flags', () => {
       variant: 'auto',
       json: false,
     });
-    assert.equal(parseProfileArgs(['--batch', 'full', '--steps', '3']).batch, 'full');
+    assert.deepEqual(parseProfileArgs(['--batch', 'full', '--steps', '3']), {
+      layers: [784, 128, 10],
+      batch: 'full',
+      optimizer: 'adam',
+      steps: 3,
+      variant: 'auto',
+      json: false,
+    });
   });
   for (const bad of [
     ['--preset', 'keras'],
