@@ -2,7 +2,31 @@
 // live contiguously, their gradients and optimizer state in regions of the same layout).
 // Conventions: see gemm.ts. Every buffer has n elements, n ≥ 0; the buffers must not overlap.
 // All updates are in place.
+//
+// Adam's first moment is never stored subnormal: a new m below 2^−126 in magnitude is stored as
+// +0, as on a CPU that flushes subnormals to zero (TensorFlow's CPU kernels run so). m decays by
+// β1 (0.9) a step while a weight's input is zero, which for MNIST's rarely inked pixels lasts
+// hundreds of steps, and x86 CPUs run every vector operation that meets a subnormal in microcode:
+// after two epochs of 784-128-10 Adam b32, 5 % of m was subnormal and the update took 92 µs; with
+// this rule 68 µs (55 → 60 µs on state with no small values), epochs 5–12 % faster from the
+// second on. Such an m moves its parameter by far less than the parameter's last bit either way.
+// Adam's v decays by β2 (0.999), tens of thousands of idle steps from the subnormals, and
+// momentum's velocity meets one multiply-add there: flushing either measured no faster.
 import { madd } from "./simd";
+
+const EXPONENT_BITS = 0x7f800000;
+
+// x, with the lanes that are zero or subnormal (exponent bits all 0) set to +0.
+// @ts-ignore: decorator
+@inline function flushSubnormal(x: v128): v128 {
+  return v128.andnot(x, i32x4.eq(v128.and(x, i32x4.splat(EXPONENT_BITS)), i32x4.splat(0)));
+}
+
+// The scalar flushSubnormal.
+// @ts-ignore: decorator
+@inline function flushSubnormalScalar(x: f32): f32 {
+  return reinterpret<u32>(x) & EXPONENT_BITS ? x : 0;
+}
 
 // Plain gradient descent, the seed's rule: params -= lr · grads.
 export function sgd_update(params: usize, grads: usize, n: i32, lr: f32): void {
@@ -55,7 +79,7 @@ export function momentum_update_scalar(params: usize, grads: usize, velocity: us
 }
 
 // Adam as tfjs's AdamOptimizer, for step t ≥ 1 (the count of updates including this one):
-//   m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²;
+//   m = β1·m + (1−β1)·g, +0 when below 2^−126 (see the top of this file);  v = β2·v + (1−β2)·g²;
 //   params -= lr · (m / (1−β1^t)) / (sqrt(v / (1−β2^t)) + ε).
 export function adam_update(
   params: usize, grads: usize, m: usize, v: usize, n: i32,
@@ -72,7 +96,7 @@ export function adam_update(
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;
       const g = v128.load(grads + off);
-      const mt = madd(b1, v128.load(m + off), f32x4.mul(g1, g));
+      const mt = flushSubnormal(madd(b1, v128.load(m + off), f32x4.mul(g1, g)));
       const vt = madd(b2, v128.load(v + off), f32x4.mul(g2, f32x4.mul(g, g)));
       v128.store(m + off, mt);
       v128.store(v + off, vt);
@@ -103,7 +127,7 @@ export function adam_update_scalar(
   for (let i = 0; i < n; i++) {
     const off = <usize>i << 2;
     const g = load<f32>(grads + off);
-    const mt = beta1 * load<f32>(m + off) + (1 - beta1) * g;
+    const mt = flushSubnormalScalar(beta1 * load<f32>(m + off) + (1 - beta1) * g);
     const vt = beta2 * load<f32>(v + off) + (1 - beta2) * (g * g);
     store<f32>(m + off, mt);
     store<f32>(v + off, vt);

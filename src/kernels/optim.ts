@@ -55,7 +55,7 @@ export class OptimKernels extends SoftmaxKernels {
     );
   }
 
-  /** One Adam step as tfjs's AdamOptimizer. */
+  /** One Adam step as tfjs's AdamOptimizer; a first moment below 2^−126 is stored as 0 (assembly/optim.ts). */
   adamUpdate(
     params: Tensor<'f32'>,
     grads: Tensor<'f32'>,

@@ -174,3 +174,46 @@ describe("adam_update", () => {
     for (let s = 0; s < SIZES.length; s++) checkAdam(SIZES[s], 0.5, 0.5, 0.75, 0.5);
   });
 });
+
+// Previous first moments around the smallest normal 2^−126 ≈ 1.1755e-38, each
+// paired with a gradient: scaled by 0.9 they land just below it (stored +0), just above it
+// (kept), or come from a subnormal, a zero of either sign, a tiny gradient, or a normal value.
+const STATE_BEFORE: f32[] = [1.3e-38, -1.3e-38, 2e-38, -2e-38, 1e-39, -1e-39, 0, -0, 0, 1e-3];
+const GRADIENT: f32[] = [0, 0, 0, 0, 0, 0, 1e-38, -1e-38, 1.2e-36, 0];
+const SMALLEST_NORMAL: f64 = 1.1754943508222875e-38;
+
+// Checks one kernel's m and parameters after one update from STATE_BEFORE (cycled over n
+// elements) with params 1 and v 0: an m that would be subnormal is +0 and leaves its parameter
+// at exactly 1, the rest is the f64 rule's value.
+function checkFlushed(
+  name: string, n: i32, state: Buffer<f32>, params: Buffer<f32>, scale: f64, gradientShare: f64,
+): void {
+  for (let i = 0; i < n; i++) {
+    const k = i % STATE_BEFORE.length;
+    const want = scale * <f64>STATE_BEFORE[k] + gradientShare * <f64>GRADIENT[k];
+    const got = state[i];
+    if (Math.abs(want) < SMALLEST_NORMAL) {
+      if (reinterpret<u32>(got) != 0) fail(name + " n=" + n.toString() + ": [" + i.toString() + "] should be +0, is " + got.toString());
+      if (params[i] != 1) fail(name + " n=" + n.toString() + ": param [" + i.toString() + "] moved to " + params[i].toString());
+    } else if (Math.abs(<f64>got - want) > 1e-6 * Math.abs(want)) {
+      mismatch(got, want, name + " n=" + n.toString() + ": [" + i.toString() + "]");
+    }
+  }
+}
+
+describe("adam_update: subnormal first moments", () => {
+  test("adam_update stores a first moment below 2^−126 as +0, as its twin does", () => {
+    for (let n = 1; n <= 23; n++) {
+      for (let twin = 0; twin < 2; twin++) {
+        const params = new Buffer<f32>(n), grads = new Buffer<f32>(n), m = new Buffer<f32>(n), v = new Buffer<f32>(n);
+        for (let i = 0; i < n; i++) {
+          params[i] = 1; m[i] = STATE_BEFORE[i % STATE_BEFORE.length]; grads[i] = GRADIENT[i % GRADIENT.length]; v[i] = 0;
+        }
+        if (twin) adam_update_scalar(params.ptr, grads.ptr, m.ptr, v.ptr, n, 0.01, 0.9, 0.999, 1e-7, 100);
+        else adam_update(params.ptr, grads.ptr, m.ptr, v.ptr, n, 0.01, 0.9, 0.999, 1e-7, 100);
+        checkFlushed(twin ? "adam_update_scalar" : "adam_update", n, m, params, <f64><f32>0.9, <f64>(<f32>1 - <f32>0.9));
+        params.free(); grads.free(); m.free(); v.free();
+      }
+    }
+  });
+});
