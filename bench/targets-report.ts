@@ -5,8 +5,8 @@
 // SUMMARY.md and the console print the same tables.
 import type { MachineInfo } from '../src/perf/machine.js';
 import type { TargetsResult } from './targets.bench.js';
-import type { CliRun, NodeFigures, TrainingWorkload, VariantFigures } from './targets-simdnet.js';
-import { INFERENCE_LAYERS, TRAINING } from './targets-simdnet.js';
+import type { NodeFigures, TrainingWorkload, VariantFigures } from './targets-simdnet.js';
+import { INFERENCE_LAYERS, TRAINING, userFigure } from './targets-simdnet.js';
 
 export type Workload = TrainingWorkload | 'inference';
 export const WORKLOADS: readonly Workload[] = ['seed', 'sgd', 'adam', 'inference'];
@@ -38,15 +38,6 @@ export interface TargetRow {
   threadsTarget: number;
   /** The whole step's share of its roofline (training only). */
   roofline?: number;
-}
-
-/**
- * What a user sees of a training run: the seed preset's CLI figure (ms per iteration over a cold
- * run of several iterations) and, for mini-batches, the first epoch of a cold CLI run — what
- * `simdnet train --json` reports for its default single epoch.
- */
-export function userFigure(workload: TrainingWorkload, run: CliRun): number {
-  return workload === 'seed' ? run.reportedMs : run.firstMs;
 }
 
 function met(ratio: number | null, target: number): boolean | null {
@@ -193,7 +184,8 @@ export function targetsNotes(result: TargetsResult): string[] {
     .filter((n) => n.relaxedUnavailable)
     .map((n) => `Node ${n.machine.node}: ${n.relaxedUnavailable}, so only its simd build ran.`);
   return [
-    'simdnet: the CLI started cold (`simdnet train … --json` in a fresh process): for the seed preset its ms per iteration over the run, ' +
+    'simdnet: the CLI started cold (`simdnet train … --json` in a fresh process), the fastest of three such runs (on a shared machine one run can be slowed by the neighbours): ' +
+      'for the seed preset its ms per iteration over the run, ' +
       'for the mini-batch rows the first epoch (what a one-epoch run reports); first / warm: the first epoch (iteration) and a later one of that run. ' +
       `Rivals: tfjs-wasm warm, at its best; numpy ${'unmeasured' in seed ? '(not measured)' : `${seed.numpy} (${seed.blas.config}, ${seed.blas.threads} threads), the median iteration after the first`}. ` +
       "Ratio: how many times faster simdnet is. 2 threads ÷ 1: the same figure with `--threads 2`. Step ÷ roofline: `simdnet profile`'s roofline over the whole step run back to back.",

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { ResultsFile } from '../../bench/report.js';
 import type { TargetsResult } from '../../bench/targets.bench.js';
-import { builds, headline, targetRows, targetsMarkdown, userFigure } from '../../bench/targets-report.js';
+import { builds, headline, targetRows, targetsMarkdown } from '../../bench/targets-report.js';
+import { fastestRun, userFigure } from '../../bench/targets-simdnet.js';
 import { targetsSection } from '../../scripts/readme-figures.js';
 
 const fixture = (): ResultsFile<TargetsResult> =>
@@ -25,6 +26,21 @@ describe('targets report', () => {
     assert.equal(userFigure('seed', run), 15);
     assert.equal(userFigure('sgd', run), 40);
     assert.equal(userFigure('adam', run), 40);
+  });
+
+  it('keeps the fastest of several cold runs by that figure, and every run it chose from', () => {
+    const run = (reportedMs: number, firstMs: number) => ({
+      command: `${reportedMs}/${firstMs}`,
+      reportedMs,
+      firstMs,
+      warmMs: 1,
+      epochs: 2,
+      wallMs: 1,
+    });
+    const runs = [run(30, 50), run(20, 70), run(40, 45)];
+    assert.deepEqual(fastestRun('seed', runs), { ...runs[1]!, coldRuns: [30, 20, 40] });
+    assert.deepEqual(fastestRun('adam', runs), { ...runs[2]!, coldRuns: [50, 70, 45] });
+    assert.deepEqual(fastestRun('sgd', [runs[0]!]), { ...runs[0]!, coldRuns: [50] });
   });
 
   it("computes each workload's ratio against its rival and whether the target is met", () => {
