@@ -187,7 +187,7 @@ export function targetsNotes(result: TargetsResult): string[] {
     'simdnet: the CLI started cold (`simdnet train … --json` in a fresh process), the fastest of three such runs (on a shared machine one run can be slowed by the neighbours): ' +
       'for the seed preset its ms per iteration over the run, ' +
       'for the mini-batch rows the first epoch (what a one-epoch run reports); first / warm: the first epoch (iteration) and a later one of that run. ' +
-      `Rivals: tfjs-wasm warm, at its best; numpy ${'unmeasured' in seed ? '(not measured)' : `${seed.numpy} (${seed.blas.config}, ${seed.blas.threads} threads), the median iteration after the first`}. ` +
+      `Rivals: tfjs-wasm warm (model.fit: the fastest of three epochs; predict: its mean over Benchmark.js's samples); numpy ${'unmeasured' in seed ? '(not measured)' : `${seed.numpy} (${seed.blas.config}, ${seed.blas.threads} threads), the median iteration after the first`}. ` +
       "Ratio: how many times faster simdnet is. 2 threads ÷ 1: the same figure with `--threads 2`. Step ÷ roofline: `simdnet profile`'s roofline over the whole step run back to back.",
     ...unavailable,
   ];
