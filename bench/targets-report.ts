@@ -183,11 +183,14 @@ export function targetsNotes(result: TargetsResult): string[] {
   const unavailable = result.nodes
     .filter((n) => n.relaxedUnavailable)
     .map((n) => `Node ${n.machine.node}: ${n.relaxedUnavailable}, so only its simd build ran.`);
+  // How many runs each timed figure took the fastest of (timedRuns), as the results recorded it.
+  const runs = result.nodes[0]?.variants[0]?.training[0]?.one.coldRuns?.length ?? 1;
+  const fastest = (what: string) => (runs === 1 ? `one ${what}` : `the fastest of ${runs} ${what}s`);
   return [
-    'simdnet: the CLI started cold (`simdnet train … --json` in a fresh process), the fastest of three such runs (on a shared machine one run can be slowed by the neighbours): ' +
+    `simdnet: the CLI started cold (\`simdnet train … --json\` in a fresh process), ${fastest('such run')} (on a shared machine one run can be slowed by the neighbours): ` +
       'for the seed preset its ms per iteration over the run, ' +
       'for the mini-batch rows the first epoch (what a one-epoch run reports); first / warm: the first epoch (iteration) and a later one of that run. ' +
-      `Rivals: tfjs-wasm warm (model.fit: the fastest of three epochs; predict: its mean over Benchmark.js's samples); numpy ${'unmeasured' in seed ? '(not measured)' : `${seed.numpy} (${seed.blas.config}, ${seed.blas.threads} threads), the median iteration after the first`}. ` +
+      `Rivals: tfjs-wasm warm (model.fit: ${fastest('epoch')}; predict: its mean over Benchmark.js's samples); numpy ${'unmeasured' in seed ? '(not measured)' : `${seed.numpy} (${seed.blas.config}, ${seed.blas.threads} threads), the median iteration after the first`}. ` +
       "Ratio: how many times faster simdnet is. 2 threads ÷ 1: the same figure with `--threads 2`. Step ÷ roofline: `simdnet profile`'s roofline over the whole step run back to back.",
     ...unavailable,
   ];

@@ -161,11 +161,13 @@ export function userFigure(workload: TrainingWorkload, run: CliRun): number {
 }
 
 /**
- * The cold runs of each CLI measurement: on a shared machine a single run can be slowed down by
- * the neighbours' load (a whole run 40 % slower, seen), so the least disturbed of these counts,
- * as the rivals' figures are their best.
+ * Runs of each timed figure in the targets (simdnet's cold CLI runs, tfjs's model.fit epochs): on
+ * a shared machine a single run can be slowed down by the neighbours' load (a whole run 40 %
+ * slower, seen), so the fastest, the least disturbed, counts. One in quick mode.
  */
-const COLD_RUNS = 3;
+export function timedRuns(quick: boolean): number {
+  return quick ? 1 : 3;
+}
 
 /** Of several cold runs of one workload, the one whose user figure is the smallest, with every run's figure. */
 export function fastestRun(workload: TrainingWorkload, runs: readonly CliRun[]): CliRun {
@@ -173,11 +175,9 @@ export function fastestRun(workload: TrainingWorkload, runs: readonly CliRun[]):
   return { ...runs[figures.indexOf(Math.min(...figures))]!, coldRuns: figures };
 }
 
-/** cliTrain `COLD_RUNS` times (once with --quick), the fastest run. */
+/** cliTrain timedRuns(quick) times, the fastest run. */
 function fastestColdRun(workload: TrainingWorkload, variant: string, threads: number, quick: boolean): CliRun {
-  const runs = Array.from({ length: quick ? 1 : COLD_RUNS }, () =>
-    cliTrain(TRAINING[workload], variant, threads, quick),
-  );
+  const runs = Array.from({ length: timedRuns(quick) }, () => cliTrain(TRAINING[workload], variant, threads, quick));
   return fastestRun(workload, runs);
 }
 

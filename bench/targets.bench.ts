@@ -5,7 +5,8 @@
 // - the seed preset against the seed's own algorithm in numpy + OpenBLAS on two threads
 //   (bench/seed_numpy.py, run with python3 when it has numpy);
 // - the two mini-batch workloads against tfjs-wasm `model.fit` (bench/e2e.bench.ts's trainer, warm,
-//   the fastest of three epochs; quick mode times 50 batches once and extrapolates the epoch);
+//   the fastest of timedRuns(quick) epochs, as simdnet's cold runs; quick mode times 50 batches
+//   once and extrapolates the epoch);
 // - inference against tfjs-wasm `model.predict` on the whole test set in one batch, validated
 //   against simdnet's probabilities first.
 // bench/targets-report.ts turns the figures into ratios and tables.
@@ -15,7 +16,14 @@ import { loadMnist, Network, type Dataset, type Mnist, type Runtime } from '../s
 import { subset } from '../src/data/dataset.js';
 import { layersModel, maxDiff, oneHot, toF32, trainTfjsFit, type E2eConfig, type TrainerResult } from './e2e.bench.js';
 import { measure, ValidationError } from './harness.js';
-import { INFERENCE_LAYERS, measureSimdnet, TRAINING, type NodeFigures, type TrainingSpec } from './targets-simdnet.js';
+import {
+  INFERENCE_LAYERS,
+  measureSimdnet,
+  timedRuns,
+  TRAINING,
+  type NodeFigures,
+  type TrainingSpec,
+} from './targets-simdnet.js';
 import { onBackend, tf } from './tfjs.js';
 
 export interface NumpySeed {
@@ -98,8 +106,16 @@ async function tfjsFit(runtime: Runtime, spec: TrainingSpec, data: Mnist, quick:
     const tx = tf.tensor2d(toF32(test.pixels), [test.count, c.layers[0]!]);
     const ty = tf.tensor2d(oneHot(test.labels, 10), [test.count, 10]);
     try {
-      // The fastest of three epochs, as simdnet's figure is the fastest of three cold runs.
-      return await trainTfjsFit(c, initial, x, y, { x: tx, y: ty }, quick ? 50 : 'epoch', stepsPerEpoch, quick ? 1 : 3);
+      return await trainTfjsFit(
+        c,
+        initial,
+        x,
+        y,
+        { x: tx, y: ty },
+        quick ? 50 : 'epoch',
+        stepsPerEpoch,
+        timedRuns(quick),
+      );
     } finally {
       [x, y, tx, ty].forEach((t) => t.dispose());
     }
