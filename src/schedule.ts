@@ -124,22 +124,58 @@ export function* scheduleSteps(
   schedule: Schedule,
   makeOrder: OrderMaker = (seed) => rngOrder(new Int32Array(count), seed),
 ): Generator<ScheduledStep> {
-  const order = makeOrder(schedule.seed);
-  const values = order.values;
-  if (values.length !== count)
-    throw new RangeError(`scheduleSteps: order holds ${values.length} elements for ${count} rows`);
-  order.identity();
-  for (let step = 0; step < schedule.totalSteps; step++) {
-    const positionInEpoch = step % schedule.stepsPerEpoch;
-    if (positionInEpoch === 0 && schedule.shuffle) order.shuffle();
-    const start = positionInEpoch * schedule.batch;
-    const rows = Math.min(schedule.batch, count - start);
-    yield {
-      step,
-      epoch: Math.floor(step / schedule.stepsPerEpoch) + 1,
-      positionInEpoch,
-      start,
-      indices: values.subarray(start, start + rows),
-    };
+  const cursor = new StepCursor(count, schedule, makeOrder);
+  while (cursor.next()) {
+    const { step, epoch, positionInEpoch, start } = cursor;
+    yield { step, epoch, positionInEpoch, start, indices: cursor.indices() };
+  }
+}
+
+/**
+ * scheduleSteps one step at a time, in fields that each next() overwrites: Network.fit's loop,
+ * which allocates no object per step this way (see taggedList in model/program.ts for why that matters).
+ */
+export class StepCursor {
+  /** 0-based step of the run: −1 before the first next(). */
+  step = -1;
+  /** 1-based epoch. */
+  epoch = 0;
+  /** 0-based position of the step in its epoch. */
+  positionInEpoch = 0;
+  /** Where the batch starts in the order array. */
+  start = 0;
+  /** Rows of the batch. */
+  rows = 0;
+  private readonly order: BatchOrder;
+
+  constructor(
+    private readonly count: number,
+    private readonly schedule: Schedule,
+    makeOrder: OrderMaker = (seed) => rngOrder(new Int32Array(count), seed),
+  ) {
+    this.order = makeOrder(schedule.seed);
+    if (this.order.values.length !== count)
+      throw new RangeError(`scheduleSteps: order holds ${this.order.values.length} elements for ${count} rows`);
+    this.order.identity();
+  }
+
+  /** Moves on to the next step (shuffling the order at the start of an epoch); false after the last. */
+  next(): boolean {
+    const { batch, stepsPerEpoch, totalSteps, shuffle } = this.schedule;
+    if (this.step + 1 >= totalSteps) return false;
+    const step = ++this.step;
+    this.positionInEpoch = step % stepsPerEpoch;
+    if (this.positionInEpoch === 0) {
+      this.epoch = Math.floor(step / stepsPerEpoch) + 1;
+      if (shuffle) this.order.shuffle();
+    }
+    this.start = this.positionInEpoch * batch;
+    this.rows = Math.min(batch, this.count - this.start);
+    return true;
+  }
+
+  /** Row indices of this step's batch: a view into the order array, valid until the next step. */
+  indices(): Int32Array {
+    return this.order.values.subarray(this.start, this.start + this.rows);
   }
 }

@@ -3,7 +3,7 @@
 import { checkFeatureSet, isFeatureSet, stageFeatureRows, type TrainingData } from './features.js';
 import { evaluate } from './inference.js';
 import { SimdnetError } from '../errors.js';
-import { kernelOrder, planSchedule, scheduleSteps } from '../schedule.js';
+import { kernelOrder, planSchedule, StepCursor } from '../schedule.js';
 import type { Tensor } from '../tensor.js';
 import { resolveOptimizer, type OptimizerConfig } from './optimizers.js';
 import type { StepProgram } from './program.js';
@@ -35,34 +35,36 @@ export function trainingStep(
 /**
  * Runs one step of `program` on the rows whose indices start at byte `indices`: the calls up to
  * the loss, the loss (thrown away with the parameters restored from backup if it is not finite),
- * then backward and update. Returns the batch's loss and rows classified right.
+ * then backward and update. Returns the batch's loss; the kernel leaves the rows it classified
+ * right in the arena's `correct`. Takes and returns plain numbers: fit's loop allocates no object
+ * per step (StepCursor).
  */
 function runStep(
   state: NetworkState,
   program: StepProgram,
   indices: number,
   opt: Required<OptimizerConfig>,
-  where: { step: number; epoch: number; seed: number },
-  correctCount: Int32Array,
-): { loss: number; correct: number } {
+  step: number,
+  epoch: number,
+  seed: number,
+): number {
   const lossAt = program.indexOf('loss'),
     updateAt = program.indexOf('update');
   program.set('indices', indices);
-  program.set('seed', dropoutSeed(where.seed, where.step));
+  program.set('seed', dropoutSeed(seed, step));
   program.run(0, lossAt);
   const loss = program.call(lossAt) as number;
-  const correct = correctCount[0]!;
   if (!Number.isFinite(loss)) {
     restoreBackup(state);
     throw new SimdnetError(
       'DIVERGED',
-      `training diverged at step ${where.step + 1} (epoch ${where.epoch}): the loss is ${loss}; the weights were restored to their state at the start of epoch ${where.epoch}. Try a smaller learning rate.`,
+      `training diverged at step ${step + 1} (epoch ${epoch}): the loss is ${loss}; the weights were restored to their state at the start of epoch ${epoch}. Try a smaller learning rate.`,
     );
   }
   program.run(lossAt + 1, updateAt);
   program.set('step', state.beginUpdate(opt.name));
   program.run(updateAt);
-  return { loss, correct };
+  return loss;
 }
 
 /** The dropout masks' seed for step `step` of a fit seeded `seed`: a hash of both (lowbias32 over the mixed pair), so masks differ from step to step and fit to fit. */
@@ -131,18 +133,20 @@ export function fit(state: NetworkState, seed: number, train: TrainingData, opti
   // each batch's row indices from it (and set it up and shuffle it: its loops over every row run
   // in JS's interpreter otherwise, at the start of a fresh process's first epoch); for float rows
   // one of the host's, which stages each batch's rows.
-  for (const { step, epoch, positionInEpoch, start, indices: batchRows } of scheduleSteps(
+  const steps = new StepCursor(
     count,
     schedule,
     floats ? undefined : (seed) => kernelOrder(state.arena.kernels, state.tensor('order') as Tensor<'i32'>, seed),
-  )) {
+  );
+  while (steps.next()) {
+    const { step, epoch, positionInEpoch, rows } = steps;
     // The last good weights: restored if the loss turns non-finite during this epoch.
     if (positionInEpoch === 0) copyParameters(state, 'params', 'backup');
-    const rows = batchRows.length;
     const program = rows === schedule.batch ? fullBatch : trainingStep(state, rows, opt, floats);
-    if (floats) stageFeatureRows(state, train, batchRows, 0, rows);
-    const indices = floats ? 0 : orderAt + 4 * start;
-    const { loss, correct } = runStep(state, program, indices, opt, { step, epoch, seed: fitSeed }, correctCount);
+    if (floats) stageFeatureRows(state, train, steps.indices(), 0, rows);
+    const indices = floats ? 0 : orderAt + 4 * steps.start;
+    const loss = runStep(state, program, indices, opt, step, epoch, fitSeed);
+    const correct = correctCount[0]!;
     finalLoss = loss;
     epochLoss += loss;
     epochCorrect += correct;
