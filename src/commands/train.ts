@@ -122,8 +122,12 @@ class Progress {
     private readonly quiet: boolean,
   ) {}
 
+  /** Whether step() draws anything: fit is then given it as onStep, else no per-step callback (and no record per step). */
+  get drawsSteps(): boolean {
+    return this.interactive && !this.quiet;
+  }
+
   step(step: number, epoch: number, loss: number, accuracy: number): void {
-    if (!this.interactive || this.quiet) return;
     const now = performance.now();
     if (now - this.lastDraw < 100 && step !== this.totalSteps) return;
     this.lastDraw = now;
@@ -232,8 +236,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     lr: settings.lr,
     batchSize: settings.batch,
     seed: settings.seed,
-    onStep: ({ step, epoch, loss, accuracy }) => progress.step(step, epoch, loss, accuracy),
   };
+  if (progress.drawsSteps) fit.onStep = ({ step, epoch, loss, accuracy }) => progress.step(step, epoch, loss, accuracy);
   if (settings.iterations !== undefined) fit.iterations = settings.iterations;
   else fit.epochs = settings.epochs ?? 1;
   const everyIteration = stepsPerEpoch === 1;
