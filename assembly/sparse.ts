@@ -126,9 +126,7 @@ function touchRows(starts: usize, entries: usize, indices: usize, rows: i32): vo
   let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
   for (let e = first; e < end; e += 4) {
     const entry = load<u32>(e);
-    // Converted as signed (the byte is below 2³¹ either way): V8 converts an unsigned i32 through a
-    // 64-bit register, one instruction more per entry.
-    const x = f32x4.splat(<f32><i32>(entry & 255) * scale);
+    const x = entryValue(entry, scale);
     const w = weights + <usize>(entry >> 8) * wRowBytes;
     acc0 = madd(x, v128.load(w + at0), acc0);
     if (vectors > 1) acc1 = madd(x, v128.load(w + at1), acc1);
@@ -139,6 +137,16 @@ function touchRows(starts: usize, entries: usize, indices: usize, rows: i32): vo
   if (vectors > 1) finishOutputs(o + at1, acc1, bias + at1, relu);
   if (vectors > 2) finishOutputs(o + at2, acc2, bias + at2, relu);
   if (vectors > 3) finishOutputs(o + at3, acc3, bias + at3, relu);
+}
+
+// An entry's byte times scale, in every lane. The byte is splatted and converted as a vector: the
+// scalar conversion (f32.convert_i32_s, then a splat of the product) made the forward loop take
+// 1.3–1.4× as long on Node 20 (60000 rows × 10 outputs, 32 × 128; Node 24 1.2–1.4× at 10 outputs,
+// the same at 128), for the same values bit for bit. Converted as signed (the byte is below 2³¹
+// either way): x64 has no unsigned i32x4 conversion, V8 emulates it.
+// @ts-ignore: decorator
+@inline function entryValue(entry: u32, scale: f32): v128 {
+  return f32x4.mul(f32x4.convert_i32x4_s(i32x4.splat(entry & 255)), f32x4.splat(scale));
 }
 
 // @ts-ignore: decorator
@@ -288,7 +296,7 @@ function firstAtLeast(first: usize, end: usize, key: u32): usize {
   const column = sums + (<usize>j << 2);
   for (let e = first; e < end; e += 4) {
     const entry = load<u32>(e);
-    const x = f32x4.splat(<f32><i32>(entry & 255) * scale); // signed: see forwardBlock
+    const x = entryValue(entry, scale);
     const s = column + <usize>(entry >> 8) * rowBytes;
     addAt(vectors == 1 ? partial : 0, s, x, d0);
     if (vectors > 1) addAt(vectors == 2 ? partial : 0, s + 16, x, d1);
