@@ -178,7 +178,8 @@ export function fit(state: NetworkState, seed: number, train: TrainingData, opti
       epochCorrect = 0;
       epochSeen = 0;
       epochSteps = 0;
-      epochStart = now;
+      // The next epoch starts now: this one's validation and onEpoch are not its time.
+      epochStart = performance.now();
     }
   }
   const seconds = (performance.now() - started) / 1000;

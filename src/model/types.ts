@@ -53,6 +53,7 @@ export interface EpochInfo {
   loss: number;
   /** Fraction of training examples classified correctly as seen during the epoch. */
   accuracy: number;
+  /** Time of the epoch's steps (their onStep calls included), from its first step to the end of its last: its validation and onEpoch, and the previous epoch's, are not counted. */
   milliseconds: number;
   /** With fit's validationData: its mean cross-entropy and accuracy after the epoch (Dropout off). */
   validationLoss?: number;
@@ -90,7 +91,7 @@ export interface FitOptions {
 export interface FitResult {
   steps: number;
   epochs: EpochInfo[];
-  /** Wall-clock training time (data residency and planning excluded, every step included). */
+  /** Wall-clock time of the whole fit: every step, each epoch's validation and the onStep and onEpoch calls (data residency and planning excluded). */
   seconds: number;
   msPerStep: number;
   msPerEpoch: number;

@@ -29,8 +29,6 @@ export class TrainingHistory {
   /** Epochs per entry: 1 for mini-batches, N for full batch. */
   readonly every: number;
   private testMs = 0;
-  /** The last evaluation's time, which fit counts into the next epoch. */
-  private carriedMs = 0;
   private open = { steps: 0, loss: 0, accuracy: 0, ms: 0, epochs: 0 };
 
   constructor(
@@ -49,13 +47,11 @@ export class TrainingHistory {
     o.accuracy += e.accuracy * e.steps;
     o.steps += e.steps;
     o.epochs++;
-    o.ms += e.milliseconds - this.carriedMs;
-    this.carriedMs = 0;
+    o.ms += e.milliseconds;
     if (e.epoch % this.every !== 0 && e.epoch !== this.totalEpochs) return;
     const started = performance.now();
     const test = this.net.evaluate(this.test);
-    this.carriedMs = performance.now() - started;
-    this.testMs += this.carriedMs;
+    this.testMs += performance.now() - started;
     this.entries.push({
       epoch: e.epoch,
       steps: o.steps,

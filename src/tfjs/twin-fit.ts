@@ -39,6 +39,7 @@ export interface TwinEpochInfo {
   steps: number;
   /** Mean of the batch losses over the epoch. */
   loss: number;
+  /** As EpochInfo.milliseconds: the epoch's steps, not its onEpoch or the previous epoch's. */
   milliseconds: number;
 }
 
@@ -226,7 +227,7 @@ class EpochLog {
       this.onEpoch?.(info);
       this.loss = 0;
       this.steps = 0;
-      this.start = now;
+      this.start = performance.now();
     }
   }
 

@@ -1,12 +1,16 @@
-// fit's step loop allocates almost nothing on the JavaScript heap per step: in a fresh process,
-// garbage fills young-generation pages never touched before, whose page faults slowed a third of
-// the first epochs' steps by a quarter when each step left 1.4 KB (taggedList, model/program.ts).
-// Counted in a process of its own (test/host/fixtures/fit-allocation.ts), whose young generation
-// holds every measured fit's garbage: the heap then only grows, by what fit allocated.
+// Network.fit's loop: what an epoch's time counts, and that a step allocates almost nothing on
+// the JavaScript heap (in a fresh process, garbage fills young-generation pages never touched
+// before, whose page faults slowed a third of the first epochs' steps by a quarter when each step
+// left 1.4 KB: taggedList, model/program.ts). The allocation is counted in a process of its own
+// (test/host/fixtures/fit-allocation.ts), whose young generation holds every measured fit's
+// garbage: the heap then only grows, by what fit allocated.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadSimdnet } from '../../src/loader.node.js';
+import { Network } from '../../src/network.js';
+import { Rng } from '../../src/rng.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/fit-allocation.ts', import.meta.url));
 
@@ -28,5 +32,41 @@ describe('fit step loop', () => {
       assert.ok(bytes >= 0, `${optimizer}: the heap shrank (${bytes} B/step): a GC ran while measuring`);
       assert.ok(bytes <= MAX_BYTES_PER_STEP, `${optimizer}: fit allocated ${bytes.toFixed(0)} B per step`);
     }
+  });
+});
+
+describe('fit epoch times', () => {
+  // A clock that moves only when told: one unit per onStep call, 1000 per onEpoch call.
+  it("count each epoch's steps, not its validation or onEpoch, nor the previous epoch's", async (t) => {
+    const runtime = await loadSimdnet({ variant: 'scalar' });
+    const net = Network.create(runtime, { layers: [4, 3, 2], seed: 0 });
+    const rng = new Rng(2);
+    const images = {
+      count: 64,
+      rows: 2,
+      cols: 2,
+      pixels: new Uint8Array(256).map(() => (rng.next() * 256) | 0),
+      labels: new Uint8Array(64).map(() => (rng.next() * 2) | 0),
+    };
+    let clock = 0;
+    t.mock.method(performance, 'now', () => clock);
+    const result = net.fit(images, {
+      batchSize: 16,
+      epochs: 3,
+      validationData: images,
+      onStep: () => (clock += 1),
+      onEpoch: () => (clock += 1000),
+    });
+    t.mock.restoreAll();
+    assert.deepEqual(
+      result.epochs.map((e) => [e.steps, e.milliseconds]),
+      [
+        [4, 4],
+        [4, 4],
+        [4, 4],
+      ],
+    );
+    assert.equal(result.seconds * 1000, 3 * 4 + 3 * 1000, 'seconds: every step and every onEpoch call');
+    net.dispose();
   });
 });
