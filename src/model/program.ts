@@ -108,7 +108,7 @@ export class StepProgram {
  * one into a new heap number, at every call: 208 bytes for eight arguments, ~1.3 KB per training
  * step of ten calls. Until a minor GC has run twice, the young generation's pages are touched for
  * the first time, and a page fault here costs ~10 µs (a VM): a cold process's first two epochs of
- * 784-10-10 SGD b32 ran 20–30 % of their steps ~25 % slower, between one GC and the next. Holding
+ * 784-10-10 SGD b32 ran about a third of their steps ~25 % slower, between one GC and the next. Holding
  * tagged values, spreading copies them and allocates nothing. An array's elements only become more
  * general, so one that once held a non-number keeps tagged elements after it is emptied.
  */
