@@ -119,11 +119,7 @@ export function kernelOrder(kernels: Kernels, order: Tensor<'i32'>, seed: number
  * The steps of `schedule` over `count` rows, in Network.fit's order, kept in the order `makeOrder`
  * makes with the schedule's seed (its values are overwritten; by default a new host array).
  */
-export function* scheduleSteps(
-  count: number,
-  schedule: Schedule,
-  makeOrder: OrderMaker = (seed) => rngOrder(new Int32Array(count), seed),
-): Generator<ScheduledStep> {
+export function* scheduleSteps(count: number, schedule: Schedule, makeOrder?: OrderMaker): Generator<ScheduledStep> {
   const cursor = new StepCursor(count, schedule, makeOrder);
   while (cursor.next()) {
     const { step, epoch, positionInEpoch, start } = cursor;
