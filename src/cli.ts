@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (name !== 'compare') {
-    compileEagerly();
+    useSignatureWrappers();
     leaveRoomForTheArena();
   }
   try {
@@ -78,11 +78,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * V8 compiles WebAssembly lazily, function by function with its baseline compiler, and optimizes
- * a function only once it has run for a while, in the background: a fresh process's first epoch
- * ran mostly on baseline code (784-10-10 SGD b32: 93 ms against 47 for the next epoch). Compiling
- * every function at load and optimizing them all at once in the background (68 ms of one core,
- * while the command reads MNIST and packs it) brings the first epoch to 47 ms.
  * Every call from JS into a kernel goes through a JS-to-wasm wrapper; V8's generic one, which
  * reads the signature at run time, serves each export of a new instance (fit instantiates the
  * module over its training arena) until a per-signature wrapper replaces it after 1000 calls,
@@ -90,13 +85,10 @@ export async function main(argv: string[]): Promise<number> {
  * main-thread CPU time by 2–4 ms (medians of 11–13 alternating CLI runs in two sessions: 53→49
  * and 50→48 ms on Node 20, 49→45 and 48→44 on 22, 46→43 and 45→42 on 24). Compiling them at the
  * first call instead (--wasm-wrapper-tiering-budget=1, Node 22+), inside the epoch, gained nothing.
- * Set before the module compiles, in this process only. Not for compare: it compiles
- * tfjs-backend-wasm with WebAssembly.instantiate, which under --no-wasm-lazy-compilation never
- * settles on Node 24 (simdnet's own Node loader compiles synchronously, src/loader.node.ts).
+ * (The Node loader compiles simdnet's module eagerly itself: src/loader.node.ts.) In this process
+ * only; not for compare, which leaves tfjs-backend-wasm's engine settings as they are.
  */
-function compileEagerly(): void {
-  setFlagsFromString('--no-wasm-lazy-compilation');
-  setFlagsFromString('--no-wasm-dynamic-tiering');
+function useSignatureWrappers(): void {
   setFlagsFromString('--no-wasm-generic-wrapper');
 }
 

@@ -16,6 +16,7 @@ import {
   VARIANTS,
   type Runtime,
 } from '../../src/index.node.js';
+import { scopedCompilationFlags } from '../../src/loader.node.js';
 import { unsupportedReason } from './reference.js';
 
 const buildPath = (build: string): string =>
@@ -179,7 +180,7 @@ describe('caller-supplied sources', () => {
     });
   }
 
-  it('loads from the packaged file and from bytes with the flags the CLI sets (under them Node 24 never settles an async compile)', () => {
+  it('loads from the packaged file and from bytes when the command line sets the V8 compilation flags itself', () => {
     const script = [
       "import { readFile } from 'node:fs/promises';",
       `import { loadSimdnet } from ${JSON.stringify(fileURLToPath(new URL('../../src/loader.node.ts', import.meta.url)))};`,
@@ -203,6 +204,41 @@ describe('caller-supplied sources', () => {
     );
     assert.equal(run.status, 0, `exit ${run.status} (signal ${run.signal}): ${run.stderr}`);
     assert.equal(run.stdout.trim(), 'simd simd');
+  });
+
+  describe('eager compilation: V8 flags set only while its own module compiles', () => {
+    it('another module, compiled asynchronously after it in the same process, settles and runs', () => {
+      const script = [
+        "import { readFile } from 'node:fs/promises';",
+        `import { loadSimdnet } from ${JSON.stringify(fileURLToPath(new URL('../../src/loader.node.ts', import.meta.url)))};`,
+        "const runtime = await loadSimdnet({ variant: 'simd' });",
+        `const other = await WebAssembly.compile(await readFile(${JSON.stringify(buildPath('scalar'))}));`,
+        'const memory = new WebAssembly.Memory({ initial: 5 });',
+        'const { exports } = await WebAssembly.instantiate(other, { env: { memory, abort() {} } });',
+        'new Float32Array(memory.buffer, 0, 2).set([-1, 3]);',
+        'exports.relu_forward(8, 0, 2);',
+        "console.log(runtime.variant, [...new Float32Array(memory.buffer, 8, 2)].join(' '));",
+      ].join('\n');
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      assert.equal(run.status, 0, `exit ${run.status} (signal ${run.signal}): ${run.stderr}`);
+      assert.equal(run.stdout.trim(), 'simd 0 3');
+    });
+
+    it('scopes only the flags the command line does not set, in either spelling', () => {
+      assert.deepEqual(scopedCompilationFlags([]), ['wasm-lazy-compilation', 'wasm-dynamic-tiering']);
+      assert.deepEqual(scopedCompilationFlags(['--no-wasm-lazy-compilation', '--import', 'tsx']), [
+        'wasm-dynamic-tiering',
+      ]);
+      assert.deepEqual(scopedCompilationFlags(['--wasm_dynamic_tiering']), ['wasm-lazy-compilation']);
+      assert.deepEqual(scopedCompilationFlags(['--wasm-lazy-compilation=false', '--no-wasm-dynamic-tiering']), []);
+      assert.deepEqual(scopedCompilationFlags(['--wasm-lazy-validation', '--wasm-dynamic-tiering-budget=5']), [
+        'wasm-lazy-compilation',
+        'wasm-dynamic-tiering',
+      ]);
+    });
   });
 
   it('bytes that are not WebAssembly (a text file, nothing) → TypeError "not a WebAssembly module"', async () => {
