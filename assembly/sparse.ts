@@ -294,15 +294,32 @@ function firstAtLeast(first: usize, end: usize, key: u32): usize {
   const d2 = vectors < 3 ? d0 : vectors == 3 && partial ? loadPartial(dj + 32, partial) : v128.load(dj + 32);
   const d3 = vectors < 4 ? d0 : partial ? loadPartial(dj + 48, partial) : v128.load(dj + 48);
   const column = sums + (<usize>j << 2);
-  for (let e = first; e < end; e += 4) {
-    const entry = load<u32>(e);
-    const x = entryValue(entry, scale);
-    const s = column + <usize>(entry >> 8) * rowBytes;
-    addAt(vectors == 1 ? partial : 0, s, x, d0);
-    if (vectors > 1) addAt(vectors == 2 ? partial : 0, s + 16, x, d1);
-    if (vectors > 2) addAt(vectors == 3 ? partial : 0, s + 32, x, d2);
-    if (vectors > 3) addAt(partial, s + 48, x, d3);
+  // Four entries a pass (a row's entries have distinct columns, so they touch distinct rows of sums
+  // and each element's sum keeps its order): V8 does not unroll this loop as it does the forward's,
+  // and its per-entry loop overhead was ~10 % of the call. Best of 30 alternating calls, Node 20:
+  // 60000 rows × 10 outputs 11.1 → 9.7 ms, 32 × 10 5.8 → 5.3 µs, × 128 1.03× (Node 24 simd and
+  // relaxed 1.01–1.07×); by two entries a pass it was 1.06× at 10 outputs.
+  let e = first;
+  for (; e + 12 < end; e += 16) {
+    addEntry(vectors, partial, column, rowBytes, load<u32>(e), scale, d0, d1, d2, d3);
+    addEntry(vectors, partial, column, rowBytes, load<u32>(e, 4), scale, d0, d1, d2, d3);
+    addEntry(vectors, partial, column, rowBytes, load<u32>(e, 8), scale, d0, d1, d2, d3);
+    addEntry(vectors, partial, column, rowBytes, load<u32>(e, 12), scale, d0, d1, d2, d3);
   }
+  for (; e < end; e += 4) addEntry(vectors, partial, column, rowBytes, load<u32>(e), scale, d0, d1, d2, d3);
+}
+
+// Adds one entry's x · dout[r, j … j + 4·vectors) into its column's row of sums (see backwardBlock).
+// @ts-ignore: decorator
+@inline function addEntry(
+  vectors: i32, partial: i32, column: usize, rowBytes: usize, entry: u32, scale: f32, d0: v128, d1: v128, d2: v128, d3: v128,
+): void {
+  const x = entryValue(entry, scale);
+  const s = column + <usize>(entry >> 8) * rowBytes;
+  addAt(vectors == 1 ? partial : 0, s, x, d0);
+  if (vectors > 1) addAt(vectors == 2 ? partial : 0, s + 16, x, d1);
+  if (vectors > 2) addAt(vectors == 3 ? partial : 0, s + 32, x, d2);
+  if (vectors > 3) addAt(partial, s + 48, x, d3);
 }
 
 // s[0 … 4) += x · d, or only its first `count` (1 to 3) lanes when count ≠ 0 (a constant).
