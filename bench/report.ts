@@ -12,6 +12,7 @@ import type { LimitsResult } from './limits.bench.js';
 import { htmlFacts, htmlFigure, htmlPage, htmlTable, type HtmlSection } from '../src/plot/html.js';
 import { barChart, lineChart, type Series } from '../src/plot/svg.js';
 import type { TfjsInfo } from './tfjs.js';
+import { nativeMarkdown, type NativeResults } from './native.bench.js';
 import type { TargetsResult } from './targets.bench.js';
 import { builds, defaultBuild, describeRun, headline, targetsNotes } from './targets-report.js';
 
@@ -226,7 +227,8 @@ export async function writeSummary(dir: string): Promise<string> {
     if (f) kernels.push(f);
   }
   const targets = await readResults<TargetsResult>(dir, 'targets');
-  const any = limits ?? e2e ?? kernels[0] ?? targets;
+  const native = await readResults<NativeResults>(dir, 'native');
+  const any = limits ?? e2e ?? kernels[0] ?? targets ?? native;
   if (!any) throw new Error(`no results in ${dir}: run bench/run.ts first`);
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
   // Every markdown table also goes to report.html, its markdown marks removed.
@@ -421,6 +423,17 @@ export async function writeSummary(dir: string): Promise<string> {
       '',
       ...targetsNotes(t).map((n) => `- ${n}`),
       `- ${t.rivals.inference.validation}.`,
+      '',
+    );
+  }
+
+  if (native) {
+    md.push(
+      '## Native ceiling (bench/native.bench.ts)',
+      '',
+      `${describeRun(native.machine, 'simd')}.`,
+      '',
+      nativeMarkdown(native.results),
       '',
     );
   }

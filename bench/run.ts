@@ -14,7 +14,8 @@
 // Suites: limits (machine limits, run first: every other figure is a share of them), gemm,
 // activations, softmax, bias, optim (kernels vs tfjs-wasm and tfjs-cpu), profile (one training
 // step per kernel call, src/commands/profile.ts), e2e (MNIST training and inference), targets
-// (issue #15's same-run ratios: bench/targets.bench.ts). `validateAll` is the same validation without timing, for the test suite.
+// (issue #15's same-run ratios: bench/targets.bench.ts), native (three kernels against the same
+// algorithm in C: bench/native.bench.ts). `validateAll` is the same validation without timing, for the test suite.
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +29,7 @@ import { runE2e } from './e2e.bench.js';
 import { gemmCases } from './gemm.bench.js';
 import { runCases, type KernelCase, type KernelResult } from './harness.js';
 import { runLimits, validateLimits } from './limits.bench.js';
+import { nativeMarkdown, runNative, validateNative } from './native.bench.js';
 import { optimCases } from './optim.bench.js';
 import { runProfiles, validateProfiles } from './profile.bench.js';
 import { formatProfile } from '../src/commands/profile.js';
@@ -47,7 +49,7 @@ import { runTargets, validateTargets } from './targets.bench.js';
 import { targetsMarkdown } from './targets-report.js';
 import { setupTfjs, type TfjsInfo } from './tfjs.js';
 
-export const SUITES = ['limits', ...KERNEL_SUITES, 'profile', 'e2e', 'targets'] as const;
+export const SUITES = ['limits', ...KERNEL_SUITES, 'profile', 'e2e', 'targets', 'native'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 const KERNEL_CASES: Record<(typeof KERNEL_SUITES)[number], (o: { quick: boolean }) => KernelCase[]> = {
@@ -103,6 +105,7 @@ export async function validateAll(
     for (const t of e.training) for (const v of t.validation) log(`e2e ${t.config.name}: ${v}`);
   }
   if (only.has('targets')) log(`targets: ${await validateTargets(runtime, quick)}`);
+  if (only.has('native')) for (const l of await validateNative()) log(`native: ${l}`);
   return lines;
 }
 
@@ -192,6 +195,18 @@ export async function runBenchmarks(s: RunSettings): Promise<string> {
       await writeResults(dir, file('targets', t, limits ?? undefined));
     }
     log(`(targets: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+
+  if (only.has('native')) {
+    log('\n== native');
+    const t0 = performance.now();
+    if (s.validateOnly) for (const l of await validateNative()) log(`native: ${l}`);
+    else {
+      const n = await runNative({ quick: s.quick });
+      log(nativeMarkdown(n));
+      await writeResults(dir, file('native', n, limits ?? undefined));
+    }
+    log(`(native: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
 
   if (!s.validateOnly) {
