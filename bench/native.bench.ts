@@ -190,7 +190,8 @@ async function compare(rounds: number, alternations: number, rows: number): Prom
       }
 
       const agreement = (file: string, ours: Float32Array): string => {
-        const theirs = new Float32Array(readFileSync(join(dir, file)).buffer.slice(0));
+        // A copy: the Buffer readFileSync returns may be a view into a larger ArrayBuffer.
+        const theirs = new Float32Array(new Uint8Array(readFileSync(join(dir, file))).buffer);
         if (theirs.length !== ours.length) return `C wrote ${theirs.length} values, simdnet ${ours.length}`;
         const i = ours.findIndex((value, k) => !Object.is(value, theirs[k]));
         return i < 0 ? 'bit-identical' : `differs at ${i}: simdnet ${ours[i]}, C ${theirs[i]}`;
