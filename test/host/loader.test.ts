@@ -180,37 +180,39 @@ describe('caller-supplied sources', () => {
     });
   }
 
-  it('loads from the packaged file and from bytes when the command line sets the V8 compilation flags itself', () => {
+  /**
+   * Runs `lines` as an ES module in a fresh Node process (with `nodeFlags`), after importing readFile
+   * and the Node loader's loadSimdnet; asserts it exits 0 and returns what it printed, trimmed.
+   */
+  const runWithLoader = (lines: string[], nodeFlags: string[] = []): string => {
     const script = [
       "import { readFile } from 'node:fs/promises';",
       `import { loadSimdnet } from ${JSON.stringify(fileURLToPath(new URL('../../src/loader.node.ts', import.meta.url)))};`,
-      `const fromBytes = await loadSimdnet({ source: await readFile(${JSON.stringify(buildPath('simd'))}) });`,
-      "const fromFile = await loadSimdnet({ variant: 'simd' });",
-      'console.log(fromBytes.variant, fromFile.variant);',
+      ...lines,
     ].join('\n');
-    const run = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--no-wasm-lazy-compilation',
-        '--no-wasm-dynamic-tiering',
-        '--no-wasm-generic-wrapper',
-        '--input-type=module',
-        '-e',
-        script,
-      ],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
+    const run = spawnSync(process.execPath, ['--import', 'tsx', ...nodeFlags, '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(run.status, 0, `exit ${run.status} (signal ${run.signal}): ${run.stderr}`);
-    assert.equal(run.stdout.trim(), 'simd simd');
+    return run.stdout.trim();
+  };
+
+  it('loads from the packaged file and from bytes when the command line sets the V8 compilation flags itself', () => {
+    const printed = runWithLoader(
+      [
+        `const fromBytes = await loadSimdnet({ source: await readFile(${JSON.stringify(buildPath('simd'))}) });`,
+        "const fromFile = await loadSimdnet({ variant: 'simd' });",
+        'console.log(fromBytes.variant, fromFile.variant);',
+      ],
+      ['--no-wasm-lazy-compilation', '--no-wasm-dynamic-tiering', '--no-wasm-generic-wrapper'],
+    );
+    assert.equal(printed, 'simd simd');
   });
 
   describe('eager compilation: V8 flags set only while its own module compiles', () => {
     it('another module, compiled asynchronously after it in the same process, settles and runs', () => {
-      const script = [
-        "import { readFile } from 'node:fs/promises';",
-        `import { loadSimdnet } from ${JSON.stringify(fileURLToPath(new URL('../../src/loader.node.ts', import.meta.url)))};`,
+      const printed = runWithLoader([
         "const runtime = await loadSimdnet({ variant: 'simd' });",
         `const other = await WebAssembly.compile(await readFile(${JSON.stringify(buildPath('scalar'))}));`,
         'const memory = new WebAssembly.Memory({ initial: 5 });',
@@ -218,13 +220,8 @@ describe('caller-supplied sources', () => {
         'new Float32Array(memory.buffer, 0, 2).set([-1, 3]);',
         'exports.relu_forward(8, 0, 2);',
         "console.log(runtime.variant, [...new Float32Array(memory.buffer, 8, 2)].join(' '));",
-      ].join('\n');
-      const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
-      assert.equal(run.status, 0, `exit ${run.status} (signal ${run.signal}): ${run.stderr}`);
-      assert.equal(run.stdout.trim(), 'simd 0 3');
+      ]);
+      assert.equal(printed, 'simd 0 3');
     });
 
     it('scopes only the flags the command line does not set, in either spelling', () => {
