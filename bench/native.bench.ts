@@ -65,7 +65,7 @@ function concatenated(arrays: readonly Float32Array[]): Float32Array {
   return all;
 }
 
-/** Runs both sides (`rounds` calls of each kernel per alternation; 0 alternations: one call each, untimed). */
+/** Runs both sides: `rounds` calls of each kernel, `alternations` times. */
 async function compare(rounds: number, alternations: number, rows: number): Promise<NativeResults> {
   const version = spawnSync('cc', ['--version'], { encoding: 'utf8' });
   if (version.error || version.status !== 0) return { unmeasured: 'not measured: no C compiler (cc) found' };
@@ -179,11 +179,11 @@ async function compare(rounds: number, alternations: number, rows: number): Prom
       const simdnetMs: Record<Kernel, number> = { forward: Infinity, dweights: Infinity, adam: Infinity };
       const nativeMs: Record<Kernel, number> = { forward: Infinity, dweights: Infinity, adam: Infinity };
       // Warm-up: V8 optimizes the module in the background after it loads.
-      for (let call = 0; call < (alternations > 0 ? 5 : 1); call++) for (const kernel of KERNELS) timed(kernel);
-      for (let alternation = 0; alternation < Math.max(1, alternations); alternation++) {
+      for (let call = 0; call < 5; call++) for (const kernel of KERNELS) timed(kernel);
+      for (let alternation = 0; alternation < alternations; alternation++) {
         for (let round = 0; round < rounds; round++)
           for (const kernel of KERNELS) simdnetMs[kernel] = Math.min(simdnetMs[kernel], timed(kernel));
-        const run = spawnSync(binary, [dir, String(Math.max(1, rounds))], { encoding: 'utf8' });
+        const run = spawnSync(binary, [dir, String(rounds)], { encoding: 'utf8' });
         if (run.status !== 0) throw new Error(`bench/native/ceiling.c exited with ${run.status}: ${run.stderr}`);
         const times = JSON.parse(run.stdout) as Record<`${Kernel}Ms`, number>;
         for (const kernel of KERNELS) nativeMs[kernel] = Math.min(nativeMs[kernel], times[`${kernel}Ms`]);
@@ -236,7 +236,7 @@ export async function runNative(options: { quick: boolean }): Promise<NativeResu
 
 /** One line per kernel: whether simdnet and the C code agree bit for bit (nothing timed that counts). */
 export async function validateNative(): Promise<string[]> {
-  const result = await compare(1, 0, FULL_BATCH_MIN_ROWS);
+  const result = await compare(1, 1, FULL_BATCH_MIN_ROWS);
   if ('unmeasured' in result) return [result.unmeasured];
   for (const k of result.kernels)
     if (k.agreement !== 'bit-identical') throw new Error(`native ${k.kernel}: simdnet and C ${k.agreement}`);
