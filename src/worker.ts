@@ -54,6 +54,11 @@ async function serveCalls(start: WorkerStart, next: () => Promise<WorkerMessage>
   try {
     for (;;) {
       const events = Atomics.load(bell, DOORBELL.EVENTS);
+      // The call count before the message count: the caller counts a message (POSTED) before it
+      // rings for a call on its arena (GENERATION), so a ring seen here comes with its arena's
+      // binding counted. Read the other way round, a binding posted and rung for between the two
+      // reads looked like a call on an arena the worker did not hold (once in a CI run, Node 22).
+      const generation = Atomics.load(bell, DOORBELL.GENERATION);
       if (received < Atomics.load(bell, DOORBELL.POSTED)) {
         const message = await next();
         received++;
@@ -67,7 +72,6 @@ async function serveCalls(start: WorkerStart, next: () => Promise<WorkerMessage>
         }
         continue;
       }
-      const generation = Atomics.load(bell, DOORBELL.GENERATION);
       if (generation === seen) {
         idle(bell, events, spinMs);
         continue;
