@@ -17,7 +17,15 @@ const NODE_ARGS = ['--no-concurrent-recompilation', '--import', 'tsx', CLI];
 
 /** Runs `simdnet …args` to completion (two minutes at most): exit code, stdout and stderr. */
 export function runCli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return runCliUnder([], ...args);
+}
+
+/** runCli with node's own `flags` too (e.g. --trace-gc). */
+export function runCliUnder(
+  flags: readonly string[],
+  ...args: string[]
+): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [...flags, ...NODE_ARGS, ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
