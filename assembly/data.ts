@@ -53,6 +53,31 @@ export function gather_labels(out: usize, labels: usize, indices: usize, count: 
   }
 }
 
+// The non-zero bytes among the `bytes` bytes at pixels: the entries pack_sparse_u8 writes for them.
+// Any alignment; bytes ≥ 0. Reads only. SIMD: 16 bytes compared with zero at once, their non-zero
+// lanes counted from the compare's bitmask.
+export function count_nonzero_u8(pixels: usize, bytes: i32): i32 {
+  let count = 0, i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 16 <= bytes; i += 16) {
+      count += popcnt(i8x16.bitmask(i8x16.ne(v128.load(pixels + i), i8x16.splat(0))));
+    }
+  }
+  return count + countNonzeroBytes(pixels, i, bytes);
+}
+
+// Scalar twin of count_nonzero_u8 (same contract).
+export function count_nonzero_u8_scalar(pixels: usize, bytes: i32): i32 {
+  return countNonzeroBytes(pixels, 0, bytes);
+}
+
+// @ts-ignore: decorator
+@inline function countNonzeroBytes(pixels: usize, from: i32, to: i32): i32 {
+  let count = 0;
+  for (let i = from; i < to; i++) count += <i32>(load<u8>(pixels + i) != 0);
+  return count;
+}
+
 // The sparse rows (sparse.ts) of `rows` rows of `width` bytes at pixels, written from entry `first`
 // on: starts[r] = first + the entries of the rows before r, for r ≤ rows, and entries[first + …] =
 // (column << 8) | byte for every non-zero byte, columns increasing. Returns the entries written.

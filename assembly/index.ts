@@ -23,7 +23,9 @@ export {
   sgd_update, sgd_update_scalar, momentum_update, momentum_update_scalar,
   adam_update, adam_update_scalar,
 } from "./optim";
-export { gather_images, gather_images_scalar, gather_labels, pack_sparse_u8, pack_sparse_u8_scalar } from "./data";
+export {
+  gather_images, gather_images_scalar, gather_labels, count_nonzero_u8, count_nonzero_u8_scalar, pack_sparse_u8, pack_sparse_u8_scalar,
+} from "./data";
 export { order_identity, order_shuffle } from "./order";
 export { peak_flops, stream_copy, stream_sum } from "./limits";
 export { parallel_run, parallel_control_bytes } from "./parallel";

@@ -247,6 +247,8 @@ export const ABI = {
     scalar: true,
   }),
   gather_labels: entry(['out:ptr', 'labels:ptr', 'indices:ptr', 'count:i32'], {}),
+  /** Non-zero bytes of `bytes` u8 (assembly/data.ts): the entries pack_sparse_u8 writes for them. */
+  count_nonzero_u8: entry(['pixels:ptr', 'bytes:i32'], { returns: 'i32', scalar: true }),
   /** Sparse rows of u8 rows (assembly/data.ts); returns the entries written. */
   pack_sparse_u8: entry(['starts:ptr', 'entries:ptr', 'pixels:ptr', 'rows:i32', 'width:i32', 'first:i32'], {
     returns: 'i32',

@@ -1,7 +1,7 @@
 // Element- and row-wise kernels: bias, ReLU, sigmoid, tanh, dropout, the gathers that assemble a
 // batch from u8 pixels and labels, the batch order they read, and the packing of u8 rows as
 // sparse rows. Checked as kernels.ts describes.
-import { countNonzero, SPARSE_MAX_WIDTH } from '../data/sparse.js';
+import { SPARSE_MAX_WIDTH } from '../data/sparse.js';
 import { formatShape, type Tensor } from '../tensor.js';
 import type { ScalarOption } from './base.js';
 import { GemmKernels } from './gemm.js';
@@ -19,6 +19,8 @@ export interface DropoutForwardOptions extends DropoutOptions {
 }
 
 const U32_LIMIT = 2 ** 32;
+/** Bytes count_nonzero_u8 is given a call at most (it counts in i32). */
+const COUNT_PIECE_BYTES = 2 ** 30;
 
 function checkRate(fn: string, rate: unknown): number {
   if (typeof rate !== 'number' || !(rate >= 0 && rate < 1))
@@ -325,6 +327,16 @@ export class ElementwiseKernels extends GemmKernels {
     return this.raw.order_shuffle(order.offset, order.length, state | 0) >>> 0;
   }
 
+  /** The non-zero bytes of `pixels` (any shape): the entries packSparseU8 writes for them. */
+  countNonzeroU8(pixels: Tensor<'u8'>, options: ScalarOption = {}): number {
+    this.check.tensor('countNonzeroU8', 'pixels', pixels, 'u8');
+    const count = options.scalar ? this.raw.count_nonzero_u8_scalar : this.raw.count_nonzero_u8;
+    let total = 0;
+    for (let at = 0; at < pixels.length; at += COUNT_PIECE_BYTES)
+      total += count(pixels.offset + at, Math.min(COUNT_PIECE_BYTES, pixels.length - at));
+    return total;
+  }
+
   /**
    * Packs the rows×width u8 `pixels` as sparse rows (data/sparse.ts, what packSparseRows writes),
    * from entry `first` (default 0) on: starts (rows + 1) holds first + the entries before each row.
@@ -350,7 +362,7 @@ export class ElementwiseKernels extends GemmKernels {
     const first = options.first ?? 0;
     if (!Number.isInteger(first) || first < 0)
       throw new RangeError(`${fn}: first must be an integer ≥ 0, got ${String(first)}`);
-    const needed = first + countNonzero(pixels.view() as Uint8Array);
+    const needed = first + this.countNonzeroU8(pixels);
     if (needed > entries.length)
       throw new RangeError(
         `${fn}: entries ${formatShape(entries.shape)} holds ${entries.length} elements but pixels ${formatShape(pixels.shape)} need ${needed} from first ${first}`,

@@ -1,9 +1,11 @@
-// gather_images (and its scalar twin) and gather_labels against a reference gather; pack_sparse_u8
-// (and its twin) against a byte-by-byte reference packing.
+// gather_images (and its scalar twin) and gather_labels against a reference gather; count_nonzero_u8
+// and pack_sparse_u8 (and their twins) against a byte-by-byte reference count and packing.
 //
 // Tolerance: gather_images rounds once (f32(byte)·scale): max(1e-5, 1e-6·|ref|). With scale = 1 it
 // must be exact, and gather_labels only copies, so it must be exact too.
-import { gather_images, gather_images_scalar, gather_labels, pack_sparse_u8, pack_sparse_u8_scalar } from "../../assembly/data";
+import {
+  count_nonzero_u8, count_nonzero_u8_scalar, gather_images, gather_images_scalar, gather_labels, pack_sparse_u8, pack_sparse_u8_scalar,
+} from "../../assembly/data";
 import { below, Buffer, close, fail, fillNaN, mismatch, nextU32, seed, shape2, SIZES } from "./helpers";
 
 // Row lengths around the 16-byte vector of u8 pixels, and MNIST's 28·28.
@@ -116,16 +118,44 @@ describe("gather_labels", () => {
   });
 });
 
+// `n` bytes at `offset`, about `density` of them non-zero: any value 1…255 (so a signed compare
+// would show), the rest zero.
+function sparseBytes(n: i32, density: f64, offset: usize): Buffer<u8> {
+  const bytes = new Buffer<u8>(n, offset);
+  for (let i = 0; i < n; i++) bytes[i] = <f64>(nextU32() >>> 8) < density * 16777216 ? <u8>(1 + below(255)) : 0;
+  return bytes;
+}
+
+describe("count_nonzero_u8", () => {
+  test("every byte non-zero, none, and mixes, for lengths around the 16-byte vector, at any alignment", () => {
+    seed(64);
+    const densities: f64[] = [0, 0.2, 0.7, 1];
+    const lengths: i32[] = [0].concat(SIZES).concat([47, 48, 49, 784, 4 * 784 + 5]);
+    for (let d = 0; d < densities.length; d++) {
+      for (let b = 0; b < lengths.length; b++) {
+        for (let offset: usize = 0; offset < 4; offset++) {
+          const n = lengths[b];
+          const pixels = sparseBytes(n, densities[d], offset), pixels0 = pixels.copy();
+          let want = 0;
+          for (let i = 0; i < n; i++) if (pixels[i] != 0) want++;
+          const where = " bytes=" + n.toString() + " density=" + densities[d].toString() + " offset=" + offset.toString();
+          expect<i32>(count_nonzero_u8(pixels.ptr, n)).toBe(want, "count_nonzero_u8" + where);
+          expect<i32>(count_nonzero_u8_scalar(pixels.ptr, n)).toBe(want, "count_nonzero_u8_scalar" + where);
+          if (!pixels.sameAs(pixels0)) fail("count_nonzero_u8 modified the pixels" + where);
+          pixels.free(); pixels0.free();
+        }
+      }
+    }
+  });
+});
+
 // Packs `rows` rows of `rowLength` bytes (about `density` of them non-zero, the rest zero) with
 // both kernels, from entry `first` on, and checks every start and entry against a byte-by-byte
 // reference, the returned count, and that nothing else was written.
 function checkPack(rows: i32, rowLength: i32, density: f64, first: i32, pixelOffset: usize): void {
-  const pixels = new Buffer<u8>(rows * rowLength, pixelOffset);
+  const pixels = sparseBytes(rows * rowLength, density, pixelOffset);
   let count = 0;
-  for (let i = 0; i < rows * rowLength; i++) {
-    pixels[i] = <f64>(nextU32() >>> 8) < density * 16777216 ? <u8>(1 + below(255)) : 0;
-    if (pixels[i]) count++;
-  }
+  for (let i = 0; i < rows * rowLength; i++) if (pixels[i]) count++;
   const pixels0 = pixels.copy();
   for (let k = 0; k < 2; k++) {
     const starts = new Buffer<i32>(rows + 1), entries = new Buffer<i32>(first + count);

@@ -324,6 +324,38 @@ forEachVariant((ctx) => {
     }
   });
 
+  it('countNonzeroU8 (kernel and twin) counts what countNonzero does, for any length and offset, writing nothing', async () => {
+    const { train } = await loadMnist();
+    const rng = new Rng(44);
+    const cases = [train.pixels.subarray(0, 300 * PIXELS)];
+    for (const length of [1, 3, 15, 16, 17, 31, 32, 33, 47, 48, 49, PIXELS, 4 * PIXELS + 5]) {
+      for (const density of [0, 0.2, 0.7, 1])
+        cases.push(new Uint8Array(length).map(() => (rng.next() < density ? 1 + rng.int(255) : 0)));
+    }
+    for (const pixels of cases) {
+      const want = countNonzero(pixels);
+      // One byte of padding before the pixels puts them off every alignment but 1.
+      const arena = makeArena(ctx.runtime, {
+        pixels: { dtype: 'u8', shape: [pixels.length + 1], data: [7, ...pixels] },
+      });
+      const all = u8(arena, 'pixels');
+      for (const [tensor, count] of [
+        [all.slice(1, [pixels.length]), want],
+        [all, want + 1],
+      ] as const) {
+        for (const twin of TWINS) {
+          const got = expectWritesOnly(arena, [], () => arena.kernels.countNonzeroU8(tensor, twin));
+          assert.equal(got, count, `${twin.label}: ${pixels.length} bytes at offset ${tensor.offset}`);
+        }
+      }
+    }
+    const arena = makeArena(ctx.runtime, { values: { dtype: 'f32', shape: [4] } });
+    assert.throws(
+      () => arena.kernels.countNonzeroU8(f32(arena, 'values') as never),
+      /countNonzeroU8: pixels must be u8, got f32/,
+    );
+  });
+
   it('packSparseU8 refuses too few entries, starts of the wrong length, a bad first and overlaps, writing nothing', () => {
     const arena = makeArena(ctx.runtime, {
       pixels: { dtype: 'u8', shape: [2, 4], data: [0, 5, 0, 255, 1, 0, 0, 0] },
