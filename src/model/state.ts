@@ -3,7 +3,7 @@
 // optimizer state, and the step programs compiled for the arena.
 import { layoutPlan, WASM32_MAX_BYTES, type Arena } from '../arena.js';
 import type { Dataset } from '../data/dataset.js';
-import { packSparseRows, sparseByDefault, SPARSE_MAX_WIDTH } from '../data/sparse.js';
+import { sparseByDefault, SPARSE_MAX_WIDTH } from '../data/sparse.js';
 import type { KernelArena, Runtime } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
 import type { Model } from './model.js';
@@ -95,6 +95,28 @@ function packResident(arena: Arena, pixels: Uint8Array, width: number): void {
   forEachStagedChunk(arena, pixels, width, (first, rows, at) => {
     written += arena.exports.pack_sparse_u8(starts + 4 * first, entries, at, rows, width, written);
   });
+}
+
+/**
+ * `pixels` (rows of `width` bytes, `entries` of them non-zero) as sparse rows in memory of their
+ * own, packed by pack_sparse_u8 chunk by chunk in the arena's staging buffers and copied out.
+ * MNIST's test set in a fresh process: 22 ms, against 32 for data/sparse.ts's JavaScript
+ * packSparseRows (most of what is left: the first touch of the entries' 4.8 MB).
+ */
+function packStaged(arena: Arena, pixels: Uint8Array, width: number, entries: number): SparseRows {
+  const rows: SparseRows = { starts: new Int32Array(pixels.length / width + 1), entries: new Int32Array(entries) };
+  const stagedStarts = arena.tensor('stagingStarts', 'i32'),
+    stagedEntries = arena.tensor('stagingEntries', 'i32');
+  const starts = stagedStarts.view() as Int32Array,
+    packed = stagedEntries.view() as Int32Array;
+  let written = 0;
+  forEachStagedChunk(arena, pixels, width, (first, count, at) => {
+    const n = arena.exports.pack_sparse_u8(stagedStarts.offset, stagedEntries.offset, at, count, width, 0);
+    for (let r = 0; r <= count; r++) rows.starts[first + r] = written + starts[r]!;
+    rows.entries.set(packed.subarray(0, n), written);
+    written += n;
+  });
+  return rows;
 }
 
 export class NetworkState {
@@ -238,8 +260,7 @@ export class NetworkState {
     }
     if (format === 'auto' && !cached.sparseByDefault) return null;
     if (cached.rows === null) {
-      cached.rows = { starts: new Int32Array(data.count + 1), entries: new Int32Array(cached.entries) };
-      packSparseRows(data.pixels, this.inputSize, cached.rows.starts, cached.rows.entries);
+      cached.rows = packStaged(this.arena, data.pixels, this.inputSize, cached.entries);
     }
     return cached.rows;
   }
