@@ -64,6 +64,16 @@ export interface ArenaHost {
   checkLive(method: string): void;
 }
 
+/**
+ * Writes a zero byte every 4 KiB of a fresh (all-zero) memory: each write maps its page, as
+ * filling every byte did, without the fill. A shared memory's buffer fills byte by byte in V8 (no
+ * memset), so for a threaded fit of 784-10-10 (45 MB) this took 14 ms off the set-up, medians of 8.
+ */
+function touchPages(buffer: ArrayBufferLike): void {
+  const bytes = new Uint8Array(buffer);
+  for (let at = 0; at < bytes.length; at += 4096) bytes[at] = 0;
+}
+
 /** Buffers planned once, in one WebAssembly.Memory, with the module instantiated over it. */
 export class Arena {
   readonly memory: WebAssembly.Memory;
@@ -99,7 +109,7 @@ export class Arena {
         },
       );
     }
-    if (options.touch ?? true) new Uint8Array(this.memory.buffer).fill(0);
+    if (options.touch ?? true) touchPages(this.memory.buffer);
     this.exportsOrNull = runtime.instantiate(this.memory);
     this.pool = threaded ? runtime.attachArena(this, this.exportsOrNull, this.memory, control) : null;
     const tensors: Record<string, Tensor> = {};
